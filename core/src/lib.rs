@@ -1,0 +1,4 @@
+//! placeholder
+pub mod diagnostics;
+pub mod eci;
+pub mod quantity;
