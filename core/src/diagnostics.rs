@@ -162,11 +162,29 @@ pub struct Diagnostic {
     /// What to do about it, when there is something to do.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub help: Option<String>,
+    /// Line and column in the source text, for syntax errors (the pointer
+    /// locates everything else).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<TextLocation>,
+}
+
+/// A 1-based line and column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TextLocation {
+    /// Line, from 1.
+    pub line: u64,
+    /// Column, from 1.
+    pub column: u64,
 }
 
 impl Diagnostic {
     /// A diagnostic about the pod.
-    pub fn pod(severity: Severity, code: Code, pointer: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn pod(
+        severity: Severity,
+        code: Code,
+        pointer: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
         Diagnostic {
             severity,
             code,
@@ -174,6 +192,7 @@ impl Diagnostic {
             pointer: pointer.into(),
             message: message.into(),
             help: None,
+            location: None,
         }
     }
 
@@ -199,9 +218,26 @@ impl fmt::Display for Diagnostic {
     /// Compact, rustc-like: `error[hostpath-volume]: message` then the
     /// location and the hint on indented lines.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}[{}]: {}", self.severity.as_str(), self.code.as_str(), self.message)?;
-        let pointer = if self.pointer.is_empty() { "/" } else { &self.pointer };
-        write!(f, "\n  --> {} {}", self.input, pointer)?;
+        write!(
+            f,
+            "{}[{}]: {}",
+            self.severity.as_str(),
+            self.code.as_str(),
+            self.message
+        )?;
+        let pointer = if self.pointer.is_empty() {
+            "/"
+        } else {
+            &self.pointer
+        };
+        match self.location {
+            Some(l) => write!(
+                f,
+                "\n  --> {} line {}, column {}",
+                self.input, l.line, l.column
+            )?,
+            None => write!(f, "\n  --> {} {}", self.input, pointer)?,
+        }
         if let Some(help) = &self.help {
             write!(f, "\n  = help: {help}")?;
         }
@@ -225,7 +261,9 @@ impl Pointer {
         I: IntoIterator<Item = S>,
         S: AsRef<str>,
     {
-        tokens.into_iter().fold(Pointer::root(), |p, t| p.key(t.as_ref()))
+        tokens
+            .into_iter()
+            .fold(Pointer::root(), |p, t| p.key(t.as_ref()))
     }
 
     /// Appends an object key, escaping `~` and `/` as RFC 6901 requires.
@@ -289,8 +327,13 @@ mod tests {
 
     #[test]
     fn display_is_rustc_like() {
-        let d = Diagnostic::pod(Severity::Error, Code::HostPathVolume, "/spec/volumes/0/hostPath", "no hostPath")
-            .help("use emptyDir");
+        let d = Diagnostic::pod(
+            Severity::Error,
+            Code::HostPathVolume,
+            "/spec/volumes/0/hostPath",
+            "no hostPath",
+        )
+        .help("use emptyDir");
         assert_eq!(
             d.to_string(),
             "error[hostpath-volume]: no hostPath\n  --> pod /spec/volumes/0/hostPath\n  = help: use emptyDir"

@@ -1,4 +1,59 @@
-//! placeholder
+//! # eci-bridge-core
+//!
+//! A pure, deterministic model of how Alibaba Cloud's virtual node turns
+//! Kubernetes pods into ECI (Elastic Container Instance) container groups.
+//!
+//! Everything comes in as a value and goes out as a value: no sockets,
+//! files, clocks, environment variables or random numbers. The same code
+//! runs in `cargo test`, in the browser playground (WASM) and in a daemon.
+//!
+//! ## In scope
+//! - [`translate`]: Pod (+ namespace labels, cluster settings, eci-profile,
+//!   referenced ConfigMaps/Secrets/claims/tokens) → `CreateContainerGroup`
+//!   request, with [`Diagnostic`]s for everything it cannot or will not carry
+//!   and an [`Explanation`] of which rule and input produced each field.
+//! - [`eci`]: the request model (wire names of the ECI 2018-08-08 API), its
+//!   flattened wire form, and request signing (RPC HMAC-SHA1 and
+//!   ACS3-HMAC-SHA256) with time and nonce as inputs.
+//! - [`sizing`]: ECI's documented pod sizing and spec rounding (table as data).
+//! - [`annotations`]: the registry of every documented pod annotation.
+//! - [`profile`]: the `eci-profile` ConfigMap. [`cluster`]: the provider's settings.
+//! - [`objects::required_objects`]: which objects a caller must supply.
+//! - [`input`]: reading YAML/JSON documents, pods and workload templates.
+//!
+//! ## Out of scope
+//! - Talking to Kubernetes or to Alibaba Cloud: requests are built as data;
+//!   callers send them.
+//! - Reading clocks, files or the environment: callers pass timestamps,
+//!   nonces, settings and objects.
+//! - Service environment variables (`enableServiceLinks`): they need the
+//!   cluster's Service list, which is not an input.
+//!
+//! ## Choices where the documents are silent
+//! Each module's docs list the choices it makes (e.g. how init containers
+//! count in sizing, what happens to startup and gRPC probes, how names and
+//! client tokens are derived). Documented behaviour is implemented as
+//! documented and cited in comments.
+
+pub mod annotations;
+pub mod cluster;
 pub mod diagnostics;
 pub mod eci;
+pub mod explain;
+pub mod input;
+pub mod objects;
+pub mod profile;
 pub mod quantity;
+pub mod sizing;
+pub mod translate;
+
+pub use cluster::ClusterSettings;
+pub use diagnostics::{Code, Diagnostic, Input, Severity};
+pub use eci::{CreateContainerGroupRequest, WireParams};
+pub use explain::{ExplainRow, Explanation, InputRef};
+pub use objects::{ObjectRef, ObjectStore, required_objects, required_objects_with};
+pub use profile::{EciProfile, parse_profile};
+pub use translate::{Reveal, TranslateInput, Translation, translate};
+
+/// The version of this crate.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -45,7 +45,9 @@ impl Quantity {
             Some(b'+') => (false, &s[1..]),
             _ => (false, s),
         };
-        let number_end = s.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(s.len());
+        let number_end = s
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(s.len());
         let (number, suffix) = s.split_at(number_end);
         let (int_part, frac_part) = match number.split_once('.') {
             Some((i, f)) => (i, f),
@@ -90,7 +92,10 @@ impl Quantity {
                     .or_else(|| other.strip_prefix('E'))
                     .ok_or_else(malformed)?;
                 let valid = !exp.is_empty()
-                    && exp.trim_start_matches(['+', '-']).bytes().all(|b| b.is_ascii_digit())
+                    && exp
+                        .trim_start_matches(['+', '-'])
+                        .bytes()
+                        .all(|b| b.is_ascii_digit())
                     && exp.len() <= 4;
                 if !valid {
                     return Err(malformed());
@@ -182,6 +187,18 @@ pub fn format_millis(millis: i128) -> String {
     }
 }
 
+/// Renders millicores as a plain vCPU number (`250` → `0.25`, `2000` → `2`).
+pub fn format_vcpu(millis: i128) -> String {
+    let whole = millis / 1000;
+    let frac = (millis % 1000).abs();
+    if frac == 0 {
+        format!("{whole}")
+    } else {
+        let digits = format!("{frac:03}");
+        format!("{whole}.{}", digits.trim_end_matches('0'))
+    }
+}
+
 /// Renders bytes with the largest exact binary suffix (`1.5Gi` → `1536Mi`).
 pub fn format_bytes(bytes: i128) -> String {
     for (suffix, shift) in [("Ti", 40), ("Gi", 30), ("Mi", 20), ("Ki", 10)] {
@@ -208,10 +225,16 @@ mod tests {
     use super::*;
 
     fn millis(s: &str) -> i128 {
-        Quantity::parse(s).ok().and_then(|q| q.millis_ceil()).unwrap_or(-1)
+        Quantity::parse(s)
+            .ok()
+            .and_then(|q| q.millis_ceil())
+            .unwrap_or(-1)
     }
     fn bytes(s: &str) -> i128 {
-        Quantity::parse(s).ok().and_then(|q| q.units_ceil()).unwrap_or(-1)
+        Quantity::parse(s)
+            .ok()
+            .and_then(|q| q.units_ceil())
+            .unwrap_or(-1)
     }
 
     #[test]
@@ -240,20 +263,29 @@ mod tests {
 
     #[test]
     fn malformed() {
-        for bad in ["", "abc", "1.2.3", "1Xi", "--1", "1e", "1e+", ".", "1 Gi", "e3"] {
+        for bad in [
+            "", "abc", "1.2.3", "1Xi", "--1", "1e", "1e+", ".", "1 Gi", "e3",
+        ] {
             assert!(Quantity::parse(bad).is_err(), "{bad:?} should not parse");
         }
         assert!(matches!(
             Quantity::parse("1234567890123456789012345678901234567890"),
             Err(QuantityError::TooLarge(_))
         ));
-        assert!(Quantity::parse("-1").map(|q| q.is_negative()).unwrap_or(false));
+        assert!(
+            Quantity::parse("-1")
+                .map(|q| q.is_negative())
+                .unwrap_or(false)
+        );
     }
 
     #[test]
     fn formatting() {
         assert_eq!(format_millis(1500), "1500m");
         assert_eq!(format_millis(2000), "2");
+        assert_eq!(format_vcpu(250), "0.25");
+        assert_eq!(format_vcpu(2000), "2");
+        assert_eq!(format_vcpu(1500), "1.5");
         assert_eq!(format_bytes(3 * GIB / 2), "1536Mi");
         assert_eq!(format_bytes(4 * GIB), "4Gi");
         assert_eq!(format_gib(GIB / 2), "0.5");

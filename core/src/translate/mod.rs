@@ -1,0 +1,206 @@
+//! Pod → `CreateContainerGroup`.
+//!
+//! [`translate`] is a pure function of its [`TranslateInput`]: the same input
+//! gives the same request, diagnostics and explanations, byte for byte. It
+//! never stops at the first problem: it builds the best request it can and
+//! reports every problem, so a user fixes them all in one pass. The pod is
+//! *rejected* when any diagnostic is an error.
+//!
+//! Precedence for every setting that several inputs can give: the pod's own
+//! annotation, then an annotation added by a matching eci-profile selector
+//! (earlier selectors first), then the eci-profile data, then the cluster
+//! settings (reference/eci-behaviour.md §1 and §2.2).
+
+mod container;
+mod env;
+mod identity;
+mod network;
+mod options;
+mod pod;
+mod probe;
+mod pull_secret;
+mod security;
+mod volume;
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::core::v1::Pod;
+use serde::Serialize;
+
+use crate::annotations::PodAnnotations;
+use crate::cluster::ClusterSettings;
+use crate::diagnostics::{Diagnostic, Severity, has_errors};
+use crate::eci::{CreateContainerGroupRequest, WireParams};
+use crate::explain::{ExplainRow, Explanation, InputRef, explain_rows};
+use crate::objects::ObjectStore;
+use crate::profile::EciProfile;
+use crate::sizing::Sizing;
+
+pub use options::effective_annotations;
+
+/// Everything translation reads.
+#[derive(Debug, Clone, Copy)]
+pub struct TranslateInput<'a> {
+    /// The pod (after admission, or as written).
+    pub pod: &'a Pod,
+    /// Labels of the pod's namespace (matched by profile selectors).
+    pub namespace_labels: &'a BTreeMap<String, String>,
+    /// The provider's settings.
+    pub cluster: &'a ClusterSettings,
+    /// The eci-profile, when there is one.
+    pub profile: Option<&'a EciProfile>,
+    /// The ConfigMaps, Secrets, claims and tokens the pod refers to.
+    pub objects: &'a ObjectStore,
+}
+
+/// Whether renderings show secret values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Reveal {
+    /// Secret values read `<redacted>` (the default everywhere humans look).
+    #[default]
+    Redacted,
+    /// Secret values are shown (`--show-secrets`).
+    Secrets,
+}
+
+/// The result of translating one pod.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Translation {
+    /// The request (built as far as possible even when the pod is rejected).
+    pub request: CreateContainerGroupRequest,
+    /// Every problem found, in the order found.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Why each field has its value.
+    pub explanations: Vec<Explanation>,
+    /// How the size was derived.
+    pub sizing: Sizing,
+}
+
+impl Translation {
+    /// True when the pod cannot run on ECI as written.
+    pub fn is_rejected(&self) -> bool {
+        has_errors(&self.diagnostics)
+    }
+
+    /// The request to show: redacted unless `reveal` says otherwise.
+    pub fn request_for(&self, reveal: Reveal) -> CreateContainerGroupRequest {
+        match reveal {
+            Reveal::Redacted => self.request.redacted(),
+            Reveal::Secrets => self.request.clone(),
+        }
+    }
+
+    /// The flattened wire parameters.
+    pub fn wire(&self, reveal: Reveal) -> WireParams {
+        WireParams::from_json(&self.request_for(reveal).to_json())
+    }
+
+    /// One explain row per wire parameter.
+    pub fn explain(&self, reveal: Reveal) -> Vec<ExplainRow> {
+        explain_rows(&self.wire(reveal), &self.explanations)
+    }
+
+    /// Diagnostics of one severity.
+    pub fn diagnostics_of(&self, severity: Severity) -> impl Iterator<Item = &Diagnostic> {
+        self.diagnostics
+            .iter()
+            .filter(move |d| d.severity == severity)
+    }
+}
+
+/// Shared state of one translation.
+pub(crate) struct Ctx<'a> {
+    pub input: TranslateInput<'a>,
+    pub pod: &'a Pod,
+    pub namespace: String,
+    pub annotations: PodAnnotations,
+    /// Where each effective annotation came from.
+    pub annotation_origin: BTreeMap<String, InputRef>,
+    pub diags: Vec<Diagnostic>,
+    pub explain: Vec<Explanation>,
+}
+
+impl Ctx<'_> {
+    pub fn push(&mut self, d: Diagnostic) {
+        self.diags.push(d);
+    }
+
+    /// Records why `field` (or everything under it) has its value.
+    pub fn note(
+        &mut self,
+        field: impl Into<String>,
+        rule: impl Into<String>,
+        inputs: Vec<InputRef>,
+    ) {
+        self.explain.push(Explanation {
+            field: field.into(),
+            rule: rule.into(),
+            inputs,
+        });
+    }
+
+    /// Where the annotation `key` came from (the pod, or a profile selector).
+    pub fn annotation_ref(&self, key: &str) -> InputRef {
+        self.annotation_origin
+            .get(key)
+            .cloned()
+            .unwrap_or_else(|| InputRef::pod(crate::annotations::pointer(key)))
+    }
+
+    /// The words for an annotation's origin, for explain rules.
+    pub fn annotation_rule(&self, key: &str) -> String {
+        match self.annotation_origin.get(key).map(|r| &r.input) {
+            Some(crate::diagnostics::Input::Profile) => {
+                format!("annotation {key} (added by an eci-profile selector)")
+            }
+            _ => format!("annotation {key}"),
+        }
+    }
+
+    pub fn spec(&self) -> Option<&k8s_openapi::api::core::v1::PodSpec> {
+        self.pod.spec.as_ref()
+    }
+}
+
+/// Translates one pod.
+pub fn translate(input: &TranslateInput<'_>) -> Translation {
+    let mut diags = Vec::new();
+    let (annotations, annotation_origin) = options::parse_annotations(input, &mut diags);
+    let mut ctx = Ctx {
+        input: *input,
+        pod: input.pod,
+        namespace: input
+            .pod
+            .metadata
+            .namespace
+            .clone()
+            .unwrap_or_else(|| "default".into()),
+        annotations,
+        annotation_origin,
+        diags,
+        explain: Vec::new(),
+    };
+    let mut req = CreateContainerGroupRequest::default();
+
+    pod::check_pod(&mut ctx);
+    identity::apply(&mut ctx, &mut req);
+    network::apply_placement(&mut ctx, &mut req);
+    options::apply(&mut ctx, &mut req);
+    let sizing = options::apply_sizing(&mut ctx, &mut req);
+    container::apply(&mut ctx, &mut req, &sizing);
+    volume::apply(&mut ctx, &mut req);
+    pull_secret::apply(&mut ctx, &mut req);
+    network::apply_dns(&mut ctx, &mut req);
+    network::apply_hosts(&mut ctx, &mut req);
+    security::apply_pod(&mut ctx, &mut req);
+    pod::apply_lifecycle(&mut ctx, &mut req);
+    pod::check_limits(&mut ctx, &req);
+
+    Translation {
+        request: req,
+        diagnostics: ctx.diags,
+        explanations: ctx.explain,
+        sizing,
+    }
+}
