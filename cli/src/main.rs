@@ -1,1 +1,257 @@
-fn main() {}
+//! `eci-bridge`: the command line over eci-bridge-core.
+//!
+//! This crate reads files and standard input, calls the core and prints.
+//! It makes no decision about ECI or Kubernetes.
+//!
+//! Exit codes: 0 success (warnings allowed), 2 the pod is rejected,
+//! 1 usage or IO errors (unreadable or unparsable input).
+
+mod inputs;
+mod render;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use eci_bridge_core::eci::sign::{self, Credentials, HttpMethod, SigningContext, Timestamp};
+use eci_bridge_core::eci::{SecretString, WireParams};
+use eci_bridge_core::{ClusterSettings, Reveal};
+
+/// Preview and produce the Alibaba Cloud ECI requests a Kubernetes pod becomes.
+#[derive(Debug, Parser)]
+#[command(name = "eci-bridge", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Output {
+    /// The request object, as the vendor SDK's to_map() shapes it.
+    Json,
+    /// The same object as YAML.
+    Yaml,
+    /// Flattened wire parameters, one Key=Value per line, canonical order.
+    Query,
+    /// Every wire parameter with the rule and input that produced it.
+    Explain,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Method {
+    Get,
+    Post,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Algorithm {
+    /// RPC signature V2 (HMAC-SHA1).
+    HmacSha1,
+    /// ACS3-HMAC-SHA256 (V3).
+    Acs3HmacSha256,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Translate a pod (or a workload's pod template) into a CreateContainerGroup request.
+    Translate {
+        /// Pod YAML or JSON (or a workload); `-` reads standard input. Further
+        /// documents in the stream are used too: ConfigMaps, Secrets, the
+        /// kube-system/eci-profile ConfigMap, the pod's Namespace and a
+        /// ClusterSettings document.
+        #[arg(short = 'f', long = "filename")]
+        file: String,
+        /// The eci-profile ConfigMap.
+        #[arg(long)]
+        profile: Option<String>,
+        /// Cluster settings (camelCase keys, VK env names, or an env list).
+        /// Without it a built-in example cluster in cn-hangzhou is used.
+        #[arg(long)]
+        cluster: Option<String>,
+        /// ConfigMaps, Secrets, claims, volumes and TokenRequests the pod
+        /// refers to (multi-document YAML or a List); may be repeated.
+        #[arg(long)]
+        objects: Vec<String>,
+        /// Labels of the pod's namespace, `k=v,k2=v2`.
+        #[arg(long, default_value = "")]
+        namespace_labels: String,
+        /// What to print.
+        #[arg(short = 'o', long, value_enum, default_value = "json")]
+        output: Output,
+        /// Print secret values instead of `<redacted>`.
+        #[arg(long)]
+        show_secrets: bool,
+    },
+    /// List the ConfigMaps, Secrets, claims and tokens a pod needs.
+    RequiredObjects {
+        /// Pod YAML or JSON; `-` reads standard input.
+        #[arg(short = 'f', long = "filename")]
+        file: String,
+    },
+    /// Sign a request and print the query string to send.
+    Sign {
+        /// The request parameters as JSON (nested, as `translate -o json` prints them).
+        #[arg(short = 'f', long = "filename")]
+        file: String,
+        /// The operation, e.g. CreateContainerGroup.
+        #[arg(long)]
+        action: String,
+        /// The AccessKey ID.
+        #[arg(long)]
+        access_key_id: String,
+        /// Read the AccessKey secret from this file.
+        #[arg(long, conflicts_with = "access_key_secret_env")]
+        access_key_secret_file: Option<String>,
+        /// Read the AccessKey secret from this environment variable.
+        #[arg(long)]
+        access_key_secret_env: Option<String>,
+        /// Read an STS token from this environment variable.
+        #[arg(long)]
+        security_token_env: Option<String>,
+        /// UTC time of the request (RFC 3339, e.g. 2026-11-23T10:00:00Z).
+        #[arg(long)]
+        timestamp: String,
+        /// A value unique to this request.
+        #[arg(long)]
+        nonce: String,
+        /// HTTP method the request will be sent with.
+        #[arg(long, value_enum, default_value = "post")]
+        method: Method,
+        /// Signature algorithm.
+        #[arg(long, value_enum, default_value = "hmac-sha1")]
+        algorithm: Algorithm,
+        /// Endpoint host (signed by ACS3).
+        #[arg(long, default_value = "eci.aliyuncs.com")]
+        host: String,
+        /// API version.
+        #[arg(long, default_value = sign::ECI_API_VERSION)]
+        api_version: String,
+    },
+    /// Print the annotation registry (key, format, target, default).
+    Annotations,
+    /// Print the supported vCPU/memory specs.
+    Specs,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli.command) {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("{message}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn run(command: Command) -> Result<ExitCode, String> {
+    match command {
+        Command::Translate { file, profile, cluster, objects, namespace_labels, output, show_secrets } => {
+            let mut bundle = inputs::read_bundle(&file)?;
+            let mut diags = Vec::new();
+            if profile.is_some() {
+                let (p, d) = inputs::read_profile(profile.as_deref())?;
+                bundle.profile = p;
+                diags.extend(d);
+            }
+            if let Some(path) = cluster.as_deref() {
+                let (c, d) = inputs::read_cluster(path)?;
+                bundle.cluster = Some(c);
+                diags.extend(d);
+            }
+            let (store, object_diags) = inputs::read_objects(&objects)?;
+            bundle.objects.merge(store);
+            diags.extend(object_diags);
+            bundle.namespace_labels.extend(inputs::parse_labels(&namespace_labels)?);
+            let translation = bundle.translate(&ClusterSettings::example());
+            diags.extend(translation.diagnostics.iter().cloned());
+            render::diagnostics(&diags);
+            if translation.is_rejected() {
+                return Ok(ExitCode::from(2));
+            }
+            let reveal = if show_secrets { Reveal::Secrets } else { Reveal::Redacted };
+            let text = match output {
+                Output::Json => render::json(&translation.request_for(reveal).to_json()),
+                Output::Yaml => render::yaml(&translation.request_for(reveal).to_json())?,
+                Output::Query => translation.wire(reveal).to_lines(),
+                Output::Explain => translation.explain(reveal).iter().map(|r| format!("{r}\n")).collect(),
+            };
+            print!("{text}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::RequiredObjects { file } => {
+            let (pod, _) = inputs::read_pod(&file)?;
+            let refs = eci_bridge_core::required_objects(&pod);
+            let value = serde_json::to_value(&refs).map_err(|e| e.to_string())?;
+            print!("{}", render::yaml(&value)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Sign {
+            file,
+            action,
+            access_key_id,
+            access_key_secret_file,
+            access_key_secret_env,
+            security_token_env,
+            timestamp,
+            nonce,
+            method,
+            algorithm,
+            host,
+            api_version,
+        } => {
+            let request = inputs::read_request(&file)?;
+            let secret = inputs::read_secret(access_key_secret_file.as_deref(), access_key_secret_env.as_deref())?;
+            let security_token = match security_token_env {
+                Some(var) => {
+                    Some(std::env::var(&var).map_err(|_| format!("error: environment variable {var} is not set"))?)
+                }
+                None => None,
+            };
+            let timestamp = normalize_timestamp(&timestamp)?;
+            let credentials =
+                Credentials { access_key_id, access_key_secret: SecretString::new(secret), security_token };
+            let ctx = SigningContext {
+                action,
+                version: api_version,
+                timestamp,
+                nonce,
+                method: if method == Method::Get { HttpMethod::Get } else { HttpMethod::Post },
+            };
+            let params = WireParams::from_json(&request);
+            match algorithm {
+                Algorithm::HmacSha1 => println!("{}", sign::sign_rpc(&params, &credentials, &ctx).query_string()),
+                Algorithm::Acs3HmacSha256 => {
+                    let signed = sign::sign_acs3(&params, &host, &credentials, &ctx);
+                    println!("{}", signed.query_string());
+                    for (name, value) in &signed.headers {
+                        println!("{name}: {value}");
+                    }
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Annotations => {
+            let value = serde_json::to_value(eci_bridge_core::annotations::REGISTRY).map_err(|e| e.to_string())?;
+            print!("{}", render::yaml(&value)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Specs => {
+            for spec in eci_bridge_core::sizing::specs() {
+                let region = match spec.availability {
+                    eci_bridge_core::sizing::Availability::AllRegions => "all regions",
+                    eci_bridge_core::sizing::Availability::SomeRegions => "some regions, not spot",
+                };
+                println!("{:<12} {region}", spec.name());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// Accepts RFC 3339 with any offset and converts it to the UTC form signers use.
+fn normalize_timestamp(text: &str) -> Result<Timestamp, String> {
+    let ts: jiff::Timestamp =
+        text.parse().map_err(|e| format!("error: --timestamp `{text}` is not an RFC 3339 time: {e}"))?;
+    let utc = ts.strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
+    Timestamp::parse(&utc).map_err(|e| format!("error: {e}"))
+}

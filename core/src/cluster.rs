@@ -41,11 +41,7 @@ pub struct Taint {
 
 impl Default for Taint {
     fn default() -> Self {
-        Taint {
-            key: "virtual-kubelet.io/provider".into(),
-            value: "alibabacloud".into(),
-            effect: "NoSchedule".into(),
-        }
+        Taint { key: "virtual-kubelet.io/provider".into(), value: "alibabacloud".into(), effect: "NoSchedule".into() }
     }
 }
 
@@ -63,11 +59,7 @@ pub struct Quota {
 impl Default for Quota {
     /// The values of the seed's `vk.yaml`.
     fn default() -> Self {
-        Quota {
-            cpu: "1000000".into(),
-            memory: "6400Ti".into(),
-            pods: "10000".into(),
-        }
+        Quota { cpu: "1000000".into(), memory: "6400Ti".into(), pods: "10000".into() }
     }
 }
 
@@ -129,19 +121,10 @@ impl ClusterSettings {
             cluster_id: "c-example0000000000000000000000000".into(),
             cluster_type: ClusterType::Ack,
             vpc_id: Some("vpc-example000000000000".into()),
-            vswitch_ids: vec![
-                "vsw-example0000000000000h".into(),
-                "vsw-example0000000000000i".into(),
-            ],
+            vswitch_ids: vec!["vsw-example0000000000000h".into(), "vsw-example0000000000000i".into()],
             vswitch_zones: [
-                (
-                    "vsw-example0000000000000h".to_string(),
-                    "cn-hangzhou-h".to_string(),
-                ),
-                (
-                    "vsw-example0000000000000i".to_string(),
-                    "cn-hangzhou-i".to_string(),
-                ),
+                ("vsw-example0000000000000h".to_string(), "cn-hangzhou-h".to_string()),
+                ("vsw-example0000000000000i".to_string(), "cn-hangzhou-i".to_string()),
             ]
             .into(),
             security_group_id: Some("sg-example00000000000000".into()),
@@ -189,101 +172,32 @@ struct Key {
 }
 
 const KEYS: &[Key] = &[
-    Key {
-        name: "regionId",
-        env: Some("ECI_REGION"),
-    },
-    Key {
-        name: "clusterId",
-        env: Some("ALIYUN_CLUSTERID"),
-    },
-    Key {
-        name: "clusterType",
-        env: Some("CLUSTER_TYPE"),
-    },
-    Key {
-        name: "vpcId",
-        env: Some("ECI_VPC"),
-    },
-    Key {
-        name: "vswitchIds",
-        env: Some("ECI_VSWITCH"),
-    },
-    Key {
-        name: "vswitchZones",
-        env: None,
-    },
-    Key {
-        name: "securityGroupId",
-        env: Some("ECI_SECURITY_GROUP"),
-    },
-    Key {
-        name: "resourceGroupId",
-        env: Some("ECI_RESOURCE_GROUP"),
-    },
-    Key {
-        name: "clusterDns",
-        env: Some("CLUSTER_DNS"),
-    },
-    Key {
-        name: "clusterDomain",
-        env: Some("CLUSTER_DOMAIN"),
-    },
-    Key {
-        name: "kubeProxy",
-        env: Some("ECI_KUBE_PROXY"),
-    },
-    Key {
-        name: "kubeletPort",
-        env: Some("KUBELET_PORT"),
-    },
-    Key {
-        name: "vkPodIp",
-        env: Some("VKUBELET_POD_IP"),
-    },
-    Key {
-        name: "taintKey",
-        env: Some("VKUBELET_TAINT_KEY"),
-    },
-    Key {
-        name: "taintValue",
-        env: Some("VKUBELET_TAINT_VALUE"),
-    },
-    Key {
-        name: "taintEffect",
-        env: Some("VKUBELET_TAINT_EFFECT"),
-    },
-    Key {
-        name: "quotaCpu",
-        env: Some("ECI_QUOTA_CPU"),
-    },
-    Key {
-        name: "quotaMemory",
-        env: Some("ECI_QUOTA_MEMORY"),
-    },
-    Key {
-        name: "quotaPods",
-        env: Some("ECI_QUOTA_POD"),
-    },
-    Key {
-        name: "securityContextPrivileged",
-        env: None,
-    },
-    Key {
-        name: "kubernetesVersion",
-        env: None,
-    },
+    Key { name: "regionId", env: Some("ECI_REGION") },
+    Key { name: "clusterId", env: Some("ALIYUN_CLUSTERID") },
+    Key { name: "clusterType", env: Some("CLUSTER_TYPE") },
+    Key { name: "vpcId", env: Some("ECI_VPC") },
+    Key { name: "vswitchIds", env: Some("ECI_VSWITCH") },
+    Key { name: "vswitchZones", env: None },
+    Key { name: "securityGroupId", env: Some("ECI_SECURITY_GROUP") },
+    Key { name: "resourceGroupId", env: Some("ECI_RESOURCE_GROUP") },
+    Key { name: "clusterDns", env: Some("CLUSTER_DNS") },
+    Key { name: "clusterDomain", env: Some("CLUSTER_DOMAIN") },
+    Key { name: "kubeProxy", env: Some("ECI_KUBE_PROXY") },
+    Key { name: "kubeletPort", env: Some("KUBELET_PORT") },
+    Key { name: "vkPodIp", env: Some("VKUBELET_POD_IP") },
+    Key { name: "taintKey", env: Some("VKUBELET_TAINT_KEY") },
+    Key { name: "taintValue", env: Some("VKUBELET_TAINT_VALUE") },
+    Key { name: "taintEffect", env: Some("VKUBELET_TAINT_EFFECT") },
+    Key { name: "quotaCpu", env: Some("ECI_QUOTA_CPU") },
+    Key { name: "quotaMemory", env: Some("ECI_QUOTA_MEMORY") },
+    Key { name: "quotaPods", env: Some("ECI_QUOTA_POD") },
+    Key { name: "securityContextPrivileged", env: None },
+    Key { name: "kubernetesVersion", env: None },
 ];
 
 /// Environment variables of the VK Deployment that carry no translation
 /// setting; accepted silently so a pasted env list does not warn.
-const IGNORED_ENV: &[&str] = &[
-    "WEBHOOK",
-    "ECI_ACCESS_KEY",
-    "ECI_SECRET_KEY",
-    "ALIYUN_ACCESS_KEY",
-    "ALIYUN_SECRET_KEY",
-];
+const IGNORED_ENV: &[&str] = &["WEBHOOK", "ECI_ACCESS_KEY", "ECI_SECRET_KEY", "ALIYUN_ACCESS_KEY", "ALIYUN_SECRET_KEY"];
 
 fn as_text(v: &Value) -> Option<String> {
     match v {
@@ -307,17 +221,12 @@ fn as_list(v: &Value) -> Option<Vec<String>> {
 pub fn parse_cluster_settings(doc: &Value) -> (Option<ClusterSettings>, Vec<Diagnostic>) {
     let mut diags = Vec::new();
     let mut entries: Vec<(String, Value, Pointer)> = Vec::new();
-    let diag = |sev, code, ptr: &Pointer, msg: String| {
-        Diagnostic::pod(sev, code, ptr, msg).on(Input::Cluster)
-    };
+    let diag = |sev, code, ptr: &Pointer, msg: String| Diagnostic::pod(sev, code, ptr, msg).on(Input::Cluster);
 
     // Accept a mapping, a Deployment-style `env:` list, or a mapping with `env:`.
     let env_list = match doc {
         Value::Array(items) => Some((items, Pointer::root())),
-        Value::Object(map) => map
-            .get("env")
-            .and_then(Value::as_array)
-            .map(|a| (a, Pointer::root().key("env"))),
+        Value::Object(map) => map.get("env").and_then(Value::as_array).map(|a| (a, Pointer::root().key("env"))),
         _ => None,
     };
     let has_env_list = env_list.is_some();
@@ -325,16 +234,9 @@ pub fn parse_cluster_settings(doc: &Value) -> (Option<ClusterSettings>, Vec<Diag
         for (i, item) in items.iter().enumerate() {
             let ptr = base.index(i);
             match (item.get("name").and_then(Value::as_str), item.get("value")) {
-                (Some(name), Some(value)) => {
-                    entries.push((name.to_string(), value.clone(), ptr.key("value")))
-                }
+                (Some(name), Some(value)) => entries.push((name.to_string(), value.clone(), ptr.key("value"))),
                 (Some(_), None) => {} // valueFrom (secrets, fieldRef): not a setting
-                _ => diags.push(diag(
-                    Severity::Error,
-                    Code::Schema,
-                    &ptr,
-                    "env entry needs `name` and `value`".into(),
-                )),
+                _ => diags.push(diag(Severity::Error, Code::Schema, &ptr, "env entry needs `name` and `value`".into())),
             }
         }
     }
@@ -356,10 +258,7 @@ pub fn parse_cluster_settings(doc: &Value) -> (Option<ClusterSettings>, Vec<Diag
 
     let mut s = ClusterSettings::for_region("");
     for (key, value, ptr) in entries {
-        let Some(known) = KEYS
-            .iter()
-            .find(|k| k.name == key || k.env == Some(key.as_str()))
-        else {
+        let Some(known) = KEYS.iter().find(|k| k.name == key || k.env == Some(key.as_str())) else {
             if !IGNORED_ENV.contains(&key.as_str()) {
                 diags.push(diag(
                     Severity::Warning,
@@ -371,14 +270,7 @@ pub fn parse_cluster_settings(doc: &Value) -> (Option<ClusterSettings>, Vec<Diag
             continue;
         };
         let text = as_text(&value);
-        let bad = |what: &str| {
-            diag(
-                Severity::Error,
-                Code::InvalidValue,
-                &ptr,
-                format!("`{key}` must be {what}"),
-            )
-        };
+        let bad = |what: &str| diag(Severity::Error, Code::InvalidValue, &ptr, format!("`{key}` must be {what}"));
         match known.name {
             "regionId" => s.region_id = text.unwrap_or_default(),
             "clusterId" => s.cluster_id = text.unwrap_or_default(),
@@ -391,12 +283,7 @@ pub fn parse_cluster_settings(doc: &Value) -> (Option<ClusterSettings>, Vec<Diag
             "vpcId" => s.vpc_id = text.filter(|t| !t.is_empty()),
             "vswitchIds" => s.vswitch_ids = as_list(&value).unwrap_or_default(),
             "vswitchZones" => match value.as_object() {
-                Some(m) => {
-                    s.vswitch_zones = m
-                        .iter()
-                        .filter_map(|(k, v)| Some((k.clone(), as_text(v)?)))
-                        .collect()
-                }
+                Some(m) => s.vswitch_zones = m.iter().filter_map(|(k, v)| Some((k.clone(), as_text(v)?))).collect(),
                 None => diags.push(bad("a mapping of vSwitch ID to zone ID")),
             },
             "securityGroupId" => s.security_group_id = text.filter(|t| !t.is_empty()),
@@ -422,9 +309,7 @@ pub fn parse_cluster_settings(doc: &Value) -> (Option<ClusterSettings>, Vec<Diag
             "taintKey" => s.taint.key = text.unwrap_or_default(),
             "taintValue" => s.taint.value = text.unwrap_or_default(),
             "taintEffect" => match text.as_deref() {
-                Some(e @ ("NoSchedule" | "PreferNoSchedule" | "NoExecute")) => {
-                    s.taint.effect = e.into()
-                }
+                Some(e @ ("NoSchedule" | "PreferNoSchedule" | "NoExecute")) => s.taint.effect = e.into(),
                 _ => diags.push(bad("NoSchedule, PreferNoSchedule or NoExecute")),
             },
             "quotaCpu" => s.quota.cpu = text.unwrap_or_default(),
@@ -436,13 +321,8 @@ pub fn parse_cluster_settings(doc: &Value) -> (Option<ClusterSettings>, Vec<Diag
     }
     if s.region_id.is_empty() {
         diags.push(
-            diag(
-                Severity::Error,
-                Code::MissingField,
-                &Pointer::root(),
-                "the region is not set".into(),
-            )
-            .help("set `regionId` (or `ECI_REGION`), e.g. cn-hangzhou"),
+            diag(Severity::Error, Code::MissingField, &Pointer::root(), "the region is not set".into())
+                .help("set `regionId` (or `ECI_REGION`), e.g. cn-hangzhou"),
         );
         return (None, diags);
     }
@@ -473,19 +353,11 @@ mod tests {
 
     #[test]
     fn bad_values_and_unknown_keys() {
-        let (s, d) = parse_cluster_settings(
-            &json!({"ECI_REGION": "cn-beijing", "kubeletPort": "x", "colour": "blue"}),
-        );
+        let (s, d) = parse_cluster_settings(&json!({"ECI_REGION": "cn-beijing", "kubeletPort": "x", "colour": "blue"}));
         assert!(s.is_some());
         assert_eq!(d.len(), 2);
-        assert!(
-            d.iter()
-                .any(|d| d.code == Code::InvalidValue && d.pointer == "/kubeletPort")
-        );
-        assert!(
-            d.iter()
-                .any(|d| d.code == Code::UnknownField && d.severity == Severity::Warning)
-        );
+        assert!(d.iter().any(|d| d.code == Code::InvalidValue && d.pointer == "/kubeletPort"));
+        assert!(d.iter().any(|d| d.code == Code::UnknownField && d.severity == Severity::Warning));
         let (none, d) = parse_cluster_settings(&json!({}));
         assert!(none.is_none() && d[0].code == Code::MissingField);
     }

@@ -179,12 +179,7 @@ pub struct TextLocation {
 
 impl Diagnostic {
     /// A diagnostic about the pod.
-    pub fn pod(
-        severity: Severity,
-        code: Code,
-        pointer: impl Into<String>,
-        message: impl Into<String>,
-    ) -> Self {
+    pub fn pod(severity: Severity, code: Code, pointer: impl Into<String>, message: impl Into<String>) -> Self {
         Diagnostic {
             severity,
             code,
@@ -218,24 +213,10 @@ impl fmt::Display for Diagnostic {
     /// Compact, rustc-like: `error[hostpath-volume]: message` then the
     /// location and the hint on indented lines.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}[{}]: {}",
-            self.severity.as_str(),
-            self.code.as_str(),
-            self.message
-        )?;
-        let pointer = if self.pointer.is_empty() {
-            "/"
-        } else {
-            &self.pointer
-        };
+        write!(f, "{}[{}]: {}", self.severity.as_str(), self.code.as_str(), self.message)?;
+        let pointer = if self.pointer.is_empty() { "/" } else { &self.pointer };
         match self.location {
-            Some(l) => write!(
-                f,
-                "\n  --> {} line {}, column {}",
-                self.input, l.line, l.column
-            )?,
+            Some(l) => write!(f, "\n  --> {} line {}, column {}", self.input, l.line, l.column)?,
             None => write!(f, "\n  --> {} {}", self.input, pointer)?,
         }
         if let Some(help) = &self.help {
@@ -261,9 +242,7 @@ impl Pointer {
         I: IntoIterator<Item = S>,
         S: AsRef<str>,
     {
-        tokens
-            .into_iter()
-            .fold(Pointer::root(), |p, t| p.key(t.as_ref()))
+        tokens.into_iter().fold(Pointer::root(), |p, t| p.key(t.as_ref()))
     }
 
     /// Appends an object key, escaping `~` and `/` as RFC 6901 requires.
@@ -327,13 +306,8 @@ mod tests {
 
     #[test]
     fn display_is_rustc_like() {
-        let d = Diagnostic::pod(
-            Severity::Error,
-            Code::HostPathVolume,
-            "/spec/volumes/0/hostPath",
-            "no hostPath",
-        )
-        .help("use emptyDir");
+        let d = Diagnostic::pod(Severity::Error, Code::HostPathVolume, "/spec/volumes/0/hostPath", "no hostPath")
+            .help("use emptyDir");
         assert_eq!(
             d.to_string(),
             "error[hostpath-volume]: no hostPath\n  --> pod /spec/volumes/0/hostPath\n  = help: use emptyDir"

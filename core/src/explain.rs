@@ -25,18 +25,12 @@ pub struct InputRef {
 impl InputRef {
     /// A place in the pod.
     pub fn pod(pointer: impl Into<String>) -> Self {
-        InputRef {
-            input: Input::Pod,
-            pointer: pointer.into(),
-        }
+        InputRef { input: Input::Pod, pointer: pointer.into() }
     }
 
     /// A place in another input.
     pub fn of(input: Input, pointer: impl Into<String>) -> Self {
-        InputRef {
-            input,
-            pointer: pointer.into(),
-        }
+        InputRef { input, pointer: pointer.into() }
     }
 }
 
@@ -98,8 +92,7 @@ fn covers(prefix: &str, field: &str) -> bool {
     if let Some(text) = prefix.strip_suffix('*') {
         return field.starts_with(text);
     }
-    field == prefix
-        || (field.starts_with(prefix) && field.as_bytes().get(prefix.len()) == Some(&b'.'))
+    field == prefix || (field.starts_with(prefix) && field.as_bytes().get(prefix.len()) == Some(&b'.'))
 }
 
 /// Pairs every wire parameter with its most specific explanation.
@@ -107,10 +100,7 @@ pub fn explain_rows(params: &WireParams, explanations: &[Explanation]) -> Vec<Ex
     params
         .iter()
         .map(|(field, value)| {
-            let best = explanations
-                .iter()
-                .filter(|e| covers(&e.field, field))
-                .max_by_key(|e| e.field.len());
+            let best = explanations.iter().filter(|e| covers(&e.field, field)).max_by_key(|e| e.field.len());
             ExplainRow {
                 field: field.to_string(),
                 value: value.to_string(),
@@ -127,41 +117,22 @@ mod tests {
 
     #[test]
     fn most_specific_prefix_wins_on_segment_boundaries() {
-        let params = WireParams::from_pairs([
-            ("Container.1.Name", "a"),
-            ("Container.1.Cpu", "1.0"),
-            ("Container.10.Name", "j"),
-        ]);
+        let params =
+            WireParams::from_pairs([("Container.1.Name", "a"), ("Container.1.Cpu", "1.0"), ("Container.10.Name", "j")]);
         let ex = vec![
             Explanation {
                 field: "Container.1".into(),
                 rule: "container".into(),
                 inputs: vec![InputRef::pod("/spec/containers/0")],
             },
-            Explanation {
-                field: "Container.1.Cpu".into(),
-                rule: "limit".into(),
-                inputs: vec![],
-            },
+            Explanation { field: "Container.1.Cpu".into(), rule: "limit".into(), inputs: vec![] },
         ];
         let rows = explain_rows(&params, &ex);
-        let rule = |f: &str| {
-            rows.iter()
-                .find(|r| r.field == f)
-                .map(|r| r.rule.clone())
-                .unwrap_or_default()
-        };
+        let rule = |f: &str| rows.iter().find(|r| r.field == f).map(|r| r.rule.clone()).unwrap_or_default();
         assert_eq!(rule("Container.1.Name"), "container");
         assert_eq!(rule("Container.1.Cpu"), "limit");
-        assert_eq!(
-            rule("Container.10.Name"),
-            "",
-            "Container.1 must not cover Container.10"
-        );
+        assert_eq!(rule("Container.10.Name"), "", "Container.1 must not cover Container.10");
         assert_eq!(rows[0].to_string(), "Container.1.Cpu = 1.0 <- limit");
-        assert!(covers(
-            "Container.1.LifecyclePreStopHandler*",
-            "Container.1.LifecyclePreStopHandlerExec.1"
-        ));
+        assert!(covers("Container.1.LifecyclePreStopHandler*", "Container.1.LifecyclePreStopHandlerExec.1"));
     }
 }

@@ -20,18 +20,11 @@ pub fn parse_documents(text: &str, input: Input) -> Result<Vec<Value>, Diagnosti
     match serde_saphyr::from_multiple_with_options::<Value>(text, options) {
         Ok(docs) => Ok(docs.into_iter().filter(|d| !d.is_null()).collect()),
         Err(e) => {
-            let location = e.location().map(|l| TextLocation {
-                line: l.line(),
-                column: l.column(),
-            });
+            let location = e.location().map(|l| TextLocation { line: l.line(), column: l.column() });
             let message = first_line(&e.to_string());
-            let mut d = Diagnostic::pod(
-                Severity::Error,
-                Code::Syntax,
-                "",
-                format!("not valid YAML or JSON: {message}"),
-            )
-            .on(input);
+            let mut d =
+                Diagnostic::pod(Severity::Error, Code::Syntax, "", format!("not valid YAML or JSON: {message}"))
+                    .on(input);
             d.location = location;
             Err(d)
         }
@@ -43,17 +36,10 @@ pub fn parse_document(text: &str, input: Input) -> Result<Value, Diagnostic> {
     let mut docs = parse_documents(text, input.clone())?;
     match docs.len() {
         1 => Ok(docs.remove(0)),
-        0 => Err(
-            Diagnostic::pod(Severity::Error, Code::Syntax, "", "the document is empty").on(input),
-        ),
-        n => Err(Diagnostic::pod(
-            Severity::Error,
-            Code::Syntax,
-            "",
-            format!("expected one document, found {n}"),
-        )
-        .on(input)
-        .help("split the stream, or pass the other documents where they belong (e.g. --objects)")),
+        0 => Err(Diagnostic::pod(Severity::Error, Code::Syntax, "", "the document is empty").on(input)),
+        n => Err(Diagnostic::pod(Severity::Error, Code::Syntax, "", format!("expected one document, found {n}"))
+            .on(input)
+            .help("split the stream, or pass the other documents where they belong (e.g. --objects)")),
     }
 }
 
@@ -118,24 +104,19 @@ pub const WORKLOAD_TEMPLATES: &[(&str, &str)] = &[
 /// the workload (`<name>-template`) and, for a DaemonSet, the owner
 /// reference that makes translation reject it.
 pub fn pod_from_document(doc: &Value) -> Result<(Pod, PodSource), Diagnostic> {
-    let kind = doc
-        .get("kind")
-        .and_then(Value::as_str)
-        .unwrap_or("Pod")
-        .to_string();
+    let kind = doc.get("kind").and_then(Value::as_str).unwrap_or("Pod").to_string();
     if kind == "Pod" {
         let pod = from_value::<Pod>(doc, Input::Pod)?;
-        return Ok((
-            pod,
-            PodSource {
-                kind,
-                template_pointer: String::new(),
-            },
-        ));
+        return Ok((pod, PodSource { kind, template_pointer: String::new() }));
     }
     let Some((_, pointer)) = WORKLOAD_TEMPLATES.iter().find(|(k, _)| *k == kind) else {
-        return Err(Diagnostic::pod(Severity::Error, Code::Schema, "/kind", format!("`{kind}` has no pod to translate"))
-            .help("give a Pod or a workload with a pod template (Deployment, StatefulSet, Job, CronJob, …)"));
+        return Err(Diagnostic::pod(
+            Severity::Error,
+            Code::Schema,
+            "/kind",
+            format!("`{kind}` has no pod to translate"),
+        )
+        .help("give a Pod or a workload with a pod template (Deployment, StatefulSet, Job, CronJob, …)"));
     };
     let Some(template) = doc.pointer(pointer) else {
         return Err(Diagnostic::pod(
@@ -145,10 +126,7 @@ pub fn pod_from_document(doc: &Value) -> Result<(Pod, PodSource), Diagnostic> {
             format!("the {kind} has no pod template"),
         ));
     };
-    let source = PodSource {
-        kind: kind.clone(),
-        template_pointer: pointer.to_string(),
-    };
+    let source = PodSource { kind: kind.clone(), template_pointer: pointer.to_string() };
     let mut pod_value = serde_json::json!({"apiVersion": "v1", "kind": "Pod"});
     if let Some(meta) = template.get("metadata") {
         pod_value["metadata"] = meta.clone();
@@ -161,30 +139,23 @@ pub fn pod_from_document(doc: &Value) -> Result<(Pod, PodSource), Diagnostic> {
         d
     })?;
     let workload_meta = doc.get("metadata");
-    let workload_name = workload_meta
-        .and_then(|m| m.get("name"))
-        .and_then(Value::as_str)
-        .unwrap_or("workload");
+    let workload_name = workload_meta.and_then(|m| m.get("name")).and_then(Value::as_str).unwrap_or("workload");
     if pod.metadata.name.is_none() {
         pod.metadata.name = Some(format!("{workload_name}-template"));
     }
     if pod.metadata.namespace.is_none() {
-        pod.metadata.namespace = workload_meta
-            .and_then(|m| m.get("namespace"))
-            .and_then(Value::as_str)
-            .map(String::from);
+        pod.metadata.namespace =
+            workload_meta.and_then(|m| m.get("namespace")).and_then(Value::as_str).map(String::from);
     }
     if kind == "DaemonSet" {
-        pod.metadata.owner_references = Some(vec![
-            k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference {
-                api_version: "apps/v1".into(),
-                kind: "DaemonSet".into(),
-                name: workload_name.into(),
-                uid: String::new(),
-                controller: Some(true),
-                ..Default::default()
-            },
-        ]);
+        pod.metadata.owner_references = Some(vec![k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference {
+            api_version: "apps/v1".into(),
+            kind: "DaemonSet".into(),
+            name: workload_name.into(),
+            uid: String::new(),
+            controller: Some(true),
+            ..Default::default()
+        }]);
     }
     Ok((pod, source))
 }
@@ -195,11 +166,7 @@ mod tests {
 
     #[test]
     fn yaml_octal_modes_read_like_kubectl() {
-        let docs = parse_documents(
-            "defaultMode: 0644\nother: 0o600\n---\n---\nb: 1\n",
-            Input::Pod,
-        )
-        .unwrap();
+        let docs = parse_documents("defaultMode: 0644\nother: 0o600\n---\n---\nb: 1\n", Input::Pod).unwrap();
         assert_eq!(docs.len(), 2);
         assert_eq!(docs[0]["defaultMode"], 420);
         assert_eq!(docs[0]["other"], 384);
@@ -234,10 +201,7 @@ mod tests {
         assert_eq!(source.template_pointer, "/spec/jobTemplate/spec/template");
         assert_eq!(pod.metadata.name.as_deref(), Some("nightly-template"));
         assert_eq!(pod.metadata.namespace.as_deref(), Some("batch"));
-        assert_eq!(
-            source.document_pointer("/spec/containers/0"),
-            "/spec/jobTemplate/spec/template/spec/containers/0"
-        );
+        assert_eq!(source.document_pointer("/spec/containers/0"), "/spec/jobTemplate/spec/template/spec/containers/0");
         let bad = parse_document("kind: Service\n", Input::Pod).unwrap();
         assert!(pod_from_document(&bad).is_err());
     }

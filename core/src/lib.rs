@@ -19,7 +19,8 @@
 //! - [`annotations`]: the registry of every documented pod annotation.
 //! - [`profile`]: the `eci-profile` ConfigMap. [`cluster`]: the provider's settings.
 //! - [`objects::required_objects`]: which objects a caller must supply.
-//! - [`input`]: reading YAML/JSON documents, pods and workload templates.
+//! - [`input`]: reading YAML/JSON documents, pods and workload templates;
+//!   [`Bundle`]: one stream holding a pod and everything it needs.
 //!
 //! ## Out of scope
 //! - Talking to Kubernetes or to Alibaba Cloud: requests are built as data;
@@ -36,6 +37,7 @@
 //! documented and cited in comments.
 
 pub mod annotations;
+pub mod bundle;
 pub mod cluster;
 pub mod diagnostics;
 pub mod eci;
@@ -47,6 +49,7 @@ pub mod quantity;
 pub mod sizing;
 pub mod translate;
 
+pub use bundle::Bundle;
 pub use cluster::ClusterSettings;
 pub use diagnostics::{Code, Diagnostic, Input, Severity};
 pub use eci::{CreateContainerGroupRequest, WireParams};

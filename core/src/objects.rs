@@ -107,10 +107,8 @@ impl ObjectStore {
 
     /// Adds a ConfigMap.
     pub fn insert_config_map(&mut self, cm: ConfigMap) {
-        let k = key(
-            cm.metadata.namespace.as_deref().unwrap_or("default"),
-            cm.metadata.name.as_deref().unwrap_or_default(),
-        );
+        let k =
+            key(cm.metadata.namespace.as_deref().unwrap_or("default"), cm.metadata.name.as_deref().unwrap_or_default());
         self.config_maps.insert(k, cm);
     }
 
@@ -140,21 +138,23 @@ impl ObjectStore {
 
     /// Adds a PersistentVolume.
     pub fn insert_volume(&mut self, pv: PersistentVolume) {
-        self.volumes
-            .insert(pv.metadata.name.clone().unwrap_or_default(), pv);
+        self.volumes.insert(pv.metadata.name.clone().unwrap_or_default(), pv);
     }
 
     /// Adds a token for `namespace/service_account`.
-    pub fn insert_token(
-        &mut self,
-        namespace: &str,
-        service_account: &str,
-        token: ServiceAccountToken,
-    ) {
-        self.tokens
-            .entry(key(namespace, service_account))
-            .or_default()
-            .push(token);
+    pub fn insert_token(&mut self, namespace: &str, service_account: &str, token: ServiceAccountToken) {
+        self.tokens.entry(key(namespace, service_account)).or_default().push(token);
+    }
+
+    /// Adds every object of `other` (later objects replace earlier ones).
+    pub fn merge(&mut self, other: ObjectStore) {
+        self.config_maps.extend(other.config_maps);
+        self.secrets.extend(other.secrets);
+        self.claims.extend(other.claims);
+        self.volumes.extend(other.volumes);
+        for (k, tokens) in other.tokens {
+            self.tokens.entry(k).or_default().extend(tokens);
+        }
     }
 
     /// A ConfigMap.
@@ -187,10 +187,7 @@ impl ObjectStore {
         let tokens = self.tokens.get(&key(namespace, service_account))?;
         match audience {
             Some(aud) => tokens.iter().find(|t| t.audiences.iter().any(|a| a == aud)),
-            None => tokens
-                .iter()
-                .find(|t| t.audiences.is_empty())
-                .or(tokens.first()),
+            None => tokens.iter().find(|t| t.audiences.is_empty()).or(tokens.first()),
         }
     }
 
@@ -210,13 +207,7 @@ impl ObjectStore {
         let input = Input::Object(label.to_string());
         let kind = doc.get("kind").and_then(Value::as_str).unwrap_or_default();
         let bad = |e: serde_json::Error| {
-            Diagnostic::pod(
-                Severity::Error,
-                Code::Schema,
-                "",
-                format!("{kind} is malformed: {e}"),
-            )
-            .on(input.clone())
+            Diagnostic::pod(Severity::Error, Code::Schema, "", format!("{kind} is malformed: {e}")).on(input.clone())
         };
         match kind {
             "List" | "ConfigMapList" | "SecretList" => {
@@ -253,8 +244,13 @@ impl ObjectStore {
                 match token {
                     Some(t) => self.insert_token(ns, sa, ServiceAccountToken { audiences, token: t.to_string() }),
                     None => diags.push(
-                        Diagnostic::pod(Severity::Error, Code::MissingField, "/status/token", "TokenRequest has no status.token")
-                            .on(input),
+                        Diagnostic::pod(
+                            Severity::Error,
+                            Code::MissingField,
+                            "/status/token",
+                            "TokenRequest has no status.token",
+                        )
+                        .on(input),
                     ),
                 }
             }
@@ -278,10 +274,7 @@ struct Refs(Vec<ObjectRef>);
 
 impl Refs {
     fn add(&mut self, kind: ObjectKind, namespace: &str, name: &str, optional: bool, at: Pointer) {
-        if let Some(existing) = self
-            .0
-            .iter_mut()
-            .find(|r| r.kind == kind && r.namespace == namespace && r.name == name)
+        if let Some(existing) = self.0.iter_mut().find(|r| r.kind == kind && r.namespace == namespace && r.name == name)
         {
             existing.optional &= optional;
             existing.referenced_at.push(at.into());
@@ -310,13 +303,8 @@ pub fn required_objects(pod: &Pod) -> Vec<ObjectRef> {
     let ns = pod.metadata.namespace.as_deref().unwrap_or("default");
     let Some(spec) = &pod.spec else { return refs.0 };
     let sa = spec.service_account_name.as_deref().unwrap_or("default");
-    let groups = [
-        (
-            "initContainers",
-            spec.init_containers.as_deref().unwrap_or_default(),
-        ),
-        ("containers", &spec.containers[..]),
-    ];
+    let groups =
+        [("initContainers", spec.init_containers.as_deref().unwrap_or_default()), ("containers", &spec.containers[..])];
     for (field, containers) in groups {
         for (ci, c) in containers.iter().enumerate() {
             let base = Pointer::root().key("spec").key(field).index(ci);
@@ -324,43 +312,19 @@ pub fn required_objects(pod: &Pod) -> Vec<ObjectRef> {
                 let Some(from) = &e.value_from else { continue };
                 let at = base.key("env").index(ei).key("valueFrom");
                 if let Some(r) = &from.config_map_key_ref {
-                    refs.add(
-                        ObjectKind::ConfigMap,
-                        ns,
-                        &r.name,
-                        r.optional == Some(true),
-                        at.key("configMapKeyRef"),
-                    );
+                    refs.add(ObjectKind::ConfigMap, ns, &r.name, r.optional == Some(true), at.key("configMapKeyRef"));
                 }
                 if let Some(r) = &from.secret_key_ref {
-                    refs.add(
-                        ObjectKind::Secret,
-                        ns,
-                        &r.name,
-                        r.optional == Some(true),
-                        at.key("secretKeyRef"),
-                    );
+                    refs.add(ObjectKind::Secret, ns, &r.name, r.optional == Some(true), at.key("secretKeyRef"));
                 }
             }
             for (ei, e) in c.env_from.iter().flatten().enumerate() {
                 let at = base.key("envFrom").index(ei);
                 if let Some(r) = &e.config_map_ref {
-                    refs.add(
-                        ObjectKind::ConfigMap,
-                        ns,
-                        &r.name,
-                        r.optional == Some(true),
-                        at.key("configMapRef"),
-                    );
+                    refs.add(ObjectKind::ConfigMap, ns, &r.name, r.optional == Some(true), at.key("configMapRef"));
                 }
                 if let Some(r) = &e.secret_ref {
-                    refs.add(
-                        ObjectKind::Secret,
-                        ns,
-                        &r.name,
-                        r.optional == Some(true),
-                        at.key("secretRef"),
-                    );
+                    refs.add(ObjectKind::Secret, ns, &r.name, r.optional == Some(true), at.key("secretRef"));
                 }
             }
         }
@@ -368,13 +332,7 @@ pub fn required_objects(pod: &Pod) -> Vec<ObjectRef> {
     for (vi, v) in spec.volumes.iter().flatten().enumerate() {
         let at = Pointer::root().key("spec").key("volumes").index(vi);
         if let Some(cm) = &v.config_map {
-            refs.add(
-                ObjectKind::ConfigMap,
-                ns,
-                &cm.name,
-                cm.optional == Some(true),
-                at.key("configMap"),
-            );
+            refs.add(ObjectKind::ConfigMap, ns, &cm.name, cm.optional == Some(true), at.key("configMap"));
         }
         if let Some(s) = &v.secret {
             refs.add(
@@ -386,58 +344,23 @@ pub fn required_objects(pod: &Pod) -> Vec<ObjectRef> {
             );
         }
         if let Some(c) = &v.persistent_volume_claim {
-            refs.add(
-                ObjectKind::PersistentVolumeClaim,
-                ns,
-                &c.claim_name,
-                false,
-                at.key("persistentVolumeClaim"),
-            );
+            refs.add(ObjectKind::PersistentVolumeClaim, ns, &c.claim_name, false, at.key("persistentVolumeClaim"));
         }
-        for (si, source) in v
-            .projected
-            .iter()
-            .flat_map(|p| p.sources.iter().flatten())
-            .enumerate()
-        {
+        for (si, source) in v.projected.iter().flat_map(|p| p.sources.iter().flatten()).enumerate() {
             let at = at.key("projected").key("sources").index(si);
             if let Some(cm) = &source.config_map {
-                refs.add(
-                    ObjectKind::ConfigMap,
-                    ns,
-                    &cm.name,
-                    cm.optional == Some(true),
-                    at.key("configMap"),
-                );
+                refs.add(ObjectKind::ConfigMap, ns, &cm.name, cm.optional == Some(true), at.key("configMap"));
             }
             if let Some(s) = &source.secret {
-                refs.add(
-                    ObjectKind::Secret,
-                    ns,
-                    &s.name,
-                    s.optional == Some(true),
-                    at.key("secret"),
-                );
+                refs.add(ObjectKind::Secret, ns, &s.name, s.optional == Some(true), at.key("secret"));
             }
             if source.service_account_token.is_some() {
-                refs.add(
-                    ObjectKind::TokenRequest,
-                    ns,
-                    sa,
-                    false,
-                    at.key("serviceAccountToken"),
-                );
+                refs.add(ObjectKind::TokenRequest, ns, sa, false, at.key("serviceAccountToken"));
             }
         }
     }
     for (i, s) in spec.image_pull_secrets.iter().flatten().enumerate() {
-        refs.add(
-            ObjectKind::Secret,
-            ns,
-            &s.name,
-            true,
-            Pointer::root().key("spec").key("imagePullSecrets").index(i),
-        );
+        refs.add(ObjectKind::Secret, ns, &s.name, true, Pointer::root().key("spec").key("imagePullSecrets").index(i));
     }
     refs.0
 }
@@ -445,11 +368,7 @@ pub fn required_objects(pod: &Pod) -> Vec<ObjectRef> {
 /// [`required_objects`] plus the PersistentVolume of every supplied, bound claim.
 pub fn required_objects_with(pod: &Pod, store: &ObjectStore) -> Vec<ObjectRef> {
     let mut refs = required_objects(pod);
-    let claims: Vec<ObjectRef> = refs
-        .iter()
-        .filter(|r| r.kind == ObjectKind::PersistentVolumeClaim)
-        .cloned()
-        .collect();
+    let claims: Vec<ObjectRef> = refs.iter().filter(|r| r.kind == ObjectKind::PersistentVolumeClaim).cloned().collect();
     for claim in claims {
         let volume = store
             .claim(&claim.namespace, &claim.name)
@@ -507,10 +426,7 @@ mod tests {
             ]
         );
         assert_eq!(refs[0].referenced_at.len(), 2);
-        assert!(
-            !refs[1].optional,
-            "optional only when every reference is optional"
-        );
+        assert!(!refs[1].optional, "optional only when every reference is optional");
         assert!(refs[4].optional);
     }
 

@@ -45,9 +45,7 @@ impl Quantity {
             Some(b'+') => (false, &s[1..]),
             _ => (false, s),
         };
-        let number_end = s
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(s.len());
+        let number_end = s.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(s.len());
         let (number, suffix) = s.split_at(number_end);
         let (int_part, frac_part) = match number.split_once('.') {
             Some((i, f)) => (i, f),
@@ -87,15 +85,9 @@ impl Quantity {
             "P" => (15, 0),
             "E" => (18, 0),
             other => {
-                let exp = other
-                    .strip_prefix('e')
-                    .or_else(|| other.strip_prefix('E'))
-                    .ok_or_else(malformed)?;
+                let exp = other.strip_prefix('e').or_else(|| other.strip_prefix('E')).ok_or_else(malformed)?;
                 let valid = !exp.is_empty()
-                    && exp
-                        .trim_start_matches(['+', '-'])
-                        .bytes()
-                        .all(|b| b.is_ascii_digit())
+                    && exp.trim_start_matches(['+', '-']).bytes().all(|b| b.is_ascii_digit())
                     && exp.len() <= 4;
                 if !valid {
                     return Err(malformed());
@@ -103,19 +95,11 @@ impl Quantity {
                 (exp.parse::<i32>().map_err(|_| malformed())?, 0)
             }
         };
-        Ok(Quantity {
-            mantissa,
-            exp10: exp10 - frac_len,
-            exp2,
-        })
+        Ok(Quantity { mantissa, exp10: exp10 - frac_len, exp2 })
     }
 
     /// Zero.
-    pub const ZERO: Quantity = Quantity {
-        mantissa: 0,
-        exp10: 0,
-        exp2: 0,
-    };
+    pub const ZERO: Quantity = Quantity { mantissa: 0, exp10: 0, exp2: 0 };
 
     /// True when the value is below zero.
     pub fn is_negative(&self) -> bool {
@@ -147,11 +131,7 @@ impl Quantity {
 
 fn div_ceil(numerator: i128, denominator: i128) -> i128 {
     let q = numerator / denominator;
-    if numerator % denominator != 0 && (numerator > 0) == (denominator > 0) {
-        q + 1
-    } else {
-        q
-    }
+    if numerator % denominator != 0 && (numerator > 0) == (denominator > 0) { q + 1 } else { q }
 }
 
 impl fmt::Display for Quantity {
@@ -180,11 +160,7 @@ pub fn bytes_to_gib(bytes: i128) -> f64 {
 
 /// Renders millicores the way Kubernetes users write them (`500m`, `2`).
 pub fn format_millis(millis: i128) -> String {
-    if millis % 1000 == 0 {
-        format!("{}", millis / 1000)
-    } else {
-        format!("{millis}m")
-    }
+    if millis % 1000 == 0 { format!("{}", millis / 1000) } else { format!("{millis}m") }
 }
 
 /// Renders millicores as a plain vCPU number (`250` → `0.25`, `2000` → `2`).
@@ -213,11 +189,7 @@ pub fn format_bytes(bytes: i128) -> String {
 /// Renders GiB for humans: `4`, `0.5`, `1.5`.
 pub fn format_gib(bytes: i128) -> String {
     let gib = bytes_to_gib(bytes);
-    if gib.fract() == 0.0 {
-        format!("{}", gib as i64)
-    } else {
-        format!("{gib}")
-    }
+    if gib.fract() == 0.0 { format!("{}", gib as i64) } else { format!("{gib}") }
 }
 
 #[cfg(test)]
@@ -225,16 +197,10 @@ mod tests {
     use super::*;
 
     fn millis(s: &str) -> i128 {
-        Quantity::parse(s)
-            .ok()
-            .and_then(|q| q.millis_ceil())
-            .unwrap_or(-1)
+        Quantity::parse(s).ok().and_then(|q| q.millis_ceil()).unwrap_or(-1)
     }
     fn bytes(s: &str) -> i128 {
-        Quantity::parse(s)
-            .ok()
-            .and_then(|q| q.units_ceil())
-            .unwrap_or(-1)
+        Quantity::parse(s).ok().and_then(|q| q.units_ceil()).unwrap_or(-1)
     }
 
     #[test]
@@ -263,20 +229,11 @@ mod tests {
 
     #[test]
     fn malformed() {
-        for bad in [
-            "", "abc", "1.2.3", "1Xi", "--1", "1e", "1e+", ".", "1 Gi", "e3",
-        ] {
+        for bad in ["", "abc", "1.2.3", "1Xi", "--1", "1e", "1e+", ".", "1 Gi", "e3"] {
             assert!(Quantity::parse(bad).is_err(), "{bad:?} should not parse");
         }
-        assert!(matches!(
-            Quantity::parse("1234567890123456789012345678901234567890"),
-            Err(QuantityError::TooLarge(_))
-        ));
-        assert!(
-            Quantity::parse("-1")
-                .map(|q| q.is_negative())
-                .unwrap_or(false)
-        );
+        assert!(matches!(Quantity::parse("1234567890123456789012345678901234567890"), Err(QuantityError::TooLarge(_))));
+        assert!(Quantity::parse("-1").map(|q| q.is_negative()).unwrap_or(false));
     }
 
     #[test]

@@ -68,11 +68,7 @@ impl Spec {
 
     /// The `2-4Gi` name ECI uses for the spec.
     pub fn name(&self) -> String {
-        format!(
-            "{}-{}Gi",
-            format_vcpu(self.cpu_millis),
-            format_gib(self.memory_bytes())
-        )
+        format!("{}-{}Gi", format_vcpu(self.cpu_millis), format_gib(self.memory_bytes()))
     }
 }
 
@@ -94,26 +90,20 @@ pub const SPEC_TABLE: &[(f64, &[f64], Availability)] = &[
     (52.0, &[96.0, 192.0, 384.0], Availability::AllRegions),
     (64.0, &[128.0, 256.0, 512.0], Availability::AllRegions),
     (2.0, &[6.0, 10.0, 12.0, 14.0], Availability::SomeRegions),
-    (
-        4.0,
-        &[
-            6.0, 10.0, 12.0, 14.0, 18.0, 20.0, 22.0, 24.0, 26.0, 28.0, 30.0,
-        ],
-        Availability::SomeRegions,
-    ),
+    (4.0, &[6.0, 10.0, 12.0, 14.0, 18.0, 20.0, 22.0, 24.0, 26.0, 28.0, 30.0], Availability::SomeRegions),
     (
         6.0,
         &[
-            6.0, 8.0, 10.0, 12.0, 14.0, 16.0, 18.0, 20.0, 22.0, 24.0, 26.0, 28.0, 30.0, 32.0, 34.0,
-            36.0, 38.0, 40.0, 42.0, 44.0, 46.0, 48.0,
+            6.0, 8.0, 10.0, 12.0, 14.0, 16.0, 18.0, 20.0, 22.0, 24.0, 26.0, 28.0, 30.0, 32.0, 34.0, 36.0, 38.0, 40.0,
+            42.0, 44.0, 46.0, 48.0,
         ],
         Availability::SomeRegions,
     ),
     (
         8.0,
         &[
-            10.0, 12.0, 14.0, 18.0, 20.0, 22.0, 24.0, 26.0, 28.0, 30.0, 34.0, 36.0, 38.0, 40.0,
-            42.0, 44.0, 46.0, 48.0, 50.0, 52.0, 54.0, 56.0, 58.0, 60.0, 62.0,
+            10.0, 12.0, 14.0, 18.0, 20.0, 22.0, 24.0, 26.0, 28.0, 30.0, 34.0, 36.0, 38.0, 40.0, 42.0, 44.0, 46.0, 48.0,
+            50.0, 52.0, 54.0, 56.0, 58.0, 60.0, 62.0,
         ],
         Availability::SomeRegions,
     ),
@@ -217,11 +207,9 @@ fn instance_kind(name: &str) -> InstanceKind {
     let family = name.strip_prefix("ecs.").unwrap_or(name);
     let family = family.split(['.', '-']).next().unwrap_or(family);
     let gpu = name.starts_with("ecigpu-")
-        || ["gn", "vgn", "sgn", "ebmgn", "gi"].iter().any(|p| {
-            family
-                .strip_prefix(p)
-                .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_digit()))
-        });
+        || ["gn", "vgn", "sgn", "ebmgn", "gi"]
+            .iter()
+            .any(|p| family.strip_prefix(p).is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_digit())));
     let arm = family.ends_with('y') && family.chars().any(|c| c.is_ascii_digit());
     if gpu {
         InstanceKind::Gpu
@@ -264,10 +252,7 @@ impl UseSpecs {
             return Err("no specs given".into());
         }
         if items.len() > MAX_USE_SPECS {
-            return Err(format!(
-                "{} specs given, at most {MAX_USE_SPECS} are allowed",
-                items.len()
-            ));
+            return Err(format!("{} specs given, at most {MAX_USE_SPECS} are allowed", items.len()));
         }
         let mut specs = Vec::new();
         for item in items {
@@ -278,16 +263,8 @@ impl UseSpecs {
             if kinds.contains(&special) && kinds.iter().any(|k| *k != special) {
                 return Err(format!(
                     "{} instance types can only be combined with other {} types",
-                    if special == InstanceKind::Gpu {
-                        "GPU"
-                    } else {
-                        "ARM"
-                    },
-                    if special == InstanceKind::Gpu {
-                        "GPU"
-                    } else {
-                        "ARM"
-                    },
+                    if special == InstanceKind::Gpu { "GPU" } else { "ARM" },
+                    if special == InstanceKind::Gpu { "GPU" } else { "ARM" },
                 ));
             }
         }
@@ -312,46 +289,28 @@ impl UseSpecs {
 
 fn parse_use_spec(item: &str) -> Result<UseSpec, String> {
     if item.starts_with("ecs.") || item.starts_with("ecigpu-") {
-        let valid = item.len() > 4
-            && item
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-' || b == b'_');
+        let valid =
+            item.len() > 4 && item.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-' || b == b'_');
         return if valid {
-            Ok(UseSpec::InstanceType {
-                name: item.to_string(),
-                kind: instance_kind(item),
-            })
+            Ok(UseSpec::InstanceType { name: item.to_string(), kind: instance_kind(item) })
         } else {
             Err(format!("`{item}` is not an ECS instance type"))
         };
     }
-    let bad = || {
-        format!(
-            "`{item}` is neither `<cpu>-<memory>Gi` (e.g. `2-4Gi`) nor an ECS type (e.g. `ecs.c6.xlarge`)"
-        )
-    };
+    let bad =
+        || format!("`{item}` is neither `<cpu>-<memory>Gi` (e.g. `2-4Gi`) nor an ECS type (e.g. `ecs.c6.xlarge`)");
     let (cpu, mem) = item.split_once('-').ok_or_else(bad)?;
     let mem = mem.strip_suffix("Gi").ok_or_else(bad)?;
     let decimal = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit() || b == b'.');
     if !decimal(cpu) || !decimal(mem) {
         return Err(bad());
     }
-    let cpu_millis = Quantity::parse(cpu)
-        .ok()
-        .and_then(|q| q.millis_ceil())
-        .ok_or_else(bad)?;
-    let memory_bytes = Quantity::parse(&format!("{mem}Gi"))
-        .ok()
-        .and_then(|q| q.units_ceil())
-        .ok_or_else(bad)?;
+    let cpu_millis = Quantity::parse(cpu).ok().and_then(|q| q.millis_ceil()).ok_or_else(bad)?;
+    let memory_bytes = Quantity::parse(&format!("{mem}Gi")).ok().and_then(|q| q.units_ceil()).ok_or_else(bad)?;
     if cpu_millis <= 0 || memory_bytes <= 0 {
         return Err(bad());
     }
-    Ok(UseSpec::CpuMemory {
-        text: item.to_string(),
-        cpu_millis,
-        memory_bytes,
-    })
+    Ok(UseSpec::CpuMemory { text: item.to_string(), cpu_millis, memory_bytes })
 }
 
 /// The sizing basis of one container.
@@ -441,13 +400,7 @@ fn quantity_of(
         };
         let pointer = base.key("resources").key(section).key(resource);
         let parsed = Quantity::parse(&q.0).ok().filter(|q| !q.is_negative());
-        let value = parsed.and_then(|q| {
-            if millis {
-                q.millis_ceil()
-            } else {
-                q.units_ceil()
-            }
-        });
+        let value = parsed.and_then(|q| if millis { q.millis_ceil() } else { q.units_ceil() });
         match value {
             Some(v) => return (Some(v), Some(pointer.into())),
             None => diags.push(
@@ -455,10 +408,7 @@ fn quantity_of(
                     Severity::Error,
                     Code::InvalidValue,
                     pointer,
-                    format!(
-                        "`{}` is not a valid non-negative quantity for {resource}",
-                        q.0
-                    ),
+                    format!("`{}` is not a valid non-negative quantity for {resource}", q.0),
                 )
                 .help("write e.g. `500m` or `2` for cpu and `512Mi` or `4Gi` for memory"),
             ),
@@ -469,20 +419,15 @@ fn quantity_of(
 
 /// True when the container sets `__ECI_RESOURCE_IGNORE__=TRUE`.
 pub fn is_resource_ignored(container: &Container) -> bool {
-    container.env.iter().flatten().any(|e| {
-        e.name == RESOURCE_IGNORE_ENV
-            && e.value
-                .as_deref()
-                .is_some_and(|v| v.eq_ignore_ascii_case("true"))
-    })
+    container
+        .env
+        .iter()
+        .flatten()
+        .any(|e| e.name == RESOURCE_IGNORE_ENV && e.value.as_deref().is_some_and(|v| v.eq_ignore_ascii_case("true")))
 }
 
 /// Reads the sizing basis of one container.
-pub fn container_resources(
-    container: &Container,
-    base: &Pointer,
-    diags: &mut Vec<Diagnostic>,
-) -> ContainerResources {
+pub fn container_resources(container: &Container, base: &Pointer, diags: &mut Vec<Diagnostic>) -> ContainerResources {
     let res = container.resources.as_ref();
     let (cpu_millis, cpu_from) = quantity_of(res, "cpu", base, true, diags);
     let (memory_bytes, memory_from) = quantity_of(res, "memory", base, false, diags);
@@ -528,16 +473,10 @@ fn basis(
         })
         .max_by_key(|(v, _)| *v);
     match (sum, init_max) {
-        (_, Some((init, from))) if init > sum.unwrap_or(0) => Basis {
-            value: Some(init),
-            inputs: from.into_iter().collect(),
-            words: "largest init container",
-        },
-        (Some(v), _) => Basis {
-            value: Some(v),
-            inputs,
-            words: "sum of containers",
-        },
+        (_, Some((init, from))) if init > sum.unwrap_or(0) => {
+            Basis { value: Some(init), inputs: from.into_iter().collect(), words: "largest init container" }
+        }
+        (Some(v), _) => Basis { value: Some(v), inputs, words: "sum of container" },
         (None, _) => Basis::default(),
     }
 }
@@ -560,42 +499,24 @@ pub fn size_pod(pod: &Pod, options: &SizingOptions, diags: &mut Vec<Diagnostic>)
         .into_iter()
         .flatten()
         .enumerate()
-        .map(|(i, c)| {
-            container_resources(
-                c,
-                &Pointer::from_tokens(["spec", "containers"]).index(i),
-                diags,
-            )
-        })
+        .map(|(i, c)| container_resources(c, &Pointer::from_tokens(["spec", "containers"]).index(i), diags))
         .collect();
     let init_containers: Vec<ContainerResources> = spec
         .and_then(|s| s.init_containers.as_ref())
         .into_iter()
         .flatten()
         .enumerate()
-        .map(|(i, c)| {
-            container_resources(
-                c,
-                &Pointer::from_tokens(["spec", "initContainers"]).index(i),
-                diags,
-            )
-        })
+        .map(|(i, c)| container_resources(c, &Pointer::from_tokens(["spec", "initContainers"]).index(i), diags))
         .collect();
 
     let instance = if let Some(specs) = &options.use_specs {
         check_use_specs_fit(specs, &containers, diags);
-        InstanceSize::UseSpecs {
-            specs: specs.clone(),
-        }
+        InstanceSize::UseSpecs { specs: specs.clone() }
     } else {
         derive_instance(pod, &containers, &init_containers, options, diags)
     };
     check_gpu(&instance, &containers, options, diags);
-    Sizing {
-        instance,
-        containers,
-        init_containers,
-    }
+    Sizing { instance, containers, init_containers }
 }
 
 fn derive_instance(
@@ -606,40 +527,27 @@ fn derive_instance(
     diags: &mut Vec<Diagnostic>,
 ) -> InstanceSize {
     // Pod-level resources (Kubernetes 1.32+) replace the container sum.
-    let pod_level = pod
-        .spec
-        .as_ref()
-        .and_then(|s| s.resources.as_ref())
-        .map(|r| {
-            let base = Pointer::from_tokens(["spec"]);
-            let (cpu, cpu_from) = quantity_of(Some(r), "cpu", &base, true, diags);
-            let (mem, mem_from) = quantity_of(Some(r), "memory", &base, false, diags);
-            ContainerResources {
-                cpu_millis: cpu,
-                cpu_from,
-                memory_bytes: mem,
-                memory_from: mem_from,
-                ..Default::default()
-            }
-        });
-    let (cpu, mem, words) =
-        match pod_level.filter(|p| p.cpu_millis.is_some() || p.memory_bytes.is_some()) {
-            Some(p) => {
-                let one = std::slice::from_ref(&p);
-                (
-                    basis(one, &[], |c| (c.cpu_millis, c.cpu_from.as_ref())),
-                    basis(one, &[], |c| (c.memory_bytes, c.memory_from.as_ref())),
-                    "pod-level resources",
-                )
-            }
-            None => (
-                basis(containers, inits, |c| (c.cpu_millis, c.cpu_from.as_ref())),
-                basis(containers, inits, |c| {
-                    (c.memory_bytes, c.memory_from.as_ref())
-                }),
-                "",
-            ),
-        };
+    let pod_level = pod.spec.as_ref().and_then(|s| s.resources.as_ref()).map(|r| {
+        let base = Pointer::from_tokens(["spec"]);
+        let (cpu, cpu_from) = quantity_of(Some(r), "cpu", &base, true, diags);
+        let (mem, mem_from) = quantity_of(Some(r), "memory", &base, false, diags);
+        ContainerResources { cpu_millis: cpu, cpu_from, memory_bytes: mem, memory_from: mem_from, ..Default::default() }
+    });
+    let (cpu, mem, words) = match pod_level.filter(|p| p.cpu_millis.is_some() || p.memory_bytes.is_some()) {
+        Some(p) => {
+            let one = std::slice::from_ref(&p);
+            (
+                basis(one, &[], |c| (c.cpu_millis, c.cpu_from.as_ref())),
+                basis(one, &[], |c| (c.memory_bytes, c.memory_from.as_ref())),
+                "pod-level",
+            )
+        }
+        None => (
+            basis(containers, inits, |c| (c.cpu_millis, c.cpu_from.as_ref())),
+            basis(containers, inits, |c| (c.memory_bytes, c.memory_from.as_ref())),
+            "",
+        ),
+    };
     let regional = !options.spot && REGIONAL_SPEC_REGIONS.contains(&options.region.as_str());
 
     if cpu.value.is_none() && mem.value.is_none() {
@@ -663,10 +571,12 @@ fn derive_instance(
     let mut inputs = cpu.inputs.clone();
     inputs.extend(mem.inputs.iter().cloned());
     let words = if words.is_empty() {
-        let which = if cpu.words == mem.words {
+        let which = if cpu.words == mem.words || mem.words.is_empty() {
             cpu.words
+        } else if cpu.words.is_empty() {
+            mem.words
         } else {
-            "containers"
+            "sum of container / largest init container"
         };
         format!("{which} {}", describe(&inputs))
     } else {
@@ -675,10 +585,7 @@ fn derive_instance(
     let basis_text = format!(
         "{words}: {} vCPU / {}",
         cpu.value.map_or("unset".into(), format_millis),
-        mem.value.map_or("unset memory".into(), |b| format!(
-            "{} memory",
-            format_bytes(b)
-        ))
+        mem.value.map_or("unset memory".into(), |b| format!("{} memory", format_bytes(b)))
     );
     match round_up(cpu_millis, memory_bytes, regional) {
         Some(spec) => {
@@ -698,24 +605,14 @@ fn derive_instance(
                     .help("set limits to a supported spec (see `eci-bridge specs`) to pay for exactly what you use"),
                 );
             }
-            InstanceSize::Derived {
-                cpu_millis,
-                memory_bytes,
-                spec,
-                basis: basis_text,
-                inputs,
-            }
+            InstanceSize::Derived { cpu_millis, memory_bytes, spec, basis: basis_text, inputs }
         }
         None => {
             diags.push(
                 Diagnostic::pod(
                     Severity::Error,
                     Code::SpecTooLarge,
-                    cpu.inputs
-                        .first()
-                        .or(mem.inputs.first())
-                        .cloned()
-                        .unwrap_or_else(|| "/spec".into()),
+                    cpu.inputs.first().or(mem.inputs.first()).cloned().unwrap_or_else(|| "/spec".into()),
                     format!(
                         "{} vCPU / {} exceeds the largest ECI spec (64 vCPU / 512 GiB)",
                         format_millis(cpu_millis),
@@ -731,27 +628,11 @@ fn derive_instance(
 
 /// Containers are still sent with their own vCPU/memory; their sum must not
 /// exceed a cpu-memory spec named in `eci-use-specs` (ECI rejects it).
-fn check_use_specs_fit(
-    specs: &UseSpecs,
-    containers: &[ContainerResources],
-    diags: &mut Vec<Diagnostic>,
-) {
-    let cpu: i128 = containers
-        .iter()
-        .filter(|c| !c.ignored)
-        .filter_map(|c| c.cpu_millis)
-        .sum();
-    let mem: i128 = containers
-        .iter()
-        .filter(|c| !c.ignored)
-        .filter_map(|c| c.memory_bytes)
-        .sum();
+fn check_use_specs_fit(specs: &UseSpecs, containers: &[ContainerResources], diags: &mut Vec<Diagnostic>) {
+    let cpu: i128 = containers.iter().filter(|c| !c.ignored).filter_map(|c| c.cpu_millis).sum();
+    let mem: i128 = containers.iter().filter(|c| !c.ignored).filter_map(|c| c.memory_bytes).sum();
     for spec in &specs.0 {
-        if let UseSpec::CpuMemory {
-            text,
-            cpu_millis,
-            memory_bytes,
-        } = spec
+        if let UseSpec::CpuMemory { text, cpu_millis, memory_bytes } = spec
             && (cpu > *cpu_millis || mem > *memory_bytes)
         {
             diags.push(
@@ -792,10 +673,7 @@ fn check_gpu(
         );
     }
     if uses_gpu && !gpu_type {
-        let pointer = containers
-            .iter()
-            .find_map(|c| c.gpu_from.clone())
-            .unwrap_or_default();
+        let pointer = containers.iter().find_map(|c| c.gpu_from.clone()).unwrap_or_default();
         let help = match instance {
             InstanceSize::UseSpecs { .. } => "name a GPU type in k8s.aliyun.com/eci-use-specs",
             _ => "add k8s.aliyun.com/eci-use-specs with a GPU type, e.g. `ecs.gn6i-c4g1.xlarge`",
@@ -832,31 +710,13 @@ mod tests {
     #[test]
     fn documented_rounding_examples() {
         // 7 vCPU / 13 GiB → 8/14 in cn-hangzhou (region-only spec) …
-        assert_eq!(
-            round_up(7000, 13 * GI, true).map(|s| s.name()),
-            Some("8-14Gi".into())
-        );
+        assert_eq!(round_up(7000, 13 * GI, true).map(|s| s.name()), Some("8-14Gi".into()));
         // … and 8/16 where only the all-region table applies.
-        assert_eq!(
-            round_up(7000, 13 * GI, false).map(|s| s.name()),
-            Some("8-16Gi".into())
-        );
-        assert_eq!(
-            round_up(1500, 2 * GI, false).map(|s| s.name()),
-            Some("2-2Gi".into())
-        );
-        assert_eq!(
-            round_up(100, 128 << 20, false).map(|s| s.name()),
-            Some("0.25-0.5Gi".into())
-        );
-        assert_eq!(
-            round_up(1000, 10 * GI, false).map(|s| s.name()),
-            Some("2-16Gi".into())
-        );
-        assert_eq!(
-            round_up(64000, 512 * GI, false).map(|s| s.name()),
-            Some("64-512Gi".into())
-        );
+        assert_eq!(round_up(7000, 13 * GI, false).map(|s| s.name()), Some("8-16Gi".into()));
+        assert_eq!(round_up(1500, 2 * GI, false).map(|s| s.name()), Some("2-2Gi".into()));
+        assert_eq!(round_up(100, 128 << 20, false).map(|s| s.name()), Some("0.25-0.5Gi".into()));
+        assert_eq!(round_up(1000, 10 * GI, false).map(|s| s.name()), Some("2-16Gi".into()));
+        assert_eq!(round_up(64000, 512 * GI, false).map(|s| s.name()), Some("64-512Gi".into()));
         assert_eq!(round_up(65000, GI, false), None);
         assert_eq!(round_up(2000, 600 * GI, false), None);
     }
@@ -865,20 +725,10 @@ mod tests {
     fn use_specs_grammar() {
         let ok = UseSpecs::parse("2-4Gi, ecs.c6.xlarge,0.5-1Gi").unwrap();
         assert_eq!(ok.entries(), vec!["2-4Gi", "ecs.c6.xlarge", "0.5-1Gi"]);
-        assert!(
-            UseSpecs::parse("1-2Gi,2-4Gi,4-8Gi,8-16Gi,16-32Gi,32-64Gi").is_err(),
-            "more than 5"
-        );
+        assert!(UseSpecs::parse("1-2Gi,2-4Gi,4-8Gi,8-16Gi,16-32Gi,32-64Gi").is_err(), "more than 5");
         assert!(UseSpecs::parse("2c4g").is_err());
-        assert!(
-            UseSpecs::parse("ecs.gn6i-c4g1.xlarge,2-4Gi").is_err(),
-            "GPU mixed with cpu-mem"
-        );
-        assert!(
-            UseSpecs::parse("ecs.gn6i-c4g1.xlarge,ecs.gn6v-c8g1.2xlarge")
-                .unwrap()
-                .has_gpu()
-        );
+        assert!(UseSpecs::parse("ecs.gn6i-c4g1.xlarge,2-4Gi").is_err(), "GPU mixed with cpu-mem");
+        assert!(UseSpecs::parse("ecs.gn6i-c4g1.xlarge,ecs.gn6v-c8g1.2xlarge").unwrap().has_gpu());
         assert!(UseSpecs::parse("ecs.c8y.large").unwrap().has_arm());
         assert!(!UseSpecs::parse("ecs.c6.large").unwrap().has_gpu());
         assert!(UseSpecs::parse("ecigpu-P100-4").unwrap().has_gpu());

@@ -143,12 +143,7 @@ impl Parsed {
 
 /// Splits a comma list, trimming items and dropping empty ones.
 pub fn split_list(value: &str) -> Vec<String> {
-    value
-        .split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
-        .collect()
+    value.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect()
 }
 
 fn check_item(item: Item, s: &str) -> Result<(), String> {
@@ -182,8 +177,7 @@ fn check_item(item: Item, s: &str) -> Result<(), String> {
 }
 
 fn is_id(s: &str) -> bool {
-    s.bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 /// A DNS name, an IPv4 address or either with `:port`.
@@ -198,9 +192,7 @@ pub fn is_host(s: &str) -> bool {
         && host.split('.').all(|label| {
             !label.is_empty()
                 && label.len() <= 63
-                && label
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
                 && !label.starts_with('-')
                 && !label.ends_with('-')
         });
@@ -232,17 +224,18 @@ impl Format {
                 let digits_ok = !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit() || b == b'.');
                 match v.parse::<f64>() {
                     Ok(d) if digits_ok && d > 0.0 && decimals <= places => Ok(Parsed::Decimal(d)),
-                    _ => Err(format!(
-                        "`{v}` is not a positive decimal with at most {places} decimal places"
-                    )),
+                    _ => Err(format!("`{v}` is not a positive decimal with at most {places} decimal places")),
                 }
             }
             Format::OneOf { values } => {
                 if values.contains(&v) {
-                    Ok(Parsed::Text(v.to_string()))
-                } else {
-                    Err(format!("`{v}` is not one of {}", values.join(", ")))
+                    return Ok(Parsed::Text(v.to_string()));
                 }
+                let mut message = format!("`{v}` is not one of {}", one_of_text(values));
+                if let Some(near) = values.iter().find(|c| c.eq_ignore_ascii_case(v)) {
+                    message.push_str(&format!(" (values are case-sensitive: `{near}`)"));
+                }
+                Err(message)
             }
             Format::Prefixed { prefix } => {
                 check_item(Item::Prefixed(prefix), v)?;
@@ -254,10 +247,7 @@ impl Format {
                     return Err("the list is empty".into());
                 }
                 if items.len() > max {
-                    return Err(format!(
-                        "{} items given, at most {max} are allowed",
-                        items.len()
-                    ));
+                    return Err(format!("{} items given, at most {max} are allowed", items.len()));
                 }
                 for i in &items {
                     check_item(item, i)?;
@@ -279,16 +269,11 @@ impl Format {
                     return Err("no `key:value` pairs".into());
                 }
                 if pairs.len() > max {
-                    return Err(format!(
-                        "{} pairs given, at most {max} are allowed",
-                        pairs.len()
-                    ));
+                    return Err(format!("{} pairs given, at most {max} are allowed", pairs.len()));
                 }
                 Ok(Parsed::Pairs(pairs))
             }
-            Format::Json => serde_json::from_str(v)
-                .map(Parsed::Json)
-                .map_err(|e| format!("not valid JSON: {e}")),
+            Format::Json => serde_json::from_str(v).map(Parsed::Json).map_err(|e| format!("not valid JSON: {e}")),
             Format::Quantity => match Quantity::parse(v) {
                 Ok(q) if !q.is_negative() => Ok(Parsed::Text(v.to_string())),
                 Ok(_) => Err(format!("`{v}` is negative")),
@@ -308,9 +293,7 @@ impl Format {
                     Ok(Parsed::Text(v.to_string()))
                 }
             }
-            Format::UseSpecs => {
-                crate::sizing::UseSpecs::parse(v).map(|specs| Parsed::List(specs.entries()))
-            }
+            Format::UseSpecs => crate::sizing::UseSpecs::parse(v).map(|specs| Parsed::List(specs.entries())),
         }
     }
 
@@ -321,7 +304,7 @@ impl Format {
             Format::Int { min, max } if max == i64::MAX => format!("integer ≥ {min}"),
             Format::Int { min, max } => format!("integer {min}–{max}"),
             Format::Decimal { places } => format!("decimal, ≤ {places} places"),
-            Format::OneOf { values } => values.join(" | "),
+            Format::OneOf { values } => one_of_text(values),
             Format::Prefixed { prefix } => format!("{prefix}…"),
             Format::List { item, max } => format!("comma list of {}, ≤ {max}", item_name(item)),
             Format::KeyValues { max } => format!("key:value,… (≤ {max})"),
@@ -332,6 +315,15 @@ impl Format {
             Format::UseSpecs => "comma list of <cpu>-<mem>Gi or ECS types, ≤ 5".into(),
         }
     }
+}
+
+/// `a | b | "" (empty)`.
+fn one_of_text(values: &[&str]) -> String {
+    values
+        .iter()
+        .map(|v| if v.is_empty() { "\"\" (empty)".to_string() } else { (*v).to_string() })
+        .collect::<Vec<_>>()
+        .join(" | ")
 }
 
 fn item_name(item: Item) -> String {
@@ -355,46 +347,22 @@ mod tests {
         assert_eq!(Format::Bool.parse("true"), Ok(Parsed::Bool(true)));
         assert!(Format::Bool.parse("yes").is_err());
         assert!(Format::Int { min: 10, max: 1440 }.parse("5").is_err());
-        assert_eq!(
-            Format::Int { min: 10, max: 1440 }.parse("30"),
-            Ok(Parsed::Int(30))
-        );
+        assert_eq!(Format::Int { min: 10, max: 1440 }.parse("30"), Ok(Parsed::Int(30)));
         assert!(Format::Decimal { places: 3 }.parse("0.1234").is_err());
-        assert_eq!(
-            Format::Decimal { places: 3 }.parse("0.5"),
-            Ok(Parsed::Decimal(0.5))
-        );
+        assert_eq!(Format::Decimal { places: 3 }.parse("0.5"), Ok(Parsed::Decimal(0.5)));
         assert!(Format::Decimal { places: 3 }.parse("-1").is_err());
-        let vsw = Format::List {
-            item: Item::Prefixed("vsw-"),
-            max: 2,
-        };
-        assert_eq!(
-            vsw.parse(" vsw-a , vsw-b "),
-            Ok(Parsed::List(vec!["vsw-a".into(), "vsw-b".into()]))
-        );
+        let vsw = Format::List { item: Item::Prefixed("vsw-"), max: 2 };
+        assert_eq!(vsw.parse(" vsw-a , vsw-b "), Ok(Parsed::List(vec!["vsw-a".into(), "vsw-b".into()])));
         assert!(vsw.parse("vsw-a,vsw-b,vsw-c").is_err());
         assert!(vsw.parse("sg-a").is_err());
-        assert!(
-            Format::KeyValues { max: 3 }
-                .parse("a:1,b:2,c:3,d:4")
-                .is_err()
-        );
+        assert!(Format::KeyValues { max: 3 }.parse("a:1,b:2,c:3,d:4").is_err());
         assert_eq!(
             Format::KeyValues { max: 3 }.parse("env:test,name:alice"),
-            Ok(Parsed::Pairs(vec![
-                ("env".into(), "test".into()),
-                ("name".into(), "alice".into())
-            ]))
+            Ok(Parsed::Pairs(vec![("env".into(), "test".into()), ("name".into(), "alice".into())]))
         );
         assert!(Format::Ipv4.parse("300.1.1.1").is_err());
-        assert!(
-            is_host("192.168.1.1:5000") && is_host("harbor.example.com") && !is_host("http://x")
-        );
-        let acr = Format::List {
-            item: Item::AcrInstance,
-            max: 10,
-        };
+        assert!(is_host("192.168.1.1:5000") && is_host("harbor.example.com") && !is_host("http://x"));
+        let acr = Format::List { item: Item::AcrInstance, max: 10 };
         assert!(acr.parse("cn-beijing:cri-abc,cri-def").is_ok());
     }
 }

@@ -32,27 +32,18 @@ pub struct PodAnnotations {
 impl PodAnnotations {
     /// Validates every annotation of the pod against the registry.
     pub fn parse(annotations: &BTreeMap<String, String>, diags: &mut Vec<Diagnostic>) -> Self {
-        let entries: Vec<(String, String, InputRef)> = annotations
-            .iter()
-            .map(|(k, v)| (k.clone(), v.clone(), InputRef::pod(pointer(k))))
-            .collect();
+        let entries: Vec<(String, String, InputRef)> =
+            annotations.iter().map(|(k, v)| (k.clone(), v.clone(), InputRef::pod(pointer(k)))).collect();
         Self::parse_entries(&entries, diags)
     }
 
     /// Validates annotations that may come from several inputs (the pod, or
     /// an eci-profile selector effect); diagnostics point at the origin.
-    pub fn parse_entries(
-        entries: &[(String, String, InputRef)],
-        diags: &mut Vec<Diagnostic>,
-    ) -> Self {
+    pub fn parse_entries(entries: &[(String, String, InputRef)], diags: &mut Vec<Diagnostic>) -> Self {
         let mut values = BTreeMap::new();
         let mut system_written = Vec::new();
         for (key, raw, origin) in entries {
-            let at = |d: Diagnostic| Diagnostic {
-                input: origin.input.clone(),
-                pointer: origin.pointer.clone(),
-                ..d
-            };
+            let at = |d: Diagnostic| Diagnostic { input: origin.input.clone(), pointer: origin.pointer.clone(), ..d };
             let Some(spec) = lookup(key) else {
                 if registry::is_eci_namespace(key) {
                     let mut d = Diagnostic::pod(
@@ -91,11 +82,7 @@ impl PodAnnotations {
                     pointer(key),
                     format!("`{key}`: {why}"),
                 )
-                .help(format!(
-                    "expected {} (e.g. `{}`)",
-                    spec.format.describe(),
-                    spec.example
-                )))),
+                .help(format!("expected {} (e.g. `{}`)", spec.format.describe(), spec.example)))),
             }
         }
         if !system_written.is_empty() {
@@ -125,9 +112,7 @@ impl PodAnnotations {
 
     /// Every valid annotation with its registry entry, in key order.
     pub fn iter(&self) -> impl Iterator<Item = (&'static AnnotationSpec, &Parsed)> {
-        self.values
-            .iter()
-            .filter_map(|(k, v)| lookup(k).map(|s| (s, v)))
+        self.values.iter().filter_map(|(k, v)| lookup(k).map(|s| (s, v)))
     }
 }
 
@@ -160,10 +145,7 @@ mod tests {
     use super::*;
 
     fn parse(pairs: &[(&str, &str)]) -> (PodAnnotations, Vec<Diagnostic>) {
-        let map = pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
+        let map = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         let mut diags = Vec::new();
         (PodAnnotations::parse(&map, &mut diags), diags)
     }
@@ -178,30 +160,15 @@ mod tests {
             ("k8s.aliyun.com/eci-instance-id", "eci-123"),
             ("app.kubernetes.io/name", "web"),
         ]);
-        assert_eq!(
-            a.get("k8s.aliyun.com/eci-max-pending-minute"),
-            Some(&Parsed::Int(30))
-        );
+        assert_eq!(a.get("k8s.aliyun.com/eci-max-pending-minute"), Some(&Parsed::Int(30)));
         assert!(a.has("k8s.aliyun.com/eci-image-cache"));
         let codes: Vec<_> = d.iter().map(|d| (d.severity, d.code)).collect();
         assert!(codes.contains(&(Severity::Error, Code::InvalidAnnotation)));
         assert!(codes.contains(&(Severity::Warning, Code::DeprecatedAnnotation)));
-        let typo = d
-            .iter()
-            .find(|d| d.message.contains("eci-use-spec`"))
-            .unwrap();
-        assert_eq!(
-            typo.help.as_deref(),
-            Some("did you mean `k8s.aliyun.com/eci-use-specs`?")
-        );
-        assert_eq!(
-            typo.pointer,
-            "/metadata/annotations/k8s.aliyun.com~1eci-use-spec"
-        );
-        assert!(
-            d.iter()
-                .any(|d| d.severity == Severity::Info && d.message.contains("eci-instance-id"))
-        );
+        let typo = d.iter().find(|d| d.message.contains("eci-use-spec`")).unwrap();
+        assert_eq!(typo.help.as_deref(), Some("did you mean `k8s.aliyun.com/eci-use-specs`?"));
+        assert_eq!(typo.pointer, "/metadata/annotations/k8s.aliyun.com~1eci-use-spec");
+        assert!(d.iter().any(|d| d.severity == Severity::Info && d.message.contains("eci-instance-id")));
         assert_eq!(d.len(), 4);
     }
 

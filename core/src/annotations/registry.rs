@@ -412,7 +412,7 @@ pub static REGISTRY: &[AnnotationSpec] = &[
         "resource group (now set cluster-wide in eci-profile resourceGroupId)", "rg-uf60000000000000")
         .legacy("eci-profile resourceGroupId"),
     // §1.11 Scheduling
-    spec(BURST_RESOURCE, one_of(&["eci", "eci_only", ""]),
+    spec(BURST_RESOURCE, one_of(&["eci", "eci_only", "ecs", ""]),
         Target::Provider("ECS-first scheduling with overflow to ECI (`eci`) or ECI only (`eci_only`); read by the scheduler"),
         Section::Scheduling, "burst to ECI when ECS is short", "eci")
         .legacy("ResourcePolicy (maintenance discontinued since May 2023)"),
@@ -445,25 +445,17 @@ pub fn is_eci_namespace(key: &str) -> bool {
 
 /// Applies the sysctl list of `eci-host-sysctls`.
 pub(crate) fn host_sysctls(value: &serde_json::Value) -> Result<SysctlContext, String> {
-    let items = value
-        .as_array()
-        .ok_or("expected a JSON array of {\"name\":…,\"value\":…}")?;
+    let items = value.as_array().ok_or("expected a JSON array of {\"name\":…,\"value\":…}")?;
     let mut sysctl = Vec::new();
     for item in items {
-        let name = item
-            .get("name")
-            .and_then(|v| v.as_str())
-            .filter(|s| !s.is_empty());
+        let name = item.get("name").and_then(|v| v.as_str()).filter(|s| !s.is_empty());
         let val = item.get("value").and_then(|v| v.as_str());
         match (name, val) {
-            (Some(name), Some(val)) => sysctl.push(crate::eci::Sysctl {
-                name: Some(name.into()),
-                value: Some(val.into()),
-            }),
+            (Some(name), Some(val)) => {
+                sysctl.push(crate::eci::Sysctl { name: Some(name.into()), value: Some(val.into()) })
+            }
             _ => {
-                return Err(format!(
-                    "`{item}` needs string fields \"name\" and \"value\""
-                ));
+                return Err(format!("`{item}` needs string fields \"name\" and \"value\""));
             }
         }
     }
@@ -504,11 +496,7 @@ mod tests {
             let mut req = Req::default();
             apply(&mut req, &parsed);
             let json = req.to_json();
-            assert!(
-                json.get(param).is_some(),
-                "{} should set {param}, got {json}",
-                s.key
-            );
+            assert!(json.get(param).is_some(), "{} should set {param}, got {json}", s.key);
         }
     }
 }

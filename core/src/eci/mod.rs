@@ -7,7 +7,5 @@ pub mod wire;
 
 pub use request::*;
 pub use secret::{REDACTED, SecretString, Sensitive};
-pub use sign::{
-    Credentials, HttpMethod, SignedAcs3, SignedRpc, SigningContext, Timestamp, sign_acs3, sign_rpc,
-};
+pub use sign::{Credentials, HttpMethod, SignedAcs3, SignedRpc, SigningContext, Timestamp, sign_acs3, sign_rpc};
 pub use wire::WireParams;

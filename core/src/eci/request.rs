@@ -703,9 +703,6 @@ mod tests {
         let json = req.redacted().to_json().to_string();
         assert!(json.contains("visible"));
         assert!(!json.contains("hidden") && !json.contains("\"pw\""));
-        assert!(
-            req.to_json().to_string().contains("hidden"),
-            "the real request keeps secrets"
-        );
+        assert!(req.to_json().to_string().contains("hidden"), "the real request keeps secrets");
     }
 }

@@ -24,18 +24,12 @@ pub struct Sensitive {
 impl Sensitive {
     /// A value that may be shown.
     pub fn public(text: impl Into<String>) -> Self {
-        Sensitive {
-            text: text.into(),
-            secret: false,
-        }
+        Sensitive { text: text.into(), secret: false }
     }
 
     /// A value that must be hidden from humans.
     pub fn secret(text: impl Into<String>) -> Self {
-        Sensitive {
-            text: text.into(),
-            secret: true,
-        }
+        Sensitive { text: text.into(), secret: true }
     }
 
     /// The real value (for the wire and the signature).
@@ -50,21 +44,13 @@ impl Sensitive {
 
     /// A copy safe to show: secret values become [`REDACTED`].
     pub fn redacted(&self) -> Self {
-        if self.secret {
-            Sensitive::secret(REDACTED)
-        } else {
-            self.clone()
-        }
+        if self.secret { Sensitive::secret(REDACTED) } else { self.clone() }
     }
 }
 
 impl fmt::Debug for Sensitive {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.secret {
-            f.write_str(REDACTED)
-        } else {
-            fmt::Debug::fmt(&self.text, f)
-        }
+        if self.secret { f.write_str(REDACTED) } else { fmt::Debug::fmt(&self.text, f) }
     }
 }
 

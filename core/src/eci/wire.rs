@@ -35,12 +35,7 @@ impl WireParams {
         K: Into<String>,
         V: Into<String>,
     {
-        WireParams(
-            pairs
-                .into_iter()
-                .map(|(k, v)| (k.into(), v.into()))
-                .collect(),
-        )
+        WireParams(pairs.into_iter().map(|(k, v)| (k.into(), v.into())).collect())
     }
 
     /// Adds or replaces one parameter.
@@ -98,11 +93,7 @@ impl WireParams {
 
 fn flatten_into(prefix: &str, value: &Value, out: &mut BTreeMap<String, String>) {
     let join = |k: &str| {
-        if prefix.is_empty() {
-            k.to_string()
-        } else {
-            format!("{prefix}.{k}")
-        }
+        if prefix.is_empty() { k.to_string() } else { format!("{prefix}.{k}") }
     };
     match value {
         Value::Null => {}
@@ -193,16 +184,11 @@ mod tests {
 
     #[test]
     fn canonical_order_is_bytewise() {
-        let items: Vec<_> = (0..11)
-            .map(|i| json!({ "Name": format!("c{i}") }))
-            .collect();
+        let items: Vec<_> = (0..11).map(|i| json!({ "Name": format!("c{i}") })).collect();
         let p = WireParams::from_json(&json!({ "Container": items }));
         let keys: Vec<_> = p.iter().map(|(k, _)| k).collect();
         assert_eq!(keys[0], "Container.1.Name");
-        assert_eq!(
-            keys[1], "Container.10.Name",
-            "byte-wise, like the signature"
-        );
+        assert_eq!(keys[1], "Container.10.Name", "byte-wise, like the signature");
     }
 
     #[test]

@@ -116,12 +116,7 @@ pub const PROFILE_KEYS: &[&str] = &[
     "vpcId",
 ];
 
-fn diag(
-    severity: Severity,
-    code: Code,
-    pointer: &Pointer,
-    message: impl Into<String>,
-) -> Diagnostic {
+fn diag(severity: Severity, code: Code, pointer: &Pointer, message: impl Into<String>) -> Diagnostic {
     Diagnostic::pod(severity, code, pointer, message).on(Input::Profile)
 }
 
@@ -143,12 +138,7 @@ pub fn parse_profile(doc: &Value) -> (EciProfile, Vec<Diagnostic>) {
         return (profile, diags);
     };
     let Some(data) = data.as_object() else {
-        diags.push(diag(
-            Severity::Error,
-            Code::Schema,
-            &data_ptr,
-            "`data` must be a mapping of strings",
-        ));
+        diags.push(diag(Severity::Error, Code::Schema, &data_ptr, "`data` must be a mapping of strings"));
         return (profile, diags);
     };
     for (key, value) in data {
@@ -204,15 +194,9 @@ pub fn parse_profile(doc: &Value) -> (EciProfile, Vec<Diagnostic>) {
             }
             "enableClusterIp" => profile.enable_cluster_ip = flag(&mut diags).unwrap_or(true),
             "enableHybridMode" => profile.enable_hybrid_mode = flag(&mut diags).unwrap_or(false),
-            "enableLinuxArm64Node" => {
-                profile.enable_linux_arm64_node = flag(&mut diags).unwrap_or(false)
-            }
-            "enableLogController" => {
-                profile.enable_log_controller = flag(&mut diags).unwrap_or(false)
-            }
-            "enablePVCController" => {
-                profile.enable_pvc_controller = flag(&mut diags).unwrap_or(false)
-            }
+            "enableLinuxArm64Node" => profile.enable_linux_arm64_node = flag(&mut diags).unwrap_or(false),
+            "enableLogController" => profile.enable_log_controller = flag(&mut diags).unwrap_or(false),
+            "enablePVCController" => profile.enable_pvc_controller = flag(&mut diags).unwrap_or(false),
             "enablePrivateZone" => profile.enable_private_zone = flag(&mut diags).unwrap_or(false),
             "enableReuseSSLKey" => profile.enable_reuse_ssl_key = flag(&mut diags).unwrap_or(false),
             "featureGates" => profile.feature_gates = parse_feature_gates(text, &ptr, &mut diags),
@@ -224,9 +208,8 @@ pub fn parse_profile(doc: &Value) -> (EciProfile, Vec<Diagnostic>) {
                     &ptr,
                     format!("unknown eci-profile key `{other}`; ignored"),
                 );
-                if let Some(near) = PROFILE_KEYS
-                    .iter()
-                    .find(|k| k.eq_ignore_ascii_case(other) || k.replace('I', "l") == other)
+                if let Some(near) =
+                    PROFILE_KEYS.iter().find(|k| k.eq_ignore_ascii_case(other) || k.replace('I', "l") == other)
                 {
                     d = d.help(format!("did you mean `{near}`?"));
                 }
@@ -237,11 +220,7 @@ pub fn parse_profile(doc: &Value) -> (EciProfile, Vec<Diagnostic>) {
     (profile, diags)
 }
 
-fn parse_feature_gates(
-    text: &str,
-    ptr: &Pointer,
-    diags: &mut Vec<Diagnostic>,
-) -> BTreeMap<String, bool> {
+fn parse_feature_gates(text: &str, ptr: &Pointer, diags: &mut Vec<Diagnostic>) -> BTreeMap<String, bool> {
     let mut gates = BTreeMap::new();
     for item in crate::annotations::format::split_list(text) {
         match item.split_once('=') {
@@ -260,13 +239,7 @@ fn parse_feature_gates(
         }
     }
     for name in gates.keys() {
-        if ![
-            "WaitForFirstConsumer",
-            "MetricsVpcNet",
-            "ProtectionFinalizers",
-        ]
-        .contains(&name.as_str())
-        {
+        if !["WaitForFirstConsumer", "MetricsVpcNet", "ProtectionFinalizers"].contains(&name.as_str()) {
             diags.push(diag(
                 Severity::Warning,
                 Code::UnknownField,
@@ -286,24 +259,14 @@ fn parse_selectors(text: &str, ptr: &Pointer, diags: &mut Vec<Diagnostic>) -> Ve
         Ok(v) => v,
         Err(e) => {
             diags.push(
-                diag(
-                    Severity::Error,
-                    Code::Syntax,
-                    ptr,
-                    format!("`selectors` is not valid JSON: {e}"),
-                )
-                .help("selectors is a JSON array written as one string; check quotes and commas"),
+                diag(Severity::Error, Code::Syntax, ptr, format!("`selectors` is not valid JSON: {e}"))
+                    .help("selectors is a JSON array written as one string; check quotes and commas"),
             );
             return Vec::new();
         }
     };
     let Some(items) = raw.as_array() else {
-        diags.push(diag(
-            Severity::Error,
-            Code::Schema,
-            ptr,
-            "`selectors` must be a JSON array",
-        ));
+        diags.push(diag(Severity::Error, Code::Schema, ptr, "`selectors` must be a JSON array"));
         return Vec::new();
     };
     let mut selectors = Vec::new();
@@ -313,20 +276,13 @@ fn parse_selectors(text: &str, ptr: &Pointer, diags: &mut Vec<Diagnostic>) -> Ve
         let selector: Selector = match serde_json::from_value(item.clone()) {
             Ok(s) => s,
             Err(e) => {
-                diags.push(diag(
-                    Severity::Error,
-                    Code::Schema,
-                    &item_ptr,
-                    format!("selector {i} is malformed: {e}"),
-                ));
+                diags.push(diag(Severity::Error, Code::Schema, &item_ptr, format!("selector {i} is malformed: {e}")));
                 continue;
             }
         };
         if let Some(obj) = item.as_object() {
             for key in obj.keys() {
-                if !["name", "namespaceSelector", "objectSelector", "effect"]
-                    .contains(&key.as_str())
-                {
+                if !["name", "namespaceSelector", "objectSelector", "effect"].contains(&key.as_str()) {
                     diags.push(diag(
                         Severity::Warning,
                         Code::UnknownField,
@@ -348,24 +304,15 @@ fn parse_selectors(text: &str, ptr: &Pointer, diags: &mut Vec<Diagnostic>) -> Ve
                 Severity::Error,
                 Code::Conflict,
                 &item_ptr.key("name"),
-                format!(
-                    "selector name `{}` is also used by selector {first}",
-                    selector.name
-                ),
+                format!("selector name `{}` is also used by selector {first}", selector.name),
             ));
         }
-        if selector.namespace_selector.is_none()
-            && selector.object_selector.is_none()
-            && selector.effect.is_none()
-        {
+        if selector.namespace_selector.is_none() && selector.object_selector.is_none() && selector.effect.is_none() {
             diags.push(diag(
                 Severity::Error,
                 Code::MissingField,
                 &item_ptr,
-                format!(
-                    "selector `{}` has neither namespaceSelector, objectSelector nor effect",
-                    selector.name
-                ),
+                format!("selector `{}` has neither namespaceSelector, objectSelector nor effect", selector.name),
             ));
         }
         selectors.push(selector);
@@ -402,14 +349,8 @@ mod tests {
         assert_eq!(at("/data/enablePrivateZone"), Some(Code::InvalidValue));
         assert_eq!(at("/data/vpcld"), Some(Code::UnknownField));
         assert_eq!(at("/data/selectors/1/name"), Some(Code::Conflict));
-        assert!(
-            d.iter()
-                .any(|x| x.pointer == "/data/selectors/2/name" && x.code == Code::MissingField)
-        );
-        assert!(
-            d.iter()
-                .any(|x| x.pointer == "/data/selectors/2" && x.code == Code::MissingField)
-        );
+        assert!(d.iter().any(|x| x.pointer == "/data/selectors/2/name" && x.code == Code::MissingField));
+        assert!(d.iter().any(|x| x.pointer == "/data/selectors/2" && x.code == Code::MissingField));
         let bad_json = json!({"data": {"selectors": "[{"}});
         assert_eq!(parse_profile(&bad_json).1[0].code, Code::Syntax);
     }

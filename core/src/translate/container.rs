@@ -59,10 +59,7 @@ struct Common {
 fn instance_size(sizing: &Sizing) -> (i128, i128) {
     match &sizing.instance {
         InstanceSize::Derived { spec, .. } => (spec.cpu_millis, spec.memory_bytes()),
-        _ => (
-            crate::sizing::DEFAULT_CPU_MILLIS,
-            crate::sizing::DEFAULT_MEMORY_BYTES,
-        ),
+        _ => (crate::sizing::DEFAULT_CPU_MILLIS, crate::sizing::DEFAULT_MEMORY_BYTES),
     }
 }
 
@@ -75,11 +72,24 @@ fn common(
     all: &BTreeMap<String, ContainerResources>,
     instance: (i128, i128),
 ) -> Common {
-    ctx.note(
-        prefix,
-        "the container as written",
-        vec![InputRef::pod(base.clone())],
-    );
+    ctx.note(prefix, "the container as written", vec![InputRef::pod(base.clone())]);
+    for (field, wire, present) in [
+        ("name", "Name", true),
+        ("image", "Image", c.image.is_some()),
+        ("imagePullPolicy", "ImagePullPolicy", c.image_pull_policy.is_some()),
+        ("command", "Command", c.command.is_some()),
+        ("args", "Arg", c.args.is_some()),
+        ("workingDir", "WorkingDir", c.working_dir.is_some()),
+        ("stdin", "Stdin", c.stdin.is_some()),
+        ("stdinOnce", "StdinOnce", c.stdin_once.is_some()),
+        ("tty", "Tty", c.tty.is_some()),
+        ("terminationMessagePath", "TerminationMessagePath", c.termination_message_path.is_some()),
+        ("terminationMessagePolicy", "TerminationMessagePolicy", c.termination_message_policy.is_some()),
+    ] {
+        if present {
+            ctx.note(format!("{prefix}.{wire}"), field, vec![InputRef::pod(base.key(field))]);
+        }
+    }
     let environment: Environment = env::resolve(ctx, c, base, all, instance);
 
     let image = c.image.clone().filter(|i| !i.trim().is_empty());
@@ -113,19 +123,12 @@ fn common(
                     Severity::Warning,
                     Code::Converted,
                     base.key(field).index(i),
-                    format!(
-                        "$({}) is known only at run time; ECI receives it unexpanded",
-                        runtime.join("), $(")
-                    ),
+                    format!("$({}) is known only at run time; ECI receives it unexpanded", runtime.join("), $(")),
                 ));
             }
             if text != *item {
                 ctx.note(
-                    format!(
-                        "{prefix}.{}.{}",
-                        if field == "command" { "Command" } else { "Arg" },
-                        i + 1
-                    ),
+                    format!("{prefix}.{}.{}", if field == "command" { "Command" } else { "Arg" }, i + 1),
                     format!("{field} with $(VAR) expanded"),
                     vec![InputRef::pod(base.key(field).index(i))],
                 );
@@ -142,27 +145,20 @@ fn common(
                 Severity::Error,
                 Code::OverLimit,
                 base.key("args"),
-                format!(
-                    "{} args; ECI accepts at most 10 (CreateContainerGroup Arg)",
-                    args.len()
-                ),
+                format!("{} args; ECI accepts at most 10 (CreateContainerGroup Arg)", args.len()),
             )
             .help("move options into a config file or an env var, or wrap them in `sh -c`"),
         );
     }
 
-    let ports = ports(ctx, c, base);
+    let ports = ports(ctx, c, base, prefix);
     let mounts = mounts(ctx, c, base, prefix, &environment);
 
     let vars = environment.into_vars();
     env::check_limits(ctx, &vars, base);
     let mut env_out = Vec::new();
     for (i, v) in vars.into_iter().enumerate() {
-        ctx.note(
-            format!("{prefix}.EnvironmentVar.{}", i + 1),
-            v.rule,
-            v.inputs,
-        );
+        ctx.note(format!("{prefix}.EnvironmentVar.{}", i + 1), v.rule, v.inputs);
         env_out.push(v.var);
     }
 
@@ -170,29 +166,17 @@ fn common(
     if let Some(m) = own.cpu_millis {
         cpu = Some(millis_to_vcpu(m));
         let rule = format!("cpu {} (limit, else request)", format_millis(m));
-        ctx.note(
-            format!("{prefix}.Cpu"),
-            rule,
-            own.cpu_from.iter().map(InputRef::pod).collect(),
-        );
+        ctx.note(format!("{prefix}.Cpu"), rule, own.cpu_from.iter().map(InputRef::pod).collect());
     }
     let mut memory = None;
     if let Some(b) = own.memory_bytes {
         memory = Some(bytes_to_gib(b));
         let rule = format!("memory {} in GiB (limit, else request)", format_bytes(b));
-        ctx.note(
-            format!("{prefix}.Memory"),
-            rule,
-            own.memory_from.iter().map(InputRef::pod).collect(),
-        );
+        ctx.note(format!("{prefix}.Memory"), rule, own.memory_from.iter().map(InputRef::pod).collect());
     }
     let gpu = own.gpu.filter(|g| *g > 0);
     if gpu.is_some() {
-        ctx.note(
-            format!("{prefix}.Gpu"),
-            "nvidia.com/gpu limit",
-            own.gpu_from.iter().map(InputRef::pod).collect(),
-        );
+        ctx.note(format!("{prefix}.Gpu"), "nvidia.com/gpu limit", own.gpu_from.iter().map(InputRef::pod).collect());
     }
     if c.volume_devices.as_ref().is_some_and(|d| !d.is_empty()) {
         ctx.push(
@@ -223,7 +207,7 @@ fn common(
     }
 }
 
-fn ports(ctx: &mut Ctx<'_>, c: &K8sContainer, base: &Pointer) -> Vec<Port> {
+fn ports(ctx: &mut Ctx<'_>, c: &K8sContainer, base: &Pointer, prefix: &str) -> Vec<Port> {
     let mut out = Vec::new();
     for (i, p) in c.ports.iter().flatten().enumerate() {
         let at = base.key("ports").index(i);
@@ -233,10 +217,7 @@ fn ports(ctx: &mut Ctx<'_>, c: &K8sContainer, base: &Pointer) -> Vec<Port> {
                     Severity::Error,
                     Code::ReservedPort,
                     at.key("containerPort"),
-                    format!(
-                        "port {} is reserved by ECI for its own agents (111, 10250, 10255)",
-                        p.container_port
-                    ),
+                    format!("port {} is reserved by ECI for its own agents (111, 10250, 10255)", p.container_port),
                 )
                 .help("listen on another port"),
             );
@@ -259,32 +240,31 @@ fn ports(ctx: &mut Ctx<'_>, c: &K8sContainer, base: &Pointer) -> Vec<Port> {
             ));
         }
         if let Some(host) = p.host_port.filter(|h| *h != 0) {
-            let severity = if host == p.container_port {
-                Severity::Info
-            } else {
-                Severity::Warning
-            };
+            let severity = if host == p.container_port { Severity::Info } else { Severity::Warning };
             ctx.push(Diagnostic::pod(
                 severity,
                 Code::Dropped,
                 at.key("hostPort"),
-                format!("hostPort {host} is dropped: an ECI instance has its own IP, so the pod is reached on port {}", p.container_port),
+                format!(
+                    "hostPort {host} is dropped: an ECI instance has its own IP, so the pod is reached on port {}",
+                    p.container_port
+                ),
             ));
         }
-        out.push(Port {
-            port: Some(i64::from(p.container_port)),
-            protocol: Some(protocol),
-        });
+        out.push(Port { port: Some(i64::from(p.container_port)), protocol: Some(protocol) });
+        let rule = if p.protocol.is_some() {
+            "ports[].containerPort and protocol"
+        } else {
+            "ports[].containerPort (protocol defaults to TCP)"
+        };
+        ctx.note(format!("{prefix}.Port.{}", out.len()), rule, vec![InputRef::pod(at)]);
     }
     if out.len() > 100 {
         ctx.push(Diagnostic::pod(
             Severity::Warning,
             Code::OverLimit,
             base.key("ports"),
-            format!(
-                "{} ports; ECI documents at most 100 per container (ROS schema)",
-                out.len()
-            ),
+            format!("{} ports; ECI documents at most 100 per container (ROS schema)", out.len()),
         ));
     }
     out
@@ -297,10 +277,8 @@ fn mounts(
     prefix: &str,
     environment: &Environment,
 ) -> Vec<VolumeMount> {
-    let volumes: Vec<String> = ctx
-        .spec()
-        .map(|s| s.volumes.iter().flatten().map(|v| v.name.clone()).collect())
-        .unwrap_or_default();
+    let volumes: Vec<String> =
+        ctx.spec().map(|s| s.volumes.iter().flatten().map(|v| v.name.clone()).collect()).unwrap_or_default();
     let mut out = Vec::new();
     for (i, m) in c.volume_mounts.iter().flatten().enumerate() {
         let at = base.key("volumeMounts").index(i);
@@ -337,15 +315,20 @@ fn mounts(
                 sub_path = Some(text);
             } else {
                 ctx.push(
-                    Diagnostic::pod(Severity::Error, Code::Unsupported, at.key("subPathExpr"), format!("subPathExpr uses $({}), known only at run time; ECI has no subPathExpr", runtime.join("), $(")))
-                        .help("use a subPath, or variables known before creation (metadata.name, metadata.namespace)"),
+                    Diagnostic::pod(
+                        Severity::Error,
+                        Code::Unsupported,
+                        at.key("subPathExpr"),
+                        format!(
+                            "subPathExpr uses $({}), known only at run time; ECI has no subPathExpr",
+                            runtime.join("), $(")
+                        ),
+                    )
+                    .help("use a subPath, or variables known before creation (metadata.name, metadata.namespace)"),
                 );
             }
         }
-        if m.recursive_read_only
-            .as_deref()
-            .is_some_and(|r| r != "Disabled")
-        {
+        if m.recursive_read_only.as_deref().is_some_and(|r| r != "Disabled") {
             ctx.push(Diagnostic::pod(
                 Severity::Warning,
                 Code::Dropped,
@@ -353,6 +336,7 @@ fn mounts(
                 "recursiveReadOnly has no ECI equivalent; the mount is read-only at the top only",
             ));
         }
+        ctx.note(format!("{prefix}.VolumeMount.{}", out.len() + 1), "volumeMounts[]", vec![InputRef::pod(at.clone())]);
         out.push(VolumeMount {
             mount_path: Some(m.mount_path.clone()),
             mount_propagation: propagation,
@@ -366,10 +350,7 @@ fn mounts(
             Severity::Warning,
             Code::OverLimit,
             base.key("volumeMounts"),
-            format!(
-                "{} volume mounts; ECI documents at most 16 per container (ROS schema)",
-                out.len()
-            ),
+            format!("{} volume mounts; ECI documents at most 16 per container (ROS schema)", out.len()),
         ));
     }
     out
@@ -385,12 +366,7 @@ pub(super) fn apply(ctx: &mut Ctx<'_>, req: &mut CreateContainerGroupRequest, si
     for (c, r) in spec.containers.iter().zip(&sizing.containers) {
         all.insert(c.name.clone(), r.clone());
     }
-    for (c, r) in spec
-        .init_containers
-        .iter()
-        .flatten()
-        .zip(&sizing.init_containers)
-    {
+    for (c, r) in spec.init_containers.iter().flatten().zip(&sizing.init_containers) {
         all.insert(c.name.clone(), r.clone());
     }
 
@@ -428,10 +404,7 @@ pub(super) fn apply(ctx: &mut Ctx<'_>, req: &mut CreateContainerGroupRequest, si
                 Severity::Warning,
                 Code::Dropped,
                 base.clone(),
-                format!(
-                    "ECI init containers have no {}; dropped",
-                    unsupported.join(", ")
-                ),
+                format!("ECI init containers have no {}; dropped", unsupported.join(", ")),
             ));
         }
         req.init_container.push(InitContainer {
@@ -503,10 +476,7 @@ mod tests {
         assert_eq!(default_pull_policy("nginx:latest"), "Always");
         assert_eq!(default_pull_policy("nginx:1.27"), "IfNotPresent");
         assert_eq!(default_pull_policy("registry:5000/team/app"), "Always");
-        assert_eq!(
-            default_pull_policy("registry:5000/team/app:v2"),
-            "IfNotPresent"
-        );
+        assert_eq!(default_pull_policy("registry:5000/team/app:v2"), "IfNotPresent");
         assert_eq!(default_pull_policy("nginx@sha256:abc"), "IfNotPresent");
     }
 }

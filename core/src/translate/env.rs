@@ -151,67 +151,33 @@ fn object_ref(kind: ObjectKind, ns: &str, name: &str, pointer: String) -> InputR
 }
 
 /// Looks up `key` in a ConfigMap or Secret.
-fn lookup_key(
-    ctx: &Ctx<'_>,
-    kind: ObjectKind,
-    name: &str,
-    key: &str,
-) -> Result<(String, InputRef), &'static str> {
+fn lookup_key(ctx: &Ctx<'_>, kind: ObjectKind, name: &str, key: &str) -> Result<(String, InputRef), &'static str> {
     let ns = ctx.namespace.as_str();
     match kind {
         ObjectKind::ConfigMap => {
             let cm = ctx.input.objects.config_map(ns, name).ok_or("object")?;
             if let Some(v) = cm.data.as_ref().and_then(|d| d.get(key)) {
-                return Ok((
-                    v.clone(),
-                    object_ref(kind, ns, name, Pointer::from_tokens(["data", key]).into()),
-                ));
+                return Ok((v.clone(), object_ref(kind, ns, name, Pointer::from_tokens(["data", key]).into())));
             }
-            let bin = cm
-                .binary_data
-                .as_ref()
-                .and_then(|d| d.get(key))
-                .ok_or("key")?;
+            let bin = cm.binary_data.as_ref().and_then(|d| d.get(key)).ok_or("key")?;
             let text = String::from_utf8(bin.0.clone()).map_err(|_| "binary")?;
-            Ok((
-                text,
-                object_ref(
-                    kind,
-                    ns,
-                    name,
-                    Pointer::from_tokens(["binaryData", key]).into(),
-                ),
-            ))
+            Ok((text, object_ref(kind, ns, name, Pointer::from_tokens(["binaryData", key]).into())))
         }
         _ => {
             let s = ctx.input.objects.secret(ns, name).ok_or("object")?;
             let bin = s.data.as_ref().and_then(|d| d.get(key)).ok_or("key")?;
             let text = String::from_utf8(bin.0.clone()).map_err(|_| "binary")?;
-            Ok((
-                text,
-                object_ref(kind, ns, name, Pointer::from_tokens(["data", key]).into()),
-            ))
+            Ok((text, object_ref(kind, ns, name, Pointer::from_tokens(["data", key]).into())))
         }
     }
 }
 
 /// Reports a missing object or key; returns true when the reference was optional.
-fn report_missing(
-    ctx: &mut Ctx<'_>,
-    why: &str,
-    kind: ObjectKind,
-    name: &str,
-    key: &str,
-    optional: bool,
-    at: &Pointer,
-) {
+fn report_missing(ctx: &mut Ctx<'_>, why: &str, kind: ObjectKind, name: &str, key: &str, optional: bool, at: &Pointer) {
     let what = object_name(kind, &ctx.namespace, name);
     let (code, message) = match why {
         "object" => (Code::MissingObject, format!("{what} was not supplied")),
-        "binary" => (
-            Code::InvalidValue,
-            format!("key `{key}` of {what} is not UTF-8 text and cannot be an env value"),
-        ),
+        "binary" => (Code::InvalidValue, format!("key `{key}` of {what} is not UTF-8 text and cannot be an env value")),
         _ => (Code::MissingKey, format!("{what} has no key `{key}`")),
     };
     if optional && why != "binary" {
@@ -232,22 +198,15 @@ fn report_missing(
 /// The pod-level value of a downward-API field known before creation.
 pub(super) enum FieldValue {
     Static(String, InputRef),
-    Runtime {
-        path: &'static str,
-        converted_from: Option<String>,
-    },
+    Runtime { path: &'static str, converted_from: Option<String> },
 }
 
 /// Resolves a `fieldRef` (env and downwardAPI volumes share it).
 pub(super) fn field_value(ctx: &Ctx<'_>, sel: &ObjectFieldSelector) -> Result<FieldValue, String> {
     let meta = &ctx.pod.metadata;
     let path = sel.field_path.as_str();
-    let static_value = |v: Option<String>, pointer: &str| {
-        Ok(FieldValue::Static(
-            v.unwrap_or_default(),
-            InputRef::pod(pointer),
-        ))
-    };
+    let static_value =
+        |v: Option<String>, pointer: &str| Ok(FieldValue::Static(v.unwrap_or_default(), InputRef::pod(pointer)));
     let subscript = |prefix: &str| -> Option<String> {
         let inner = path.strip_prefix(prefix)?.strip_suffix("']")?;
         Some(inner.to_string())
@@ -257,39 +216,22 @@ pub(super) fn field_value(ctx: &Ctx<'_>, sel: &ObjectFieldSelector) -> Result<Fi
         "metadata.namespace" => static_value(Some(ctx.namespace.clone()), "/metadata/namespace"),
         "metadata.uid" => static_value(meta.uid.clone(), "/metadata/uid"),
         "spec.serviceAccountName" => static_value(
-            Some(
-                ctx.spec()
-                    .and_then(|s| s.service_account_name.clone())
-                    .unwrap_or_else(|| "default".into()),
-            ),
+            Some(ctx.spec().and_then(|s| s.service_account_name.clone()).unwrap_or_else(|| "default".into())),
             "/spec/serviceAccountName",
         ),
-        "spec.nodeName" => static_value(
-            ctx.spec().and_then(|s| s.node_name.clone()),
-            "/spec/nodeName",
-        ),
-        "status.podIP" => Ok(FieldValue::Runtime {
-            path: "status.podIP",
-            converted_from: None,
-        }),
-        "status.hostIP" | "status.hostIPs" | "status.podIPs" => Ok(FieldValue::Runtime {
-            path: "status.podIP",
-            converted_from: Some(path.to_string()),
-        }),
+        "spec.nodeName" => static_value(ctx.spec().and_then(|s| s.node_name.clone()), "/spec/nodeName"),
+        "status.podIP" => Ok(FieldValue::Runtime { path: "status.podIP", converted_from: None }),
+        "status.hostIP" | "status.hostIPs" | "status.podIPs" => {
+            Ok(FieldValue::Runtime { path: "status.podIP", converted_from: Some(path.to_string()) })
+        }
         _ => {
             if let Some(k) = subscript("metadata.labels['") {
                 let v = meta.labels.as_ref().and_then(|l| l.get(&k)).cloned();
-                return static_value(
-                    v,
-                    &String::from(Pointer::from_tokens(["metadata", "labels", &k])),
-                );
+                return static_value(v, &String::from(Pointer::from_tokens(["metadata", "labels", &k])));
             }
             if let Some(k) = subscript("metadata.annotations['") {
                 let v = meta.annotations.as_ref().and_then(|l| l.get(&k)).cloned();
-                return static_value(
-                    v,
-                    &String::from(Pointer::from_tokens(["metadata", "annotations", &k])),
-                );
+                return static_value(v, &String::from(Pointer::from_tokens(["metadata", "annotations", &k])));
             }
             Err(format!("fieldPath `{path}` is not available on ECI"))
         }
@@ -313,16 +255,10 @@ pub(super) fn resource_value(
         "limits.memory" | "requests.memory" => (own.memory_bytes.unwrap_or(instance.1), false),
         "limits.ephemeral-storage" | "requests.ephemeral-storage" => (30 << 30, false),
         other => {
-            return Err(format!(
-                "resource `{other}` cannot be exposed through the downward API on ECI"
-            ));
+            return Err(format!("resource `{other}` cannot be exposed through the downward API on ECI"));
         }
     };
-    let divisor_units = if millis {
-        divisor.millis_ceil()
-    } else {
-        divisor.units_ceil()
-    };
+    let divisor_units = if millis { divisor.millis_ceil() } else { divisor.units_ceil() };
     match divisor_units {
         Some(d) if d > 0 => Ok(((value + d - 1) / d).to_string()),
         _ => Err("the divisor must be a positive quantity".into()),
@@ -333,8 +269,7 @@ fn describe_resource(own: &ContainerResources) -> String {
     format!(
         "{} vCPU / {}",
         own.cpu_millis.map_or("instance".into(), format_millis),
-        own.memory_bytes
-            .map_or("instance memory".into(), format_bytes)
+        own.memory_bytes.map_or("instance memory".into(), format_bytes)
     )
 }
 
@@ -352,36 +287,24 @@ pub(super) fn resolve(
         let at = base.key("envFrom").index(i);
         let prefix = from.prefix.clone().unwrap_or_default();
         let (kind, name, optional) = match (&from.config_map_ref, &from.secret_ref) {
-            (Some(r), _) => (
-                ObjectKind::ConfigMap,
-                r.name.clone(),
-                r.optional == Some(true),
-            ),
+            (Some(r), _) => (ObjectKind::ConfigMap, r.name.clone(), r.optional == Some(true)),
             (_, Some(r)) => (ObjectKind::Secret, r.name.clone(), r.optional == Some(true)),
             _ => continue,
         };
         let ns = ctx.namespace.clone();
         let entries: Option<Vec<(String, Vec<u8>, String)>> = match kind {
             ObjectKind::ConfigMap => ctx.input.objects.config_map(&ns, &name).map(|cm| {
-                let text = cm
-                    .data
-                    .iter()
-                    .flatten()
-                    .map(|(k, v)| (k.clone(), v.clone().into_bytes(), "data".to_string()));
-                let bin = cm
-                    .binary_data
-                    .iter()
-                    .flatten()
-                    .map(|(k, v)| (k.clone(), v.0.clone(), "binaryData".to_string()));
+                let text =
+                    cm.data.iter().flatten().map(|(k, v)| (k.clone(), v.clone().into_bytes(), "data".to_string()));
+                let bin =
+                    cm.binary_data.iter().flatten().map(|(k, v)| (k.clone(), v.0.clone(), "binaryData".to_string()));
                 text.chain(bin).collect()
             }),
-            _ => ctx.input.objects.secret(&ns, &name).map(|s| {
-                s.data
-                    .iter()
-                    .flatten()
-                    .map(|(k, v)| (k.clone(), v.0.clone(), "data".to_string()))
-                    .collect()
-            }),
+            _ => {
+                ctx.input.objects.secret(&ns, &name).map(|s| {
+                    s.data.iter().flatten().map(|(k, v)| (k.clone(), v.0.clone(), "data".to_string())).collect()
+                })
+            }
         };
         let Some(entries) = entries else {
             report_missing(ctx, "object", kind, &name, "", optional, &at);
@@ -398,20 +321,11 @@ pub(super) fn resolve(
                 continue;
             }
             let secret = kind == ObjectKind::Secret;
-            let source = object_ref(
-                kind,
-                &ns,
-                &name,
-                Pointer::from_tokens([section.as_str(), key.as_str()]).into(),
-            );
+            let source = object_ref(kind, &ns, &name, Pointer::from_tokens([section.as_str(), key.as_str()]).into());
             let var = ResolvedVar {
                 var: EnvironmentVar {
                     key: Some(var_name.clone()),
-                    value: Some(if secret {
-                        Sensitive::secret(&text)
-                    } else {
-                        Sensitive::public(&text)
-                    }),
+                    value: Some(if secret { Sensitive::secret(&text) } else { Sensitive::public(&text) }),
                     field_ref: None,
                 },
                 rule: format!("envFrom {} `{name}` key `{key}`", kind.as_str()),
@@ -426,24 +340,13 @@ pub(super) fn resolve(
                 Severity::Warning,
                 Code::Dropped,
                 base.key("envFrom"),
-                format!(
-                    "keys that are not valid ECI variable names are skipped: {}",
-                    invalid.join(", ")
-                ),
+                format!("keys that are not valid ECI variable names are skipped: {}", invalid.join(", ")),
             )
             .help("ECI variable names use letters, digits and `_` and do not start with a digit"),
         );
     }
     for (i, var) in container.env.iter().flatten().enumerate() {
-        resolve_var(
-            ctx,
-            &mut env,
-            var,
-            &base.key("env").index(i),
-            resources,
-            container,
-            instance,
-        );
+        resolve_var(ctx, &mut env, var, &base.key("env").index(i), resources, container, instance);
     }
     env
 }
@@ -468,17 +371,8 @@ fn resolve_var(
             .help("ECI accepts 1–128 letters, digits and `_`, not starting with a digit"),
         );
     }
-    let make = |value: Option<Sensitive>,
-                field_ref: Option<FieldRef>,
-                rule: String,
-                inputs: Vec<InputRef>| ResolvedVar {
-        var: EnvironmentVar {
-            key: Some(var.name.clone()),
-            value,
-            field_ref,
-        },
-        rule,
-        inputs,
+    let make = |value: Option<Sensitive>, field_ref: Option<FieldRef>, rule: String, inputs: Vec<InputRef>| {
+        ResolvedVar { var: EnvironmentVar { key: Some(var.name.clone()), value, field_ref }, rule, inputs }
     };
     let Some(from) = &var.value_from else {
         let raw = var.value.clone().unwrap_or_default();
@@ -491,16 +385,8 @@ fn resolve_var(
                 format!("$({name}) refers to a value known only at run time; ECI receives the text `$({name})`"),
             ));
         }
-        let rule = if text == raw {
-            "env value".to_string()
-        } else {
-            "env value with $(VAR) expanded".to_string()
-        };
-        let value = if secret {
-            Sensitive::secret(&text)
-        } else {
-            Sensitive::public(&text)
-        };
+        let rule = if text == raw { "env value".to_string() } else { "env value with $(VAR) expanded".to_string() };
+        let value = if secret { Sensitive::secret(&text) } else { Sensitive::public(&text) };
         env.set(
             var.name.clone(),
             make(Some(value), None, rule, vec![InputRef::pod(at.clone())]),
@@ -543,11 +429,7 @@ fn resolve_var(
         return;
     }
     if let Some(sel) = &from.resource_field_ref {
-        let target = sel
-            .container_name
-            .clone()
-            .filter(|n| !n.is_empty())
-            .unwrap_or_else(|| container.name.clone());
+        let target = sel.container_name.clone().filter(|n| !n.is_empty()).unwrap_or_else(|| container.name.clone());
         let Some(own) = resources.get(&target) else {
             ctx.push(Diagnostic::pod(
                 Severity::Error,
@@ -572,10 +454,7 @@ fn resolve_var(
                         rule,
                         vec![InputRef::pod(from_at.key("resourceFieldRef"))],
                     ),
-                    Known::Text {
-                        text,
-                        secret: false,
-                    },
+                    Known::Text { text, secret: false },
                 );
             }
             Err(why) => ctx.push(Diagnostic::pod(
@@ -587,8 +466,7 @@ fn resolve_var(
         }
         return;
     }
-    let (kind, name, key, optional, ref_at) = match (&from.config_map_key_ref, &from.secret_key_ref)
-    {
+    let (kind, name, key, optional, ref_at) = match (&from.config_map_key_ref, &from.secret_key_ref) {
         (Some(r), _) => (
             ObjectKind::ConfigMap,
             r.name.clone(),
@@ -596,13 +474,9 @@ fn resolve_var(
             r.optional == Some(true),
             from_at.key("configMapKeyRef"),
         ),
-        (_, Some(r)) => (
-            ObjectKind::Secret,
-            r.name.clone(),
-            r.key.clone(),
-            r.optional == Some(true),
-            from_at.key("secretKeyRef"),
-        ),
+        (_, Some(r)) => {
+            (ObjectKind::Secret, r.name.clone(), r.key.clone(), r.optional == Some(true), from_at.key("secretKeyRef"))
+        }
         _ => {
             ctx.push(Diagnostic::pod(
                 Severity::Error,
@@ -616,11 +490,7 @@ fn resolve_var(
     match lookup_key(ctx, kind, &name, &key) {
         Ok((text, source)) => {
             let secret = kind == ObjectKind::Secret;
-            let value = if secret {
-                Sensitive::secret(&text)
-            } else {
-                Sensitive::public(&text)
-            };
+            let value = if secret { Sensitive::secret(&text) } else { Sensitive::public(&text) };
             let rule = format!("{} `{name}` key `{key}`", kind.as_str());
             env.set(
                 var.name.clone(),
@@ -635,17 +505,10 @@ fn resolve_var(
 /// Checks the documented per-container limits on variables.
 pub(super) fn check_limits(ctx: &mut Ctx<'_>, vars: &[ResolvedVar], base: &Pointer) {
     for v in vars {
-        let len = v
-            .var
-            .value
-            .as_ref()
-            .map_or(0, |s| s.expose().chars().count());
+        let len = v.var.value.as_ref().map_or(0, |s| s.expose().chars().count());
         if len > MAX_ENV_VALUE {
             let key = v.var.key.clone().unwrap_or_default();
-            let at = v
-                .inputs
-                .first()
-                .map_or_else(|| base.key("env").into(), |i| i.pointer.clone());
+            let at = v.inputs.first().map_or_else(|| base.key("env").into(), |i| i.pointer.clone());
             ctx.push(
                 Diagnostic::pod(
                     Severity::Error,
@@ -662,10 +525,7 @@ pub(super) fn check_limits(ctx: &mut Ctx<'_>, vars: &[ResolvedVar], base: &Point
             Severity::Warning,
             Code::OverLimit,
             base.key("env"),
-            format!(
-                "{} variables; ECI documents at most 100 per container (ROS schema)",
-                vars.len()
-            ),
+            format!("{} variables; ECI documents at most 100 per container (ROS schema)", vars.len()),
         ));
     }
 }
@@ -699,11 +559,6 @@ mod tests {
     #[test]
     fn eci_keys() {
         assert!(is_eci_env_key("JAVA_OPTS") && is_eci_env_key("_x1"));
-        assert!(
-            !is_eci_env_key("1X")
-                && !is_eci_env_key("my.var")
-                && !is_eci_env_key("A-B")
-                && !is_eci_env_key("")
-        );
+        assert!(!is_eci_env_key("1X") && !is_eci_env_key("my.var") && !is_eci_env_key("A-B") && !is_eci_env_key(""));
     }
 }

@@ -103,9 +103,7 @@ impl Translation {
 
     /// Diagnostics of one severity.
     pub fn diagnostics_of(&self, severity: Severity) -> impl Iterator<Item = &Diagnostic> {
-        self.diagnostics
-            .iter()
-            .filter(move |d| d.severity == severity)
+        self.diagnostics.iter().filter(move |d| d.severity == severity)
     }
 }
 
@@ -127,25 +125,13 @@ impl Ctx<'_> {
     }
 
     /// Records why `field` (or everything under it) has its value.
-    pub fn note(
-        &mut self,
-        field: impl Into<String>,
-        rule: impl Into<String>,
-        inputs: Vec<InputRef>,
-    ) {
-        self.explain.push(Explanation {
-            field: field.into(),
-            rule: rule.into(),
-            inputs,
-        });
+    pub fn note(&mut self, field: impl Into<String>, rule: impl Into<String>, inputs: Vec<InputRef>) {
+        self.explain.push(Explanation { field: field.into(), rule: rule.into(), inputs });
     }
 
     /// Where the annotation `key` came from (the pod, or a profile selector).
     pub fn annotation_ref(&self, key: &str) -> InputRef {
-        self.annotation_origin
-            .get(key)
-            .cloned()
-            .unwrap_or_else(|| InputRef::pod(crate::annotations::pointer(key)))
+        self.annotation_origin.get(key).cloned().unwrap_or_else(|| InputRef::pod(crate::annotations::pointer(key)))
     }
 
     /// The words for an annotation's origin, for explain rules.
@@ -170,12 +156,7 @@ pub fn translate(input: &TranslateInput<'_>) -> Translation {
     let mut ctx = Ctx {
         input: *input,
         pod: input.pod,
-        namespace: input
-            .pod
-            .metadata
-            .namespace
-            .clone()
-            .unwrap_or_else(|| "default".into()),
+        namespace: input.pod.metadata.namespace.clone().unwrap_or_else(|| "default".into()),
         annotations,
         annotation_origin,
         diags,
@@ -197,10 +178,27 @@ pub fn translate(input: &TranslateInput<'_>) -> Translation {
     pod::apply_lifecycle(&mut ctx, &mut req);
     pod::check_limits(&mut ctx, &req);
 
-    Translation {
-        request: req,
-        diagnostics: ctx.diags,
-        explanations: ctx.explain,
-        sizing,
+    Translation { request: req, diagnostics: ctx.diags, explanations: ctx.explain, sizing }
+}
+
+impl Translation {
+    /// Rewrites pod pointers so they point into the document the pod came
+    /// from (e.g. `/spec/template/spec/…` of a Deployment).
+    pub fn relocate(&mut self, source: &crate::input::PodSource) {
+        if source.template_pointer.is_empty() {
+            return;
+        }
+        for d in &mut self.diagnostics {
+            if d.input == crate::diagnostics::Input::Pod {
+                d.pointer = source.document_pointer(&d.pointer);
+            }
+        }
+        for e in &mut self.explanations {
+            for i in &mut e.inputs {
+                if i.input == crate::diagnostics::Input::Pod {
+                    i.pointer = source.document_pointer(&i.pointer);
+                }
+            }
+        }
     }
 }

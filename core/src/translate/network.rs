@@ -4,9 +4,7 @@
 use super::Ctx;
 use crate::annotations::Parsed;
 use crate::annotations::format::split_list;
-use crate::annotations::registry::{
-    CUSTOM_DNS, CUSTOM_HOSTS, RESOURCE_GROUP, SECURITY_GROUP, VSWITCH,
-};
+use crate::annotations::registry::{CUSTOM_DNS, CUSTOM_HOSTS, RESOURCE_GROUP, SECURITY_GROUP, VSWITCH};
 use crate::diagnostics::{Code, Diagnostic, Input, Pointer, Severity};
 use crate::eci::{CreateContainerGroupRequest, DnsConfig, DnsOption, HostAliase};
 use crate::explain::InputRef;
@@ -19,11 +17,7 @@ fn pick(
     cluster: Option<(String, &str)>,
 ) -> Option<(String, String, InputRef)> {
     if let Some(v) = ctx.annotations.get(annotation).and_then(Parsed::text) {
-        return Some((
-            v,
-            ctx.annotation_rule(annotation),
-            ctx.annotation_ref(annotation),
-        ));
+        return Some((v, ctx.annotation_rule(annotation), ctx.annotation_ref(annotation)));
     }
     if let Some((v, key)) = profile.filter(|(v, _)| !v.is_empty()) {
         return Some((
@@ -71,13 +65,8 @@ pub(super) fn apply_placement(ctx: &mut Ctx<'_>, req: &mut CreateContainerGroupR
     let sg = pick(
         ctx,
         SECURITY_GROUP,
-        profile
-            .and_then(|p| p.security_group_id.clone())
-            .map(|v| (v, "securityGroupId")),
-        cluster
-            .security_group_id
-            .clone()
-            .map(|v| (v, "securityGroupId")),
+        profile.and_then(|p| p.security_group_id.clone()).map(|v| (v, "securityGroupId")),
+        cluster.security_group_id.clone().map(|v| (v, "securityGroupId")),
     );
     match sg {
         Some((v, rule, from)) => {
@@ -98,13 +87,8 @@ pub(super) fn apply_placement(ctx: &mut Ctx<'_>, req: &mut CreateContainerGroupR
     let rg = pick(
         ctx,
         RESOURCE_GROUP,
-        profile
-            .and_then(|p| p.resource_group_id.clone())
-            .map(|v| (v, "resourceGroupId")),
-        cluster
-            .resource_group_id
-            .clone()
-            .map(|v| (v, "resourceGroupId")),
+        profile.and_then(|p| p.resource_group_id.clone()).map(|v| (v, "resourceGroupId")),
+        cluster.resource_group_id.clone().map(|v| (v, "resourceGroupId")),
     );
     if let Some((v, rule, from)) = rg {
         req.resource_group_id = Some(v);
@@ -114,11 +98,7 @@ pub(super) fn apply_placement(ctx: &mut Ctx<'_>, req: &mut CreateContainerGroupR
 
 /// Kubernetes' ClusterFirst search path for a namespace.
 fn cluster_searches(namespace: &str, domain: &str) -> Vec<String> {
-    vec![
-        format!("{namespace}.svc.{domain}"),
-        format!("svc.{domain}"),
-        domain.to_string(),
-    ]
+    vec![format!("{namespace}.svc.{domain}"), format!("svc.{domain}"), domain.to_string()]
 }
 
 fn push_unique(list: &mut Vec<String>, items: impl IntoIterator<Item = String>) {
@@ -132,10 +112,7 @@ fn push_unique(list: &mut Vec<String>, items: impl IntoIterator<Item = String>) 
 fn set_option(options: &mut Vec<DnsOption>, name: &str, value: Option<String>) {
     match options.iter_mut().find(|o| o.name.as_deref() == Some(name)) {
         Some(o) => o.value = value,
-        None => options.push(DnsOption {
-            name: Some(name.into()),
-            value,
-        }),
+        None => options.push(DnsOption { name: Some(name.into()), value }),
     }
 }
 
@@ -147,9 +124,7 @@ fn set_option(options: &mut Vec<DnsOption>, name: &str, value: Option<String>) {
 /// the `eci-custom-dnsconfig` annotation likewise.
 pub(super) fn apply_dns(ctx: &mut Ctx<'_>, req: &mut CreateContainerGroupRequest) {
     let spec = ctx.spec();
-    let policy = spec
-        .and_then(|s| s.dns_policy.clone())
-        .unwrap_or_else(|| "ClusterFirst".into());
+    let policy = spec.and_then(|s| s.dns_policy.clone()).unwrap_or_else(|| "ClusterFirst".into());
     let pod_config = spec.and_then(|s| s.dns_config.clone());
     let cluster = ctx.input.cluster;
     let mut config = DnsConfig::default();
@@ -170,10 +145,7 @@ pub(super) fn apply_dns(ctx: &mut Ctx<'_>, req: &mut CreateContainerGroupRequest
             } else {
                 config.name_server = cluster.cluster_dns.clone();
                 config.search = cluster_searches(&ctx.namespace, &cluster.cluster_domain);
-                config.option.push(DnsOption {
-                    name: Some("ndots".into()),
-                    value: Some("5".into()),
-                });
+                config.option.push(DnsOption { name: Some("ndots".into()), value: Some("5".into()) });
                 inputs.push(InputRef::of(Input::Cluster, "/clusterDns"));
                 inputs.push(InputRef::of(Input::Cluster, "/clusterDomain"));
                 "None"
@@ -192,10 +164,7 @@ pub(super) fn apply_dns(ctx: &mut Ctx<'_>, req: &mut CreateContainerGroupRequest
         }
     };
     if let Some(pc) = &pod_config {
-        push_unique(
-            &mut config.name_server,
-            pc.nameservers.clone().unwrap_or_default(),
-        );
+        push_unique(&mut config.name_server, pc.nameservers.clone().unwrap_or_default());
         push_unique(&mut config.search, pc.searches.clone().unwrap_or_default());
         for o in pc.options.iter().flatten() {
             if let Some(name) = &o.name {
@@ -215,13 +184,7 @@ pub(super) fn apply_dns(ctx: &mut Ctx<'_>, req: &mut CreateContainerGroupRequest
     let mut policy_out = eci_policy.to_string();
     if let Some(Parsed::Json(custom)) = ctx.annotations.get(CUSTOM_DNS).cloned() {
         let origin = ctx.annotation_ref(CUSTOM_DNS);
-        let field = |k: &str| {
-            custom
-                .get(k)
-                .and_then(|v| v.as_str())
-                .map(split_list)
-                .unwrap_or_default()
-        };
+        let field = |k: &str| custom.get(k).and_then(|v| v.as_str()).map(split_list).unwrap_or_default();
         if !custom.is_object() {
             ctx.push(Diagnostic::pod(Severity::Error, Code::InvalidAnnotation, origin.pointer.clone(),
                 "eci-custom-dnsconfig must be a JSON object with comma-joined strings nameservers, searches, options").on(origin.input.clone()));
@@ -247,10 +210,7 @@ pub(super) fn apply_dns(ctx: &mut Ctx<'_>, req: &mut CreateContainerGroupRequest
             Severity::Warning,
             Code::OverLimit,
             "/spec/dnsConfig/nameservers",
-            format!(
-                "{} nameservers; resolv.conf uses only the first 3",
-                config.name_server.len()
-            ),
+            format!("{} nameservers; resolv.conf uses only the first 3", config.name_server.len()),
         ));
     }
     let rule = format!("dnsPolicy {policy} → ECI DnsPolicy {policy_out}");
@@ -258,42 +218,27 @@ pub(super) fn apply_dns(ctx: &mut Ctx<'_>, req: &mut CreateContainerGroupRequest
     ctx.note("DnsPolicy", rule.clone(), inputs.clone());
     if config != DnsConfig::default() {
         req.dns_config = Some(config);
-        ctx.note(
-            "DnsConfig",
-            format!("{rule}: cluster DNS, then dnsConfig, then eci-custom-dnsconfig"),
-            inputs,
-        );
+        ctx.note("DnsConfig", format!("{rule}: cluster DNS, then dnsConfig, then eci-custom-dnsconfig"), inputs);
     }
 }
 
 /// `hostAliases`, then `eci-custom-hosts` (grouped by IP), then the hostname.
 pub(super) fn apply_hosts(ctx: &mut Ctx<'_>, req: &mut CreateContainerGroupRequest) {
-    let aliases = ctx
-        .spec()
-        .and_then(|s| s.host_aliases.clone())
-        .unwrap_or_default();
+    let aliases = ctx.spec().and_then(|s| s.host_aliases.clone()).unwrap_or_default();
     for (i, alias) in aliases.iter().enumerate() {
-        if crate::annotations::format::is_ipv4(&alias.ip)
-            || alias.ip.parse::<std::net::Ipv6Addr>().is_ok()
-        {
-            req.host_aliase.push(HostAliase {
-                ip: Some(alias.ip.clone()),
-                hostname: alias.hostnames.clone().unwrap_or_default(),
-            });
+        if crate::annotations::format::is_ipv4(&alias.ip) || alias.ip.parse::<std::net::Ipv6Addr>().is_ok() {
+            req.host_aliase
+                .push(HostAliase { ip: Some(alias.ip.clone()), hostname: alias.hostnames.clone().unwrap_or_default() });
             ctx.note(
                 format!("HostAliase.{}", req.host_aliase.len()),
                 "spec.hostAliases",
-                vec![InputRef::pod(
-                    Pointer::from_tokens(["spec", "hostAliases"]).index(i),
-                )],
+                vec![InputRef::pod(Pointer::from_tokens(["spec", "hostAliases"]).index(i))],
             );
         } else {
             ctx.push(Diagnostic::pod(
                 Severity::Error,
                 Code::InvalidValue,
-                Pointer::from_tokens(["spec", "hostAliases"])
-                    .index(i)
-                    .key("ip"),
+                Pointer::from_tokens(["spec", "hostAliases"]).index(i).key("ip"),
                 format!("`{}` is not an IP address", alias.ip),
             ));
         }
@@ -303,34 +248,18 @@ pub(super) fn apply_hosts(ctx: &mut Ctx<'_>, req: &mut CreateContainerGroupReque
         let entries: Option<Vec<(String, String)>> = custom.as_array().and_then(|items| {
             items
                 .iter()
-                .map(|e| {
-                    Some((
-                        e.get("host")?.as_str()?.to_string(),
-                        e.get("ip")?.as_str()?.to_string(),
-                    ))
-                })
+                .map(|e| Some((e.get("host")?.as_str()?.to_string(), e.get("ip")?.as_str()?.to_string())))
                 .collect()
         });
         match entries {
             Some(entries) => {
                 for (host, ip) in entries {
-                    match req
-                        .host_aliase
-                        .iter_mut()
-                        .find(|a| a.ip.as_deref() == Some(ip.as_str()))
-                    {
+                    match req.host_aliase.iter_mut().find(|a| a.ip.as_deref() == Some(ip.as_str())) {
                         Some(existing) => push_unique(&mut existing.hostname, [host]),
                         None => {
-                            req.host_aliase.push(HostAliase {
-                                ip: Some(ip),
-                                hostname: vec![host],
-                            });
+                            req.host_aliase.push(HostAliase { ip: Some(ip), hostname: vec![host] });
                             let rule = ctx.annotation_rule(CUSTOM_HOSTS);
-                            ctx.note(
-                                format!("HostAliase.{}", req.host_aliase.len()),
-                                rule,
-                                vec![origin.clone()],
-                            );
+                            ctx.note(format!("HostAliase.{}", req.host_aliase.len()), rule, vec![origin.clone()]);
                         }
                     }
                 }
@@ -349,11 +278,7 @@ pub(super) fn apply_hosts(ctx: &mut Ctx<'_>, req: &mut CreateContainerGroupReque
 
     // Kubernetes: the hostname is spec.hostname, else the pod name cut to 63
     // characters without a trailing '-' or '.' (kubelet GeneratePodHostNameAndDomain).
-    let (hostname, from) = match ctx
-        .spec()
-        .and_then(|s| s.hostname.clone())
-        .filter(|h| !h.is_empty())
-    {
+    let (hostname, from) = match ctx.spec().and_then(|s| s.hostname.clone()).filter(|h| !h.is_empty()) {
         Some(h) => (h, "/spec/hostname"),
         None => {
             let mut h = ctx.pod.metadata.name.clone().unwrap_or_default();
@@ -363,11 +288,8 @@ pub(super) fn apply_hosts(ctx: &mut Ctx<'_>, req: &mut CreateContainerGroupReque
     };
     if !hostname.is_empty() {
         req.host_name = Some(hostname);
-        let rule = if from == "/spec/hostname" {
-            "spec.hostname"
-        } else {
-            "the pod name (Kubernetes' default hostname)"
-        };
+        let rule =
+            if from == "/spec/hostname" { "spec.hostname" } else { "the pod name (Kubernetes' default hostname)" };
         ctx.note("HostName", rule, vec![InputRef::pod(from)]);
     }
     if ctx.spec().and_then(|s| s.set_hostname_as_fqdn) == Some(true) {

@@ -13,9 +13,7 @@ use crate::eci::{AcrRegistryInfo, CreateContainerGroupRequest};
 use crate::explain::InputRef;
 use crate::profile::{EciProfile, Selector};
 use crate::quantity::{GIB, Quantity, bytes_to_gib, format_bytes, millis_to_vcpu};
-use crate::sizing::{
-    ARM_DEFAULT_INSTANCE_TYPE, InstanceSize, Sizing, SizingOptions, UseSpecs, size_pod,
-};
+use crate::sizing::{ARM_DEFAULT_INSTANCE_TYPE, InstanceSize, Sizing, SizingOptions, UseSpecs, size_pod};
 
 /// True when a profile selector matches: both parts, where given, must match
 /// (an absent part is "don't care"; reference/eci-behaviour.md §2.2 rule 1).
@@ -24,8 +22,7 @@ pub fn selector_matches(
     pod_labels: &BTreeMap<String, String>,
     ns_labels: &BTreeMap<String, String>,
 ) -> bool {
-    let part = |s: &Option<k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector>,
-                labels| match s {
+    let part = |s: &Option<k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector>, labels| match s {
         None => true,
         Some(s) => LabelMatcher::try_from(s.clone()).is_ok_and(|m| m.matches(labels)),
     };
@@ -46,22 +43,11 @@ pub fn effective_annotations(
         .annotations
         .iter()
         .flatten()
-        .map(|(k, v)| {
-            (
-                k.clone(),
-                v.clone(),
-                InputRef::pod(crate::annotations::pointer(k)),
-            )
-        })
+        .map(|(k, v)| (k.clone(), v.clone(), InputRef::pod(crate::annotations::pointer(k))))
         .collect();
     let empty = BTreeMap::new();
     let pod_labels = pod.metadata.labels.as_ref().unwrap_or(&empty);
-    for (i, selector) in profile
-        .map(|p| p.selectors.as_slice())
-        .unwrap_or_default()
-        .iter()
-        .enumerate()
-    {
+    for (i, selector) in profile.map(|p| p.selectors.as_slice()).unwrap_or_default().iter().enumerate() {
         let Some(effect) = &selector.effect else {
             continue;
         };
@@ -72,11 +58,7 @@ pub fn effective_annotations(
             if entries.iter().any(|(key, _, _)| key == k) {
                 continue;
             }
-            let pointer = Pointer::from_tokens(["data", "selectors"])
-                .index(i)
-                .key("effect")
-                .key("annotations")
-                .key(k);
+            let pointer = Pointer::from_tokens(["data", "selectors"]).index(i).key("effect").key("annotations").key(k);
             entries.push((k.clone(), v.clone(), InputRef::of(Input::Profile, pointer)));
         }
     }
@@ -88,28 +70,17 @@ pub(super) fn parse_annotations(
     diags: &mut Vec<Diagnostic>,
 ) -> (PodAnnotations, BTreeMap<String, InputRef>) {
     let entries = effective_annotations(input.pod, input.namespace_labels, input.profile);
-    let origin = entries
-        .iter()
-        .map(|(k, _, o)| (k.clone(), o.clone()))
-        .collect();
+    let origin = entries.iter().map(|(k, _, o)| (k.clone(), o.clone())).collect();
     (PodAnnotations::parse_entries(&entries, diags), origin)
 }
 
 /// One-to-one registry entries, then the annotations that need more than a copy.
 pub(super) fn apply(ctx: &mut Ctx<'_>, req: &mut CreateContainerGroupRequest) {
-    let entries: Vec<_> = ctx
-        .annotations
-        .iter()
-        .map(|(s, v)| (*s, v.clone()))
-        .collect();
+    let entries: Vec<_> = ctx.annotations.iter().map(|(s, v)| (*s, v.clone())).collect();
     for (spec, value) in &entries {
         if let (Some(apply), Target::Param(param)) = (spec.apply, spec.target) {
             apply(req, value);
-            ctx.note(
-                param,
-                ctx.annotation_rule(spec.key),
-                vec![ctx.annotation_ref(spec.key)],
-            );
+            ctx.note(param, ctx.annotation_rule(spec.key), vec![ctx.annotation_ref(spec.key)]);
         }
     }
     apply_spot(ctx, req);
@@ -121,14 +92,8 @@ pub(super) fn apply(ctx: &mut Ctx<'_>, req: &mut CreateContainerGroupRequest) {
 }
 
 fn apply_spot(ctx: &mut Ctx<'_>, req: &mut CreateContainerGroupRequest) {
-    let strategy = ctx
-        .annotations
-        .get(keys::SPOT_STRATEGY)
-        .and_then(Parsed::text);
-    let limit = ctx
-        .annotations
-        .get(keys::SPOT_PRICE_LIMIT)
-        .and_then(Parsed::decimal);
+    let strategy = ctx.annotations.get(keys::SPOT_STRATEGY).and_then(Parsed::text);
+    let limit = ctx.annotations.get(keys::SPOT_PRICE_LIMIT).and_then(Parsed::decimal);
     if let Some(s) = &strategy {
         req.spot_strategy = Some(s.clone());
         ctx.note(
@@ -140,7 +105,11 @@ fn apply_spot(ctx: &mut Ctx<'_>, req: &mut CreateContainerGroupRequest) {
     match (strategy.as_deref(), limit) {
         (Some("SpotWithPriceLimit"), Some(l)) => {
             req.spot_price_limit = Some(l);
-            ctx.note("SpotPriceLimit", ctx.annotation_rule(keys::SPOT_PRICE_LIMIT), vec![ctx.annotation_ref(keys::SPOT_PRICE_LIMIT)]);
+            ctx.note(
+                "SpotPriceLimit",
+                ctx.annotation_rule(keys::SPOT_PRICE_LIMIT),
+                vec![ctx.annotation_ref(keys::SPOT_PRICE_LIMIT)],
+            );
         }
         (Some("SpotWithPriceLimit"), None) => ctx.push(
             Diagnostic::pod(
@@ -151,14 +120,12 @@ fn apply_spot(ctx: &mut Ctx<'_>, req: &mut CreateContainerGroupRequest) {
             )
             .help("add k8s.aliyun.com/eci-spot-price-limit: \"0.5\" (maximum hourly price), or use SpotAsPriceGo"),
         ),
-        (_, Some(_)) => ctx.push(
-            Diagnostic::pod(
-                Severity::Warning,
-                Code::Dropped,
-                ctx.annotation_ref(keys::SPOT_PRICE_LIMIT).pointer,
-                "eci-spot-price-limit only applies with eci-spot-strategy: SpotWithPriceLimit; it is ignored",
-            ),
-        ),
+        (_, Some(_)) => ctx.push(Diagnostic::pod(
+            Severity::Warning,
+            Code::Dropped,
+            ctx.annotation_ref(keys::SPOT_PRICE_LIMIT).pointer,
+            "eci-spot-price-limit only applies with eci-spot-strategy: SpotWithPriceLimit; it is ignored",
+        )),
         _ => {}
     }
 }
@@ -167,37 +134,19 @@ fn apply_image_cache(ctx: &mut Ctx<'_>, req: &mut CreateContainerGroupRequest) {
     // An explicit cache wins over automatic matching (ECI "Pod annotations").
     let explicit = [keys::IMC_ID, keys::IMAGE_SNAPSHOT_ID]
         .into_iter()
-        .find_map(|k| {
-            ctx.annotations
-                .get(k)
-                .and_then(Parsed::text)
-                .map(|v| (k, v))
-        });
+        .find_map(|k| ctx.annotations.get(k).and_then(Parsed::text).map(|v| (k, v)));
     if let Some((key, id)) = explicit {
         req.image_snapshot_id = Some(id);
-        ctx.note(
-            "ImageSnapshotId",
-            ctx.annotation_rule(key),
-            vec![ctx.annotation_ref(key)],
-        );
+        ctx.note("ImageSnapshotId", ctx.annotation_rule(key), vec![ctx.annotation_ref(key)]);
         return;
     }
     let auto = [keys::AUTO_IMC, keys::IMAGE_CACHE]
         .into_iter()
-        .find_map(|k| {
-            ctx.annotations
-                .get(k)
-                .and_then(Parsed::bool)
-                .map(|v| (k, v))
-        });
+        .find_map(|k| ctx.annotations.get(k).and_then(Parsed::bool).map(|v| (k, v)));
     match auto {
         Some((key, value)) => {
             req.auto_match_image_cache = Some(value);
-            ctx.note(
-                "AutoMatchImageCache",
-                ctx.annotation_rule(key),
-                vec![ctx.annotation_ref(key)],
-            );
+            ctx.note("AutoMatchImageCache", ctx.annotation_rule(key), vec![ctx.annotation_ref(key)]);
         }
         None => {
             req.auto_match_image_cache = Some(true);
@@ -221,7 +170,9 @@ fn apply_acr(ctx: &mut Ctx<'_>, req: &mut CreateContainerGroupRequest) {
                     Severity::Warning,
                     Code::Dropped,
                     ctx.annotation_ref(k).pointer,
-                    format!("{k} applies to the instances of k8s.aliyun.com/acr-instance-ids, which is not set; ignored"),
+                    format!(
+                        "{k} applies to the instances of k8s.aliyun.com/acr-instance-ids, which is not set; ignored"
+                    ),
                 ));
             }
         }
@@ -269,10 +220,7 @@ fn apply_acr(ctx: &mut Ctx<'_>, req: &mut CreateContainerGroupRequest) {
         }
         ctx.note(
             format!("AcrRegistryInfo.{}", i + 1),
-            format!(
-                "{} (region defaults to the cluster's)",
-                ctx.annotation_rule(key)
-            ),
+            format!("{} (region defaults to the cluster's)", ctx.annotation_rule(key)),
             inputs,
         );
     }
@@ -285,10 +233,9 @@ fn quantity_units(ctx: &mut Ctx<'_>, key: &str) -> Option<i128> {
 
 fn apply_bandwidth(ctx: &mut Ctx<'_>, req: &mut CreateContainerGroupRequest) {
     // Kubernetes bandwidth annotations are quantities in bit/s (`40M` = 40 Mbit/s).
-    for (key, param) in [
-        ("kubernetes.io/ingress-bandwidth", "IngressBandwidth"),
-        ("kubernetes.io/egress-bandwidth", "EgressBandwidth"),
-    ] {
+    for (key, param) in
+        [("kubernetes.io/ingress-bandwidth", "IngressBandwidth"), ("kubernetes.io/egress-bandwidth", "EgressBandwidth")]
+    {
         let Some(bits) = quantity_units(ctx, key) else {
             continue;
         };
@@ -300,11 +247,7 @@ fn apply_bandwidth(ctx: &mut Ctx<'_>, req: &mut CreateContainerGroupRequest) {
         } else {
             req.egress_bandwidth = Some(bits);
         }
-        ctx.note(
-            param,
-            format!("{} as bit/s", ctx.annotation_rule(key)),
-            vec![ctx.annotation_ref(key)],
-        );
+        ctx.note(param, format!("{} as bit/s", ctx.annotation_rule(key)), vec![ctx.annotation_ref(key)]);
     }
     // The IPv6 gateway bandwidth is a string in Mbit/s (`100M` → `100`).
     let key = "k8s.aliyun.com/eci-ipv6-bandwidth";
@@ -326,11 +269,7 @@ fn apply_misc(ctx: &mut Ctx<'_>, req: &mut CreateContainerGroupRequest) {
         req.ephemeral_storage = i64::try_from(gib).ok();
         ctx.note(
             "EphemeralStorage",
-            format!(
-                "{} ({}) in whole GiB, rounded up",
-                ctx.annotation_rule(key),
-                format_bytes(bytes)
-            ),
+            format!("{} ({}) in whole GiB, rounded up", ctx.annotation_rule(key), format_bytes(bytes)),
             vec![ctx.annotation_ref(key)],
         );
     }
@@ -338,23 +277,20 @@ fn apply_misc(ctx: &mut Ctx<'_>, req: &mut CreateContainerGroupRequest) {
     if let Some(pattern) = ctx.annotations.get(key).and_then(Parsed::text) {
         if pattern.starts_with('|') {
             ctx.push(
-                Diagnostic::pod(Severity::Error, Code::InvalidAnnotation, ctx.annotation_ref(key).pointer, "the core pattern must not start with `|` (ECI cannot pipe core dumps to a program)")
-                    .help("give a path such as /pod/data/dump/core"),
+                Diagnostic::pod(
+                    Severity::Error,
+                    Code::InvalidAnnotation,
+                    ctx.annotation_ref(key).pointer,
+                    "the core pattern must not start with `|` (ECI cannot pipe core dumps to a program)",
+                )
+                .help("give a path such as /pod/data/dump/core"),
             );
         } else {
             req.core_pattern = Some(pattern);
-            ctx.note(
-                "CorePattern",
-                ctx.annotation_rule(key),
-                vec![ctx.annotation_ref(key)],
-            );
+            ctx.note("CorePattern", ctx.annotation_rule(key), vec![ctx.annotation_ref(key)]);
         }
     }
-    if let Some(categories) = ctx
-        .annotations
-        .get(keys::COMPUTE_CATEGORY)
-        .map(Parsed::list)
-    {
+    if let Some(categories) = ctx.annotations.get(keys::COMPUTE_CATEGORY).map(Parsed::list) {
         if req.spot_strategy.as_deref().is_some_and(|s| s != "NoSpot") {
             ctx.push(
                 Diagnostic::pod(Severity::Error, Code::Conflict, ctx.annotation_ref(keys::COMPUTE_CATEGORY).pointer,
@@ -373,22 +309,12 @@ fn apply_misc(ctx: &mut Ctx<'_>, req: &mut CreateContainerGroupRequest) {
         match keys::host_sysctls(&value) {
             Ok(sysctls) => {
                 let n = sysctls.sysctl.len();
-                req.host_security_context
-                    .get_or_insert_with(Default::default)
-                    .sysctl
-                    .extend(sysctls.sysctl);
-                let start = req
-                    .host_security_context
-                    .as_ref()
-                    .map_or(0, |h| h.sysctl.len())
-                    - n;
+                req.host_security_context.get_or_insert_with(Default::default).sysctl.extend(sysctls.sysctl);
+                let start = req.host_security_context.as_ref().map_or(0, |h| h.sysctl.len()) - n;
                 for i in start..start + n {
                     ctx.note(
                         format!("HostSecurityContext.Sysctl.{}", i + 1),
-                        format!(
-                            "{} (host sysctls granted by ticket)",
-                            ctx.annotation_rule(keys::HOST_SYSCTLS)
-                        ),
+                        format!("{} (host sysctls granted by ticket)", ctx.annotation_rule(keys::HOST_SYSCTLS)),
                         vec![ctx.annotation_ref(keys::HOST_SYSCTLS)],
                     );
                 }
@@ -404,10 +330,7 @@ fn apply_misc(ctx: &mut Ctx<'_>, req: &mut CreateContainerGroupRequest) {
 }
 
 fn check_private_pool(ctx: &mut Ctx<'_>) {
-    let criteria = ctx
-        .annotations
-        .get(keys::PRIVATEPOOL_CRITERIA)
-        .and_then(Parsed::text);
+    let criteria = ctx.annotations.get(keys::PRIVATEPOOL_CRITERIA).and_then(Parsed::text);
     let id = ctx.annotations.has(keys::PRIVATEPOOL_ID);
     if criteria.as_deref() == Some("Target") && !id {
         ctx.push(
@@ -433,18 +356,13 @@ fn check_private_pool(ctx: &mut Ctx<'_>) {
 /// True when the pod selects arm64 nodes.
 fn selects_arm64(pod: &Pod) -> bool {
     let spec = pod.spec.as_ref();
-    spec.and_then(|s| s.node_selector.as_ref())
-        .and_then(|n| n.get("kubernetes.io/arch"))
-        .is_some_and(|a| a == "arm64")
+    spec.and_then(|s| s.node_selector.as_ref()).and_then(|n| n.get("kubernetes.io/arch")).is_some_and(|a| a == "arm64")
 }
 
 /// Sizes the pod and writes `Cpu`/`Memory`/`InstanceType`/`CpuArchitecture`.
 pub(super) fn apply_sizing(ctx: &mut Ctx<'_>, req: &mut CreateContainerGroupRequest) -> Sizing {
-    let use_specs = ctx
-        .annotations
-        .get(keys::USE_SPECS)
-        .map(Parsed::list)
-        .and_then(|l| UseSpecs::parse(&l.join(",")).ok());
+    let use_specs =
+        ctx.annotations.get(keys::USE_SPECS).map(Parsed::list).and_then(|l| UseSpecs::parse(&l.join(",")).ok());
     let arm64 = selects_arm64(ctx.pod) || use_specs.as_ref().is_some_and(UseSpecs::has_arm);
     let options = SizingOptions {
         use_specs,
@@ -458,20 +376,23 @@ pub(super) fn apply_sizing(ctx: &mut Ctx<'_>, req: &mut CreateContainerGroupRequ
             req.instance_type = Some(specs.entries().join(","));
             ctx.note(
                 "InstanceType",
-                format!("{}: candidates tried in order; container limits and requests do not size the instance", ctx.annotation_rule(keys::USE_SPECS)),
+                format!(
+                    "{}: candidates tried in order; container limits and requests do not size the instance",
+                    ctx.annotation_rule(keys::USE_SPECS)
+                ),
                 vec![ctx.annotation_ref(keys::USE_SPECS)],
             );
         }
-        InstanceSize::Derived {
-            spec,
-            basis,
-            inputs,
-            ..
-        } => {
+        InstanceSize::Derived { spec, basis, inputs, cpu_millis, memory_bytes } => {
             req.cpu = Some(millis_to_vcpu(spec.cpu_millis));
             req.memory = Some(bytes_to_gib(spec.memory_bytes()));
             let inputs: Vec<InputRef> = inputs.iter().map(InputRef::pod).collect();
-            let rounded = format!("{basis}, rounded up to spec {}", spec.name());
+            let exact = spec.cpu_millis == *cpu_millis && spec.memory_bytes() == *memory_bytes;
+            let rounded = if exact {
+                format!("{basis}, which is spec {}", spec.name())
+            } else {
+                format!("{basis}, rounded up to spec {}", spec.name())
+            };
             ctx.note("Cpu", rounded.clone(), inputs.clone());
             ctx.note("Memory", rounded, inputs);
         }
@@ -492,25 +413,25 @@ pub(super) fn apply_sizing(ctx: &mut Ctx<'_>, req: &mut CreateContainerGroupRequ
         } else {
             ctx.annotation_ref(keys::USE_SPECS)
         };
-        ctx.note(
-            "CpuArchitecture",
-            "the pod selects kubernetes.io/arch: arm64",
-            vec![from],
-        );
+        ctx.note("CpuArchitecture", "the pod selects kubernetes.io/arch: arm64", vec![from]);
         if ctx.annotations.has(keys::COMPUTE_CATEGORY) {
-            ctx.push(
-                Diagnostic::pod(Severity::Error, Code::Conflict, ctx.annotation_ref(keys::COMPUTE_CATEGORY).pointer,
-                    "a compute category cannot be combined with ARM (ECI answers FeatureBasedConstraintConflict)"),
-            );
+            ctx.push(Diagnostic::pod(
+                Severity::Error,
+                Code::Conflict,
+                ctx.annotation_ref(keys::COMPUTE_CATEGORY).pointer,
+                "a compute category cannot be combined with ARM (ECI answers FeatureBasedConstraintConflict)",
+            ));
         }
     }
-    if matches!(sizing.instance, InstanceSize::UseSpecs { .. })
-        && ctx.annotations.has(keys::COMPUTE_CATEGORY)
-    {
+    if matches!(sizing.instance, InstanceSize::UseSpecs { .. }) && ctx.annotations.has(keys::COMPUTE_CATEGORY) {
         let only_types = matches!(&sizing.instance, InstanceSize::UseSpecs { specs } if specs.0.iter().all(|s| matches!(s, crate::sizing::UseSpec::InstanceType { .. })));
         if only_types {
-            ctx.push(Diagnostic::pod(Severity::Warning, Code::Dropped, ctx.annotation_ref(keys::COMPUTE_CATEGORY).pointer,
-                "a compute category applies only to vCPU-memory specs; with ECS instance types ECI ignores it"));
+            ctx.push(Diagnostic::pod(
+                Severity::Warning,
+                Code::Dropped,
+                ctx.annotation_ref(keys::COMPUTE_CATEGORY).pointer,
+                "a compute category applies only to vCPU-memory specs; with ECS instance types ECI ignores it",
+            ));
         }
     }
     sizing

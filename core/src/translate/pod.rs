@@ -18,21 +18,11 @@ pub const MAX_REGISTRY_CREDENTIALS: usize = 10;
 
 pub(super) fn check_pod(ctx: &mut Ctx<'_>) {
     let Some(spec) = ctx.spec().cloned() else {
-        ctx.push(Diagnostic::pod(
-            Severity::Error,
-            Code::MissingField,
-            "/spec",
-            "the pod has no spec",
-        ));
+        ctx.push(Diagnostic::pod(Severity::Error, Code::MissingField, "/spec", "the pod has no spec"));
         return;
     };
     if spec.containers.is_empty() {
-        ctx.push(Diagnostic::pod(
-            Severity::Error,
-            Code::MissingField,
-            "/spec/containers",
-            "the pod has no containers",
-        ));
+        ctx.push(Diagnostic::pod(Severity::Error, Code::MissingField, "/spec/containers", "the pod has no containers"));
     }
     let host = [
         (
@@ -60,34 +50,18 @@ pub(super) fn check_pod(ctx: &mut Ctx<'_>) {
     for (flag, pointer, code, message, help) in host {
         if flag == Some(true) {
             ctx.push(
-                Diagnostic::pod(
-                    Severity::Error,
-                    code,
-                    pointer,
-                    format!("ECI does not support {message}"),
-                )
-                .help(help),
+                Diagnostic::pod(Severity::Error, code, pointer, format!("ECI does not support {message}")).help(help),
             );
         }
     }
-    for (i, owner) in ctx
-        .pod
-        .metadata
-        .owner_references
-        .iter()
-        .flatten()
-        .enumerate()
-    {
+    for (i, owner) in ctx.pod.metadata.owner_references.iter().flatten().enumerate() {
         if owner.kind == "DaemonSet" {
             ctx.push(
                 Diagnostic::pod(
                     Severity::Error,
                     Code::DaemonSetPod,
                     format!("/metadata/ownerReferences/{i}"),
-                    format!(
-                        "the pod belongs to DaemonSet `{}`; DaemonSets cannot run on virtual nodes",
-                        owner.name
-                    ),
+                    format!("the pod belongs to DaemonSet `{}`; DaemonSets cannot run on virtual nodes", owner.name),
                 )
                 .help("run the agent as a sidecar container instead"),
             );
@@ -126,10 +100,7 @@ pub(super) fn check_pod(ctx: &mut Ctx<'_>) {
         ));
     }
     let os = spec.os.as_ref().map(|o| o.name.clone());
-    let selector_os = spec
-        .node_selector
-        .as_ref()
-        .and_then(|n| n.get("kubernetes.io/os").cloned());
+    let selector_os = spec.node_selector.as_ref().and_then(|n| n.get("kubernetes.io/os").cloned());
     if os.as_deref() == Some("windows") || selector_os.as_deref() == Some("windows") {
         ctx.push(Diagnostic::pod(
             Severity::Warning,
@@ -145,10 +116,7 @@ pub(super) fn apply_lifecycle(ctx: &mut Ctx<'_>, req: &mut CreateContainerGroupR
         return;
     };
     // The API server defaults restartPolicy to Always; ECI's default is the same.
-    let policy = spec
-        .restart_policy
-        .clone()
-        .unwrap_or_else(|| "Always".into());
+    let policy = spec.restart_policy.clone().unwrap_or_else(|| "Always".into());
     if !["Always", "OnFailure", "Never"].contains(&policy.as_str()) {
         ctx.push(Diagnostic::pod(
             Severity::Error,
@@ -163,11 +131,7 @@ pub(super) fn apply_lifecycle(ctx: &mut Ctx<'_>, req: &mut CreateContainerGroupR
     } else {
         "spec.restartPolicy (Kubernetes default Always)"
     };
-    ctx.note(
-        "RestartPolicy",
-        rule,
-        vec![InputRef::pod("/spec/restartPolicy")],
-    );
+    ctx.note("RestartPolicy", rule, vec![InputRef::pod("/spec/restartPolicy")]);
 
     if let Some(s) = spec.active_deadline_seconds {
         req.active_deadline_seconds = Some(s);
@@ -202,11 +166,7 @@ pub(super) fn apply_lifecycle(ctx: &mut Ctx<'_>, req: &mut CreateContainerGroupR
         );
     }
     let windows = spec.os.as_ref().is_some_and(|o| o.name == "windows")
-        || spec
-            .node_selector
-            .as_ref()
-            .and_then(|n| n.get("kubernetes.io/os"))
-            .is_some_and(|o| o == "windows");
+        || spec.node_selector.as_ref().and_then(|n| n.get("kubernetes.io/os")).is_some_and(|o| o == "windows");
     if windows {
         req.os_type = Some("Windows".into());
         ctx.note(
@@ -219,12 +179,7 @@ pub(super) fn apply_lifecycle(ctx: &mut Ctx<'_>, req: &mut CreateContainerGroupR
 
 pub(super) fn check_limits(ctx: &mut Ctx<'_>, req: &CreateContainerGroupRequest) {
     let limits = [
-        (
-            req.container.len(),
-            MAX_CONTAINERS,
-            "/spec/containers",
-            "containers",
-        ),
+        (req.container.len(), MAX_CONTAINERS, "/spec/containers", "containers"),
         (req.volume.len(), MAX_VOLUMES, "/spec/volumes", "volumes"),
     ];
     for (count, max, pointer, what) in limits {
@@ -236,9 +191,7 @@ pub(super) fn check_limits(ctx: &mut Ctx<'_>, req: &CreateContainerGroupRequest)
                     pointer,
                     format!("{count} {what}; an ECI instance holds at most {max}"),
                 )
-                .help(
-                    "split the pod, or merge volumes (a projected volume can hold several sources)",
-                ),
+                .help("split the pod, or merge volumes (a projected volume can hold several sources)"),
             );
         }
     }

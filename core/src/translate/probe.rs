@@ -15,9 +15,7 @@
 //! - `sleep` hooks (Kubernetes 1.29+): sent as `exec: ["sleep", "N"]`, which
 //!   needs a `sleep` binary in the image. Warning.
 
-use k8s_openapi::api::core::v1::{
-    Container, ContainerPort, HTTPGetAction, LifecycleHandler, Probe as K8sProbe,
-};
+use k8s_openapi::api::core::v1::{Container, ContainerPort, HTTPGetAction, LifecycleHandler, Probe as K8sProbe};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use super::Ctx;
@@ -34,22 +32,14 @@ pub(super) fn resolve_port(
     match port {
         IntOrString::Int(p) if (1..=65535).contains(p) => Some(i64::from(*p)),
         IntOrString::Int(p) => {
-            ctx.push(Diagnostic::pod(
-                Severity::Error,
-                Code::InvalidValue,
-                at,
-                format!("port {p} is outside 1–65535"),
-            ));
+            ctx.push(Diagnostic::pod(Severity::Error, Code::InvalidValue, at, format!("port {p} is outside 1–65535")));
             None
         }
         IntOrString::String(name) => {
             if let Ok(p) = name.parse::<i64>() {
                 return Some(p);
             }
-            match ports
-                .iter()
-                .find(|p| p.name.as_deref() == Some(name.as_str()))
-            {
+            match ports.iter().find(|p| p.name.as_deref() == Some(name.as_str())) {
                 Some(p) => Some(i64::from(p.container_port)),
                 None => {
                     ctx.push(
@@ -68,13 +58,7 @@ pub(super) fn resolve_port(
     }
 }
 
-fn http_get(
-    ctx: &mut Ctx<'_>,
-    h: &HTTPGetAction,
-    ports: &[ContainerPort],
-    at: &Pointer,
-    probe: bool,
-) -> ProbeHttpGet {
+fn http_get(ctx: &mut Ctx<'_>, h: &HTTPGetAction, ports: &[ContainerPort], at: &Pointer, probe: bool) -> ProbeHttpGet {
     if probe {
         let mut dropped = Vec::new();
         if h.host.as_ref().is_some_and(|s| !s.is_empty()) {
@@ -88,10 +72,7 @@ fn http_get(
                 Severity::Warning,
                 Code::Dropped,
                 at,
-                format!(
-                    "ECI probes have no {}; the probe is sent without it",
-                    dropped.join(" or ")
-                ),
+                format!("ECI probes have no {}; the probe is sent without it", dropped.join(" or ")),
             ));
         }
     }
@@ -103,12 +84,7 @@ fn http_get(
 }
 
 /// Translates a liveness or readiness probe; `None` when nothing is left.
-pub(super) fn probe(
-    ctx: &mut Ctx<'_>,
-    p: &K8sProbe,
-    ports: &[ContainerPort],
-    at: &Pointer,
-) -> Option<eci::Probe> {
+pub(super) fn probe(ctx: &mut Ctx<'_>, p: &K8sProbe, ports: &[ContainerPort], at: &Pointer) -> Option<eci::Probe> {
     let mut out = eci::Probe {
         failure_threshold: p.failure_threshold.map(i64::from),
         initial_delay_seconds: p.initial_delay_seconds.map(i64::from),
@@ -118,19 +94,21 @@ pub(super) fn probe(
         ..Default::default()
     };
     if let Some(e) = &p.exec {
-        out.exec = Some(ProbeExec {
-            command: e.command.clone().unwrap_or_default(),
-        });
+        out.exec = Some(ProbeExec { command: e.command.clone().unwrap_or_default() });
     } else if let Some(h) = &p.http_get {
         out.http_get = Some(http_get(ctx, h, ports, &at.key("httpGet"), true));
     } else if let Some(t) = &p.tcp_socket {
-        out.tcp_socket = Some(ProbeTcpSocket {
-            port: resolve_port(ctx, &t.port, ports, &at.key("tcpSocket").key("port")),
-        });
+        out.tcp_socket =
+            Some(ProbeTcpSocket { port: resolve_port(ctx, &t.port, ports, &at.key("tcpSocket").key("port")) });
     } else if p.grpc.is_some() {
         ctx.push(
-            Diagnostic::pod(Severity::Warning, Code::Dropped, at.key("grpc"), "ECI has no gRPC probes; this probe is dropped")
-                .help("use an exec probe running grpc_health_probe, or a tcpSocket probe on the same port"),
+            Diagnostic::pod(
+                Severity::Warning,
+                Code::Dropped,
+                at.key("grpc"),
+                "ECI has no gRPC probes; this probe is dropped",
+            )
+            .help("use an exec probe running grpc_health_probe, or a tcpSocket probe on the same port"),
         );
         return None;
     } else {
@@ -176,12 +154,7 @@ pub(super) struct Hook {
 }
 
 /// Translates a postStart or preStop handler.
-pub(super) fn hook(
-    ctx: &mut Ctx<'_>,
-    h: &LifecycleHandler,
-    ports: &[ContainerPort],
-    at: &Pointer,
-) -> Hook {
+pub(super) fn hook(ctx: &mut Ctx<'_>, h: &LifecycleHandler, ports: &[ContainerPort], at: &Pointer) -> Hook {
     let mut out = Hook::default();
     if let Some(e) = &h.exec {
         out.exec = e.command.clone().unwrap_or_default();
@@ -191,10 +164,7 @@ pub(super) fn hook(
             .http_headers
             .iter()
             .flatten()
-            .map(|hd| HttpHeader {
-                name: Some(hd.name.clone()),
-                value: Some(hd.value.clone()),
-            })
+            .map(|hd| HttpHeader { name: Some(hd.name.clone()), value: Some(hd.value.clone()) })
             .collect();
         out.http_path = g.path.clone();
         out.http_port = resolve_port(ctx, &g.port, ports, &at.key("httpGet").key("port"));
@@ -208,7 +178,10 @@ pub(super) fn hook(
                 Severity::Warning,
                 Code::Converted,
                 at.key("sleep"),
-                format!("ECI has no sleep hook; it is sent as exec `sleep {}`, which needs a sleep binary in the image", s.seconds),
+                format!(
+                    "ECI has no sleep hook; it is sent as exec `sleep {}`, which needs a sleep binary in the image",
+                    s.seconds
+                ),
             )
             .help("for distroless images, use an exec hook with a binary the image has"),
         );
@@ -225,13 +198,7 @@ pub(super) fn hook(
 }
 
 /// Writes liveness/readiness probes and hooks onto an ECI container.
-pub(super) fn apply(
-    ctx: &mut Ctx<'_>,
-    c: &Container,
-    base: &Pointer,
-    out: &mut eci::Container,
-    prefix: &str,
-) {
+pub(super) fn apply(ctx: &mut Ctx<'_>, c: &Container, base: &Pointer, out: &mut eci::Container, prefix: &str) {
     let ports = c.ports.clone().unwrap_or_default();
     if let Some(p) = &c.liveness_probe {
         out.liveness_probe = probe(ctx, p, &ports, &base.key("livenessProbe"));
@@ -298,9 +265,7 @@ pub(super) fn apply(
         ctx.note(
             format!("{prefix}.LifecyclePostStartHandler*"),
             "lifecycle.postStart",
-            vec![crate::explain::InputRef::pod(
-                base.key("lifecycle").key("postStart"),
-            )],
+            vec![crate::explain::InputRef::pod(base.key("lifecycle").key("postStart"))],
         );
     }
     if let Some(h) = &lifecycle.pre_stop {
@@ -316,9 +281,7 @@ pub(super) fn apply(
         ctx.note(
             format!("{prefix}.LifecyclePreStopHandler*"),
             "lifecycle.preStop",
-            vec![crate::explain::InputRef::pod(
-                base.key("lifecycle").key("preStop"),
-            )],
+            vec![crate::explain::InputRef::pod(base.key("lifecycle").key("preStop"))],
         );
     }
     if lifecycle.stop_signal.is_some() {

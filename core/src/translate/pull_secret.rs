@@ -26,33 +26,20 @@ pub fn registry_server(key: &str) -> String {
 
 /// A user name and password from one auth entry.
 pub fn credentials_of(entry: &Value) -> Option<(String, String)> {
-    let text = |k: &str| {
-        entry
-            .get(k)
-            .and_then(Value::as_str)
-            .filter(|s| !s.is_empty())
-            .map(String::from)
-    };
+    let text = |k: &str| entry.get(k).and_then(Value::as_str).filter(|s| !s.is_empty()).map(String::from);
     if let (Some(u), Some(p)) = (text("username"), text("password")) {
         return Some((u, p));
     }
     let auth = text("auth")?;
-    let decoded = base64::engine::general_purpose::STANDARD
-        .decode(auth.trim())
-        .ok()?;
+    let decoded = base64::engine::general_purpose::STANDARD.decode(auth.trim()).ok()?;
     let decoded = String::from_utf8(decoded).ok()?;
     let (u, p) = decoded.split_once(':')?;
     Some((u.to_string(), p.to_string()))
 }
 
 pub(super) fn apply(ctx: &mut Ctx<'_>, req: &mut CreateContainerGroupRequest) {
-    let names: Vec<String> = ctx
-        .spec()
-        .and_then(|s| s.image_pull_secrets.clone())
-        .unwrap_or_default()
-        .into_iter()
-        .map(|r| r.name)
-        .collect();
+    let names: Vec<String> =
+        ctx.spec().and_then(|s| s.image_pull_secrets.clone()).unwrap_or_default().into_iter().map(|r| r.name).collect();
     let ns = ctx.namespace.clone();
     for (i, name) in names.iter().enumerate() {
         let at = Pointer::from_tokens(["spec", "imagePullSecrets"]).index(i);
@@ -75,21 +62,22 @@ pub(super) fn apply(ctx: &mut Ctx<'_>, req: &mut CreateContainerGroupRequest) {
             "kubernetes.io/dockercfg" => (".dockercfg", false),
             other => {
                 ctx.push(
-                    Diagnostic::pod(Severity::Warning, Code::InvalidPullSecret, at, format!("{display} has type `{other}`, not a docker config; it is ignored (as the kubelet does)"))
-                        .help("create it with `kubectl create secret docker-registry`"),
+                    Diagnostic::pod(
+                        Severity::Warning,
+                        Code::InvalidPullSecret,
+                        at,
+                        format!(
+                            "{display} has type `{other}`, not a docker config; it is ignored (as the kubelet does)"
+                        ),
+                    )
+                    .help("create it with `kubectl create secret docker-registry`"),
                 );
                 continue;
             }
         };
-        let source = InputRef::of(
-            Input::Object(display.clone()),
-            Pointer::from_tokens(["data", data_key]),
-        );
-        let parsed: Option<Value> = secret
-            .data
-            .as_ref()
-            .and_then(|d| d.get(data_key))
-            .and_then(|b| serde_json::from_slice(&b.0).ok());
+        let source = InputRef::of(Input::Object(display.clone()), Pointer::from_tokens(["data", data_key]));
+        let parsed: Option<Value> =
+            secret.data.as_ref().and_then(|d| d.get(data_key)).and_then(|b| serde_json::from_slice(&b.0).ok());
         let Some(parsed) = parsed else {
             ctx.push(Diagnostic::pod(
                 Severity::Error,
@@ -99,11 +87,7 @@ pub(super) fn apply(ctx: &mut Ctx<'_>, req: &mut CreateContainerGroupRequest) {
             ));
             continue;
         };
-        let auths = if nested {
-            parsed.get("auths").cloned().unwrap_or(Value::Null)
-        } else {
-            parsed
-        };
+        let auths = if nested { parsed.get("auths").cloned().unwrap_or(Value::Null) } else { parsed };
         let Some(auths) = auths.as_object() else {
             ctx.push(Diagnostic::pod(
                 Severity::Error,
@@ -123,15 +107,13 @@ pub(super) fn apply(ctx: &mut Ctx<'_>, req: &mut CreateContainerGroupRequest) {
                     Severity::Warning,
                     Code::InvalidPullSecret,
                     at.clone(),
-                    format!("the entry for `{server_key}` in {display} has no username/password or decodable auth; skipped"),
+                    format!(
+                        "the entry for `{server_key}` in {display} has no username/password or decodable auth; skipped"
+                    ),
                 ));
                 continue;
             };
-            if req
-                .image_registry_credential
-                .iter()
-                .any(|c| c.server.as_deref() == Some(server.as_str()))
-            {
+            if req.image_registry_credential.iter().any(|c| c.server.as_deref() == Some(server.as_str())) {
                 ctx.push(Diagnostic::pod(
                     Severity::Info,
                     Code::Dropped,
@@ -152,10 +134,7 @@ pub(super) fn apply(ctx: &mut Ctx<'_>, req: &mut CreateContainerGroupRequest) {
                 format!("pull secret {display}")
             };
             ctx.note(
-                format!(
-                    "ImageRegistryCredential.{}",
-                    req.image_registry_credential.len()
-                ),
+                format!("ImageRegistryCredential.{}", req.image_registry_credential.len()),
                 rule,
                 vec![InputRef::pod(at.clone()), source.clone()],
             );
@@ -170,26 +149,11 @@ mod tests {
 
     #[test]
     fn servers_and_auth() {
-        assert_eq!(
-            registry_server("https://index.docker.io/v1/"),
-            "index.docker.io"
-        );
-        assert_eq!(
-            registry_server("registry.cn-hangzhou.aliyuncs.com"),
-            "registry.cn-hangzhou.aliyuncs.com"
-        );
-        assert_eq!(
-            registry_server("http://10.0.0.1:5000/path"),
-            "10.0.0.1:5000"
-        );
-        assert_eq!(
-            credentials_of(&json!({"auth": "dXNlcjpwYTpzcw=="})),
-            Some(("user".into(), "pa:ss".into()))
-        );
-        assert_eq!(
-            credentials_of(&json!({"username": "u", "password": "p"})),
-            Some(("u".into(), "p".into()))
-        );
+        assert_eq!(registry_server("https://index.docker.io/v1/"), "index.docker.io");
+        assert_eq!(registry_server("registry.cn-hangzhou.aliyuncs.com"), "registry.cn-hangzhou.aliyuncs.com");
+        assert_eq!(registry_server("http://10.0.0.1:5000/path"), "10.0.0.1:5000");
+        assert_eq!(credentials_of(&json!({"auth": "dXNlcjpwYTpzcw=="})), Some(("user".into(), "pa:ss".into())));
+        assert_eq!(credentials_of(&json!({"username": "u", "password": "p"})), Some(("u".into(), "p".into())));
         assert_eq!(credentials_of(&json!({"auth": "!!"})), None);
     }
 }

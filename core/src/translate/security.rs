@@ -27,10 +27,7 @@ use crate::eci::{Capability, ContainerSecurityContext, CreateContainerGroupReque
 use crate::explain::InputRef;
 
 /// Sysctls ECI puts in `SecurityContext.Sysctl`.
-pub const SAFE_SYSCTLS: &[&str] = &[
-    "net.ipv4.ping_group_range",
-    "net.ipv4.ip_unprivileged_port_start",
-];
+pub const SAFE_SYSCTLS: &[&str] = &["net.ipv4.ping_group_range", "net.ipv4.ip_unprivileged_port_start"];
 
 /// Where a sysctl may go, or why it may not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,11 +51,7 @@ pub fn classify_sysctl(name: &str) -> SysctlClass {
         || name.starts_with("fs.mqueue.")
         || (name.starts_with("net.") && name != "net.ipv4.tcp_syncookies")
         || name == "vm.min_free_kbytes";
-    if allowed {
-        SysctlClass::Host
-    } else {
-        SysctlClass::NotAllowed
-    }
+    if allowed { SysctlClass::Host } else { SysctlClass::NotAllowed }
 }
 
 /// What the container's ECI security context looks like, and its flat fields.
@@ -77,26 +70,15 @@ pub(super) fn container(
     init: bool,
     prefix: &str,
 ) -> ContainerSecurity {
-    let pod_sc: PodSecurityContext = ctx
-        .spec()
-        .and_then(|s| s.security_context.clone())
-        .unwrap_or_default();
+    let pod_sc: PodSecurityContext = ctx.spec().and_then(|s| s.security_context.clone()).unwrap_or_default();
     let sc = c.security_context.clone().unwrap_or_default();
     let at = base.key("securityContext");
-    let mut out = ContainerSecurity {
-        context: None,
-        privileged: None,
-        run_as_group: None,
-        run_as_non_root: None,
-    };
+    let mut out = ContainerSecurity { context: None, privileged: None, run_as_group: None, run_as_non_root: None };
     let mut context = ContainerSecurityContext::default();
 
     let (user, user_from) = match (sc.run_as_user, pod_sc.run_as_user) {
         (Some(u), _) => (Some(u), at.key("runAsUser")),
-        (None, Some(u)) => (
-            Some(u),
-            Pointer::from_tokens(["spec", "securityContext", "runAsUser"]),
-        ),
+        (None, Some(u)) => (Some(u), Pointer::from_tokens(["spec", "securityContext", "runAsUser"])),
         _ => (None, at.key("runAsUser")),
     };
     if let Some(u) = user {
@@ -107,12 +89,7 @@ pub(super) fn container(
             vec![InputRef::pod(user_from)],
         );
     }
-    if let Some(add) = sc
-        .capabilities
-        .as_ref()
-        .and_then(|c| c.add.clone())
-        .filter(|a| !a.is_empty())
-    {
+    if let Some(add) = sc.capabilities.as_ref().and_then(|c| c.add.clone()).filter(|a| !a.is_empty()) {
         context.capability = Some(Capability { add });
         ctx.note(
             format!("{prefix}.SecurityContext.Capability"),
@@ -135,21 +112,11 @@ pub(super) fn container(
     let group = sc
         .run_as_group
         .map(|g| (g, at.key("runAsGroup")))
-        .or(pod_sc.run_as_group.map(|g| {
-            (
-                g,
-                Pointer::from_tokens(["spec", "securityContext", "runAsGroup"]),
-            )
-        }));
+        .or(pod_sc.run_as_group.map(|g| (g, Pointer::from_tokens(["spec", "securityContext", "runAsGroup"]))));
     let non_root = sc
         .run_as_non_root
         .map(|g| (g, at.key("runAsNonRoot")))
-        .or(pod_sc.run_as_non_root.map(|g| {
-            (
-                g,
-                Pointer::from_tokens(["spec", "securityContext", "runAsNonRoot"]),
-            )
-        }));
+        .or(pod_sc.run_as_non_root.map(|g| (g, Pointer::from_tokens(["spec", "securityContext", "runAsNonRoot"]))));
     let mut dropped = Vec::new();
     if let Some((g, from)) = group {
         if init {
@@ -200,12 +167,7 @@ pub(super) fn container(
             );
         }
     }
-    if sc
-        .capabilities
-        .as_ref()
-        .and_then(|c| c.drop.as_ref())
-        .is_some_and(|d| !d.is_empty())
-    {
+    if sc.capabilities.as_ref().and_then(|c| c.drop.as_ref()).is_some_and(|d| !d.is_empty()) {
         dropped.push("capabilities.drop");
     }
     if sc.allow_privilege_escalation.is_some() {
@@ -249,10 +211,7 @@ pub(super) fn apply_pod(ctx: &mut Ctx<'_>, req: &mut CreateContainerGroupRequest
     let base = Pointer::from_tokens(["spec", "securityContext"]);
     for (i, s) in sc.sysctls.iter().flatten().enumerate() {
         let at = base.key("sysctls").index(i);
-        let item = Sysctl {
-            name: Some(s.name.clone()),
-            value: Some(s.value.clone()),
-        };
+        let item = Sysctl { name: Some(s.name.clone()), value: Some(s.value.clone()) };
         match classify_sysctl(&s.name) {
             SysctlClass::Safe => {
                 let list = &mut req.security_context.get_or_insert_with(Default::default).sysctl;
@@ -279,11 +238,7 @@ pub(super) fn apply_pod(ctx: &mut Ctx<'_>, req: &mut CreateContainerGroupRequest
     if sc.fs_group_change_policy.is_some() {
         dropped.push("fsGroupChangePolicy");
     }
-    if sc
-        .supplemental_groups
-        .as_ref()
-        .is_some_and(|g| !g.is_empty())
-    {
+    if sc.supplemental_groups.as_ref().is_some_and(|g| !g.is_empty()) {
         dropped.push("supplementalGroups");
     }
     if sc.seccomp_profile.is_some() {
@@ -316,24 +271,15 @@ mod tests {
 
     #[test]
     fn sysctl_allow_list() {
-        assert_eq!(
-            classify_sysctl("net.ipv4.ping_group_range"),
-            SysctlClass::Safe
-        );
+        assert_eq!(classify_sysctl("net.ipv4.ping_group_range"), SysctlClass::Safe);
         assert_eq!(classify_sysctl("net.core.somaxconn"), SysctlClass::Host);
         assert_eq!(classify_sysctl("kernel.msgmax"), SysctlClass::Host);
         assert_eq!(classify_sysctl("kernel.shmmax"), SysctlClass::Host);
         assert_eq!(classify_sysctl("kernel.sem"), SysctlClass::Host);
         assert_eq!(classify_sysctl("fs.mqueue.msg_max"), SysctlClass::Host);
         assert_eq!(classify_sysctl("vm.min_free_kbytes"), SysctlClass::Host);
-        assert_eq!(
-            classify_sysctl("net.ipv4.tcp_syncookies"),
-            SysctlClass::NotAllowed
-        );
-        assert_eq!(
-            classify_sysctl("kernel.shm_rmid_forced"),
-            SysctlClass::NotAllowed
-        );
+        assert_eq!(classify_sysctl("net.ipv4.tcp_syncookies"), SysctlClass::NotAllowed);
+        assert_eq!(classify_sysctl("kernel.shm_rmid_forced"), SysctlClass::NotAllowed);
         assert_eq!(classify_sysctl("vm.max_map_count"), SysctlClass::NotAllowed);
         assert_eq!(classify_sysctl("kernel.pid_max"), SysctlClass::NotAllowed);
     }

@@ -21,16 +21,14 @@
 use std::collections::BTreeMap;
 
 use base64::Engine as _;
-use k8s_openapi::api::core::v1::{
-    DownwardAPIVolumeFile, KeyToPath, PersistentVolumeSpec, Volume as K8sVolume,
-};
+use k8s_openapi::api::core::v1::{DownwardAPIVolumeFile, KeyToPath, PersistentVolumeSpec, Volume as K8sVolume};
 
 use super::Ctx;
 use super::env::{FieldValue, field_value, resource_value};
 use crate::diagnostics::{Code, Diagnostic, Input, Pointer, Severity};
 use crate::eci::{
-    ConfigFileToPath, ConfigFileVolume, CreateContainerGroupRequest, DiskVolume, EmptyDirVolume,
-    FlexVolume, NfsVolume, Sensitive, Volume,
+    ConfigFileToPath, ConfigFileVolume, CreateContainerGroupRequest, DiskVolume, EmptyDirVolume, FlexVolume, NfsVolume,
+    Sensitive, Volume,
 };
 use crate::explain::InputRef;
 use crate::objects::{ObjectKind, object_name};
@@ -76,27 +74,16 @@ fn object_data(ctx: &Ctx<'_>, kind: ObjectKind, name: &str) -> Option<BTreeMap<S
     let ns = ctx.namespace.as_str();
     match kind {
         ObjectKind::ConfigMap => ctx.input.objects.config_map(ns, name).map(|cm| {
-            let mut data: BTreeMap<String, Vec<u8>> = cm
-                .data
-                .iter()
-                .flatten()
-                .map(|(k, v)| (k.clone(), v.clone().into_bytes()))
-                .collect();
-            data.extend(
-                cm.binary_data
-                    .iter()
-                    .flatten()
-                    .map(|(k, v)| (k.clone(), v.0.clone())),
-            );
+            let mut data: BTreeMap<String, Vec<u8>> =
+                cm.data.iter().flatten().map(|(k, v)| (k.clone(), v.clone().into_bytes())).collect();
+            data.extend(cm.binary_data.iter().flatten().map(|(k, v)| (k.clone(), v.0.clone())));
             data
         }),
-        _ => ctx.input.objects.secret(ns, name).map(|s| {
-            s.data
-                .iter()
-                .flatten()
-                .map(|(k, v)| (k.clone(), v.0.clone()))
-                .collect()
-        }),
+        _ => ctx
+            .input
+            .objects
+            .secret(ns, name)
+            .map(|s| s.data.iter().flatten().map(|(k, v)| (k.clone(), v.0.clone())).collect()),
     }
 }
 
@@ -114,10 +101,14 @@ fn key_files(
     let secret = kind == ObjectKind::Secret;
     let display = object_name(kind, &ctx.namespace, name);
     let Some(data) = object_data(ctx, kind, name) else {
-        let cluster_provided =
-            kind == ObjectKind::ConfigMap && CLUSTER_PROVIDED_CONFIG_MAPS.contains(&name);
+        let cluster_provided = kind == ObjectKind::ConfigMap && CLUSTER_PROVIDED_CONFIG_MAPS.contains(&name);
         if optional {
-            ctx.push(Diagnostic::pod(Severity::Info, Code::MissingObject, at, format!("{display} was not supplied; the reference is optional, so its files are left out")));
+            ctx.push(Diagnostic::pod(
+                Severity::Info,
+                Code::MissingObject,
+                at,
+                format!("{display} was not supplied; the reference is optional, so its files are left out"),
+            ));
         } else if cluster_provided {
             ctx.push(
                 Diagnostic::pod(Severity::Warning, Code::MissingObject, at, format!("{display} (published by the cluster) was not supplied; its files are sent empty"))
@@ -126,12 +117,7 @@ fn key_files(
             return items
                 .into_iter()
                 .flatten()
-                .map(|i| File {
-                    path: i.path.clone(),
-                    bytes: Vec::new(),
-                    secret,
-                    mode: i.mode,
-                })
+                .map(|i| File { path: i.path.clone(), bytes: Vec::new(), secret, mode: i.mode })
                 .collect();
         } else {
             ctx.push(
@@ -148,12 +134,9 @@ fn key_files(
             for (i, item) in items.iter().enumerate() {
                 check_mode(ctx, item.mode, &at.key("items").index(i).key("mode"));
                 match data.get(&item.key) {
-                    Some(bytes) => files.push(File {
-                        path: item.path.clone(),
-                        bytes: bytes.clone(),
-                        secret,
-                        mode: item.mode,
-                    }),
+                    Some(bytes) => {
+                        files.push(File { path: item.path.clone(), bytes: bytes.clone(), secret, mode: item.mode })
+                    }
                     None if optional => ctx.push(Diagnostic::pod(
                         Severity::Info,
                         Code::MissingKey,
@@ -170,15 +153,7 @@ fn key_files(
             }
             files
         }
-        None => data
-            .into_iter()
-            .map(|(k, bytes)| File {
-                path: k,
-                bytes,
-                secret,
-                mode: None,
-            })
-            .collect(),
+        None => data.into_iter().map(|(k, bytes)| File { path: k, bytes, secret, mode: None }).collect(),
     }
 }
 
@@ -202,11 +177,7 @@ fn downward_files(
                     } else {
                         &ctx.pod.metadata.annotations
                     };
-                    Ok(map
-                        .iter()
-                        .flatten()
-                        .map(|(k, v)| format!("{k}={v:?}\n"))
-                        .collect::<String>())
+                    Ok(map.iter().flatten().map(|(k, v)| format!("{k}={v:?}\n")).collect::<String>())
                 }
                 _ => match field_value(ctx, sel) {
                     Ok(FieldValue::Static(v, _)) => Ok(v),
@@ -220,32 +191,19 @@ fn downward_files(
         } else if let Some(sel) = &item.resource_field_ref {
             let name = sel.container_name.clone().unwrap_or_default();
             match resources.get(&name) {
-                Some(own) => resource_value(
-                    sel,
-                    own,
-                    (
-                        crate::sizing::DEFAULT_CPU_MILLIS,
-                        crate::sizing::DEFAULT_MEMORY_BYTES,
-                    ),
-                ),
+                Some(own) => {
+                    resource_value(sel, own, (crate::sizing::DEFAULT_CPU_MILLIS, crate::sizing::DEFAULT_MEMORY_BYTES))
+                }
                 None => Err(format!("no container named `{name}`")),
             }
         } else {
             Err("the item has neither fieldRef nor resourceFieldRef".into())
         };
         match content {
-            Ok(text) => files.push(File {
-                path: item.path.clone(),
-                bytes: text.into_bytes(),
-                secret: false,
-                mode: item.mode,
-            }),
-            Err(why) => ctx.push(Diagnostic::pod(
-                Severity::Error,
-                Code::UnsupportedFieldPath,
-                item_at,
-                why,
-            )),
+            Ok(text) => {
+                files.push(File { path: item.path.clone(), bytes: text.into_bytes(), secret: false, mode: item.mode })
+            }
+            Err(why) => ctx.push(Diagnostic::pod(Severity::Error, Code::UnsupportedFieldPath, item_at, why)),
         }
     }
     files
@@ -257,10 +215,7 @@ fn config_file_volume(
     default_mode: Option<i32>,
     at: &Pointer,
 ) -> ConfigFileVolume {
-    let mut out = ConfigFileVolume {
-        default_mode: default_mode.map(i64::from),
-        ..Default::default()
-    };
+    let mut out = ConfigFileVolume { default_mode: default_mode.map(i64::from), ..Default::default() };
     for f in files {
         if f.bytes.len() > MAX_FILE_CONTENT {
             ctx.push(Diagnostic::pod(
@@ -276,11 +231,7 @@ fn config_file_volume(
         }
         let content = b64(&f.bytes);
         out.config_file_to_path.push(ConfigFileToPath {
-            content: Some(if f.secret {
-                Sensitive::secret(content)
-            } else {
-                Sensitive::public(content)
-            }),
+            content: Some(if f.secret { Sensitive::secret(content) } else { Sensitive::public(content) }),
             mode: f.mode.map(i64::from),
             path: Some(f.path),
         });
@@ -311,15 +262,8 @@ fn resources_by_name(ctx: &Ctx<'_>) -> BTreeMap<String, crate::sizing::Container
 }
 
 /// Translates one volume; `None` when it cannot be carried.
-fn volume(
-    ctx: &mut Ctx<'_>,
-    v: &K8sVolume,
-    at: &Pointer,
-) -> Option<(Volume, String, Vec<InputRef>)> {
-    let mut out = Volume {
-        name: Some(v.name.clone()),
-        ..Default::default()
-    };
+fn volume(ctx: &mut Ctx<'_>, v: &K8sVolume, at: &Pointer) -> Option<(Volume, String, Vec<InputRef>)> {
+    let mut out = Volume { name: Some(v.name.clone()), ..Default::default() };
     let mut inputs = vec![InputRef::pod(at.clone())];
     let rule;
     if let Some(e) = &v.empty_dir {
@@ -347,10 +291,7 @@ fn volume(
             ));
         }
         out.volume_type = Some("EmptyDirVolume".into());
-        out.empty_dir_volume = Some(EmptyDirVolume {
-            medium,
-            size_limit: e.size_limit.as_ref().map(|q| q.0.clone()),
-        });
+        out.empty_dir_volume = Some(EmptyDirVolume { medium, size_limit: e.size_limit.as_ref().map(|q| q.0.clone()) });
         rule = "emptyDir → EmptyDirVolume";
     } else if let Some(cm) = &v.config_map {
         let files = key_files(
@@ -362,11 +303,7 @@ fn volume(
             &at.key("configMap"),
             &mut inputs,
         );
-        check_mode(
-            ctx,
-            cm.default_mode,
-            &at.key("configMap").key("defaultMode"),
-        );
+        check_mode(ctx, cm.default_mode, &at.key("configMap").key("defaultMode"));
         out.volume_type = Some("ConfigFileVolume".into());
         out.config_file_volume = Some(config_file_volume(ctx, files, cm.default_mode, at));
         rule = "configMap → ConfigFileVolume, one base64 file per key";
@@ -387,17 +324,8 @@ fn volume(
         rule = "secret → ConfigFileVolume, one base64 file per key";
     } else if let Some(d) = &v.downward_api {
         let resources = resources_by_name(ctx);
-        let files = downward_files(
-            ctx,
-            d.items.as_deref().unwrap_or_default(),
-            &at.key("downwardAPI"),
-            &resources,
-        );
-        check_mode(
-            ctx,
-            d.default_mode,
-            &at.key("downwardAPI").key("defaultMode"),
-        );
+        let files = downward_files(ctx, d.items.as_deref().unwrap_or_default(), &at.key("downwardAPI"), &resources);
+        check_mode(ctx, d.default_mode, &at.key("downwardAPI").key("defaultMode"));
         out.volume_type = Some("ConfigFileVolume".into());
         out.config_file_volume = Some(config_file_volume(ctx, files, d.default_mode, at));
         ctx.push(Diagnostic::pod(
@@ -423,35 +351,39 @@ fn volume(
         rule = "nfs → NFSVolume";
     } else if let Some(f) = &v.flex_volume {
         if !f.driver.starts_with("alicloud/") {
-            ctx.push(Diagnostic::pod(Severity::Error, Code::UnsupportedVolume, at.key("flexVolume").key("driver"), format!("flexVolume driver `{}` is not available on ECI (alicloud/disk, alicloud/nas, alicloud/oss)", f.driver)));
+            ctx.push(Diagnostic::pod(
+                Severity::Error,
+                Code::UnsupportedVolume,
+                at.key("flexVolume").key("driver"),
+                format!(
+                    "flexVolume driver `{}` is not available on ECI (alicloud/disk, alicloud/nas, alicloud/oss)",
+                    f.driver
+                ),
+            ));
             return None;
         }
         out.volume_type = Some("FlexVolume".into());
         out.flex_volume = Some(FlexVolume {
             driver: Some(f.driver.clone()),
             fs_type: f.fs_type.clone(),
-            options: f
-                .options
-                .as_ref()
-                .map(|o| serde_json::to_string(o).unwrap_or_default()),
+            options: f.options.as_ref().map(|o| serde_json::to_string(o).unwrap_or_default()),
         });
         rule = "flexVolume → FlexVolume (options as a JSON string)";
     } else if let Some(claim) = &v.persistent_volume_claim {
-        let (vol, claim_rule) = claim_volume(
-            ctx,
-            &claim.claim_name,
-            claim.read_only == Some(true),
-            at,
-            &mut inputs,
-        )?;
+        let (vol, claim_rule) = claim_volume(ctx, &claim.claim_name, claim.read_only == Some(true), at, &mut inputs)?;
         let name = out.name.take();
         out = vol;
         out.name = name;
         return Some((out, claim_rule, inputs));
     } else if v.host_path.is_some() {
         ctx.push(
-            Diagnostic::pod(Severity::Error, Code::HostPathVolume, at.key("hostPath"), format!("volume `{}` is a hostPath; ECI mounts host paths only for allow-listed accounts", v.name))
-                .help("use an emptyDir, a NAS (nfs) volume or a cloud disk instead"),
+            Diagnostic::pod(
+                Severity::Error,
+                Code::HostPathVolume,
+                at.key("hostPath"),
+                format!("volume `{}` is a hostPath; ECI mounts host paths only for allow-listed accounts", v.name),
+            )
+            .help("use an emptyDir, a NAS (nfs) volume or a cloud disk instead"),
         );
         return None;
     } else {
@@ -461,6 +393,20 @@ fn volume(
                 .help("ECI mounts emptyDir, configMap, secret, downwardAPI, projected, nfs, alicloud flexVolume and NAS/disk/OSS claims"),
         );
         return None;
+    }
+    // A file volume with no files (an optional object that is missing, or an
+    // empty one) is an empty directory in Kubernetes; ECI gets exactly that.
+    if out.config_file_volume.as_ref().is_some_and(|c| c.config_file_to_path.is_empty()) {
+        out.config_file_volume = None;
+        out.volume_type = Some("EmptyDirVolume".into());
+        out.empty_dir_volume = Some(EmptyDirVolume::default());
+        ctx.push(Diagnostic::pod(
+            Severity::Info,
+            Code::Converted,
+            at,
+            format!("volume `{}` has no files, so it is sent as an empty directory (as Kubernetes mounts it)", v.name),
+        ));
+        return Some((out, format!("{rule}; no files, so an empty EmptyDirVolume"), inputs));
     }
     Some((out, rule.to_string(), inputs))
 }
@@ -489,10 +435,7 @@ fn unsupported_kind(v: &K8sVolume) -> &'static str {
         (v.storageos.is_some(), "storageos"),
         (v.vsphere_volume.is_some(), "vsphereVolume"),
     ];
-    kinds
-        .iter()
-        .find(|(present, _)| *present)
-        .map_or("unknown", |(_, k)| k)
+    kinds.iter().find(|(present, _)| *present).map_or("unknown", |(_, k)| k)
 }
 
 fn projected_files(
@@ -502,10 +445,7 @@ fn projected_files(
     inputs: &mut Vec<InputRef>,
 ) -> Vec<File> {
     let mut files = Vec::new();
-    let sa = ctx
-        .spec()
-        .and_then(|s| s.service_account_name.clone())
-        .unwrap_or_else(|| "default".into());
+    let sa = ctx.spec().and_then(|s| s.service_account_name.clone()).unwrap_or_else(|| "default".into());
     for (i, source) in p.sources.iter().flatten().enumerate() {
         let sat = at.key("projected").key("sources").index(i);
         if let Some(cm) = &source.config_map {
@@ -561,16 +501,16 @@ fn projected_files(
                         )
                         .help("a provider mints it with a TokenRequest; for a preview pass a TokenRequest object with --objects"),
                     );
-                    files.push(File {
-                        path: t.path.clone(),
-                        bytes: Vec::new(),
-                        secret: true,
-                        mode: None,
-                    });
+                    files.push(File { path: t.path.clone(), bytes: Vec::new(), secret: true, mode: None });
                 }
             }
         } else {
-            ctx.push(Diagnostic::pod(Severity::Error, Code::UnsupportedVolume, sat, "this projected source (clusterTrustBundle, podCertificate) is not available on ECI"));
+            ctx.push(Diagnostic::pod(
+                Severity::Error,
+                Code::UnsupportedVolume,
+                sat,
+                "this projected source (clusterTrustBundle, podCertificate) is not available on ECI",
+            ));
         }
     }
     files
@@ -589,26 +529,13 @@ fn claim_volume(
     let claim_display = object_name(ObjectKind::PersistentVolumeClaim, &ns, claim_name);
     let Some(claim) = ctx.input.objects.claim(&ns, claim_name).cloned() else {
         ctx.push(
-            Diagnostic::pod(
-                Severity::Error,
-                Code::MissingObject,
-                at,
-                format!("{claim_display} was not supplied"),
-            )
-            .help("supply the claim and its bound PersistentVolume with --objects"),
+            Diagnostic::pod(Severity::Error, Code::MissingObject, at, format!("{claim_display} was not supplied"))
+                .help("supply the claim and its bound PersistentVolume with --objects"),
         );
         return None;
     };
-    inputs.push(InputRef::of(
-        Input::Object(claim_display.clone()),
-        "/spec/volumeName",
-    ));
-    let Some(pv_name) = claim
-        .spec
-        .as_ref()
-        .and_then(|s| s.volume_name.clone())
-        .filter(|n| !n.is_empty())
-    else {
+    inputs.push(InputRef::of(Input::Object(claim_display.clone()), "/spec/volumeName"));
+    let Some(pv_name) = claim.spec.as_ref().and_then(|s| s.volume_name.clone()).filter(|n| !n.is_empty()) else {
         ctx.push(
             Diagnostic::pod(Severity::Error, Code::Unsupported, at, format!("{claim_display} is not bound to a volume"))
                 .help("virtual-node pods cannot wait for a WaitForFirstConsumer StorageClass; use Immediate binding or a pre-provisioned volume"),
@@ -650,8 +577,7 @@ fn claim_volume(
                     path: Some(attrs.get("path").cloned().unwrap_or_else(|| "/".into())),
                     read_only: (read_only || csi.read_only == Some(true)).then_some(true),
                 });
-                rule =
-                    "persistentVolumeClaim → NAS CSI PersistentVolume → NFSVolume (server, path)";
+                rule = "persistentVolumeClaim → NAS CSI PersistentVolume → NFSVolume (server, path)";
             }
             "diskplugin.csi.alibabacloud.com" => {
                 let size = spec
@@ -693,10 +619,7 @@ fn claim_volume(
         out.flex_volume = Some(FlexVolume {
             driver: Some(flex.driver.clone()),
             fs_type: flex.fs_type.clone(),
-            options: flex
-                .options
-                .as_ref()
-                .map(|o| serde_json::to_string(o).unwrap_or_default()),
+            options: flex.options.as_ref().map(|o| serde_json::to_string(o).unwrap_or_default()),
         });
         rule = "persistentVolumeClaim → FlexVolume PersistentVolume → FlexVolume";
     } else {
@@ -712,10 +635,7 @@ fn claim_volume(
 }
 
 pub(super) fn apply(ctx: &mut Ctx<'_>, req: &mut CreateContainerGroupRequest) {
-    let volumes = ctx
-        .spec()
-        .and_then(|s| s.volumes.clone())
-        .unwrap_or_default();
+    let volumes = ctx.spec().and_then(|s| s.volumes.clone()).unwrap_or_default();
     for (i, v) in volumes.iter().enumerate() {
         let at = Pointer::from_tokens(["spec", "volumes"]).index(i);
         if let Some((vol, rule, inputs)) = volume(ctx, v, &at) {

@@ -1,0 +1,96 @@
+//! Reading the command line's inputs: files, standard input, the environment.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+
+use eci_bridge_core::cluster::{ClusterSettings, parse_cluster_settings};
+use eci_bridge_core::input::{PodSource, parse_document, parse_documents, pod_from_document};
+use eci_bridge_core::{Bundle, Diagnostic, EciProfile, Input, ObjectStore, parse_profile};
+use k8s_openapi::api::core::v1::Pod;
+use serde_json::Value;
+
+use crate::render;
+
+/// Reads a file, or standard input for `-`.
+pub fn read_text(path: &str) -> Result<String, String> {
+    if path == "-" {
+        let mut s = String::new();
+        std::io::stdin().read_to_string(&mut s).map_err(|e| format!("error: cannot read standard input: {e}"))?;
+        Ok(s)
+    } else {
+        std::fs::read_to_string(path).map_err(|e| format!("error: cannot read {path}: {e}"))
+    }
+}
+
+fn fail(d: Diagnostic, path: &str) -> String {
+    format!("{}\n  (in {path})", render::diagnostic(&d))
+}
+
+/// A pod (or workload) with the documents that travel with it.
+pub fn read_bundle(path: &str) -> Result<Bundle, String> {
+    let docs = parse_documents(&read_text(path)?, Input::Pod).map_err(|d| fail(d, path))?;
+    Bundle::from_documents(&docs).map_err(|d| fail(d, path))
+}
+
+/// A pod, or the pod template of a workload.
+pub fn read_pod(path: &str) -> Result<(Pod, PodSource), String> {
+    let doc = parse_document(&read_text(path)?, Input::Pod).map_err(|d| fail(d, path))?;
+    pod_from_document(&doc).map_err(|d| fail(d, path))
+}
+
+/// The eci-profile, when given.
+pub fn read_profile(path: Option<&str>) -> Result<(Option<EciProfile>, Vec<Diagnostic>), String> {
+    let Some(path) = path else { return Ok((None, Vec::new())) };
+    let doc = parse_document(&read_text(path)?, Input::Profile).map_err(|d| fail(d, path))?;
+    let (profile, diags) = parse_profile(&doc);
+    Ok((Some(profile), diags))
+}
+
+/// Cluster settings.
+pub fn read_cluster(path: &str) -> Result<(ClusterSettings, Vec<Diagnostic>), String> {
+    let doc = parse_document(&read_text(path)?, Input::Cluster).map_err(|d| fail(d, path))?;
+    match parse_cluster_settings(&doc) {
+        (Some(settings), diags) => Ok((settings, diags)),
+        (None, diags) => Err(diags.iter().map(render::diagnostic).collect::<Vec<_>>().join("\n")),
+    }
+}
+
+/// Every object file, in order.
+pub fn read_objects(paths: &[String]) -> Result<(ObjectStore, Vec<Diagnostic>), String> {
+    let mut docs = Vec::new();
+    for path in paths {
+        let input = Input::Object(path.clone());
+        docs.extend(parse_documents(&read_text(path)?, input).map_err(|d| fail(d, path))?);
+    }
+    Ok(ObjectStore::from_documents(&docs))
+}
+
+/// `k=v,k2=v2`.
+pub fn parse_labels(text: &str) -> Result<BTreeMap<String, String>, String> {
+    let mut labels = BTreeMap::new();
+    for item in text.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        let (k, v) =
+            item.split_once('=').ok_or_else(|| format!("error: --namespace-labels item `{item}` is not key=value"))?;
+        labels.insert(k.trim().to_string(), v.trim().to_string());
+    }
+    Ok(labels)
+}
+
+/// A request document for `sign`: a JSON (or YAML) object.
+pub fn read_request(path: &str) -> Result<Value, String> {
+    let doc = parse_document(&read_text(path)?, Input::Request).map_err(|d| fail(d, path))?;
+    if doc.is_object() {
+        Ok(doc)
+    } else {
+        Err(format!("error: {path} must hold one JSON object of request parameters"))
+    }
+}
+
+/// The AccessKey secret, from a file or an environment variable (never argv).
+pub fn read_secret(file: Option<&str>, env: Option<&str>) -> Result<String, String> {
+    match (file, env) {
+        (Some(f), _) => Ok(read_text(f)?.trim_end_matches(['\r', '\n']).to_string()),
+        (None, Some(var)) => std::env::var(var).map_err(|_| format!("error: environment variable {var} is not set")),
+        (None, None) => Err("error: give --access-key-secret-file or --access-key-secret-env".into()),
+    }
+}

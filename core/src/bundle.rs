@@ -1,0 +1,186 @@
+//! A bundle: one YAML stream holding a pod and what it needs.
+//!
+//! The first Pod (or workload) is the pod to translate. The other documents
+//! are recognised by kind, the way a cluster would hold them:
+//! - the ConfigMap `kube-system/eci-profile` is the eci-profile;
+//! - a `Namespace` named like the pod's namespace gives the namespace labels;
+//! - `kind: ClusterSettings` (`apiVersion: eci-bridge/v1alpha1`, settings
+//!   under `settings:`) gives the cluster settings;
+//! - ConfigMaps, Secrets, claims, volumes and TokenRequests are the objects.
+//!
+//! Fixtures, the CLI's `-f` and the playground all read bundles, so one file
+//! reproduces a case exactly.
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::core::v1::Pod;
+use serde_json::Value;
+
+use crate::cluster::{ClusterSettings, parse_cluster_settings};
+use crate::diagnostics::{Code, Diagnostic, Input, Severity};
+use crate::input::{PodSource, WORKLOAD_TEMPLATES, pod_from_document};
+use crate::objects::ObjectStore;
+use crate::profile::{EciProfile, parse_profile};
+use crate::translate::{TranslateInput, Translation, translate};
+
+/// The kind of the cluster-settings document.
+pub const CLUSTER_SETTINGS_KIND: &str = "ClusterSettings";
+
+/// Everything one translation needs, read from documents.
+#[derive(Debug, Clone)]
+pub struct Bundle {
+    /// The pod.
+    pub pod: Pod,
+    /// Where it came from.
+    pub source: PodSource,
+    /// The profile, if the stream has `kube-system/eci-profile`.
+    pub profile: Option<EciProfile>,
+    /// The cluster settings, if the stream has them.
+    pub cluster: Option<ClusterSettings>,
+    /// Labels of the pod's namespace.
+    pub namespace_labels: BTreeMap<String, String>,
+    /// The other objects.
+    pub objects: ObjectStore,
+    /// Problems found while reading the other documents.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+fn is_pod_kind(kind: &str) -> bool {
+    kind == "Pod" || WORKLOAD_TEMPLATES.iter().any(|(k, _)| *k == kind)
+}
+
+fn meta<'a>(doc: &'a Value, field: &str) -> Option<&'a str> {
+    doc.get("metadata").and_then(|m| m.get(field)).and_then(Value::as_str)
+}
+
+impl Bundle {
+    /// Splits decoded documents into a bundle. Fails only when there is no
+    /// pod or the pod is malformed.
+    pub fn from_documents(docs: &[Value]) -> Result<Bundle, Diagnostic> {
+        let pod_index = docs
+            .iter()
+            .position(|d| is_pod_kind(d.get("kind").and_then(Value::as_str).unwrap_or("Pod")))
+            .ok_or_else(|| {
+            Diagnostic::pod(Severity::Error, Code::MissingField, "", "no Pod or workload in the input")
+                .help("give a Pod, Deployment, StatefulSet, Job, CronJob, …")
+        })?;
+        let (pod, source) = pod_from_document(&docs[pod_index])?;
+        let namespace = pod.metadata.namespace.clone().unwrap_or_else(|| "default".into());
+        let mut bundle = Bundle {
+            pod,
+            source,
+            profile: None,
+            cluster: None,
+            namespace_labels: BTreeMap::new(),
+            objects: ObjectStore::new(),
+            diagnostics: Vec::new(),
+        };
+        let mut rest = Vec::new();
+        for (i, doc) in docs.iter().enumerate() {
+            if i == pod_index {
+                continue;
+            }
+            let kind = doc.get("kind").and_then(Value::as_str).unwrap_or_default();
+            match kind {
+                "ConfigMap"
+                    if meta(doc, "name") == Some("eci-profile") && meta(doc, "namespace") == Some("kube-system") =>
+                {
+                    let (profile, diags) = parse_profile(doc);
+                    bundle.profile = Some(profile);
+                    bundle.diagnostics.extend(diags);
+                }
+                "Namespace" => {
+                    if meta(doc, "name") == Some(namespace.as_str()) {
+                        bundle.namespace_labels = doc
+                            .pointer("/metadata/labels")
+                            .and_then(Value::as_object)
+                            .map(|m| m.iter().filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string()))).collect())
+                            .unwrap_or_default();
+                    }
+                }
+                CLUSTER_SETTINGS_KIND => {
+                    let (settings, diags) = parse_cluster_settings(doc.get("settings").unwrap_or(&Value::Null));
+                    bundle.cluster = settings;
+                    bundle.diagnostics.extend(diags);
+                }
+                k if is_pod_kind(k) => bundle.diagnostics.push(
+                    Diagnostic::pod(
+                        Severity::Warning,
+                        Code::Schema,
+                        "/kind",
+                        format!("a second {k} in the input is ignored; only the first pod is translated"),
+                    )
+                    .on(Input::Object(format!("document {}", i + 1))),
+                ),
+                _ => rest.push(doc.clone()),
+            }
+        }
+        let (objects, diags) = ObjectStore::from_documents(&rest);
+        bundle.objects = objects;
+        bundle.diagnostics.extend(diags);
+        Ok(bundle)
+    }
+
+    /// Translates the bundle's pod; `cluster` is used when the bundle has
+    /// no settings of its own.
+    pub fn translate(&self, cluster: &ClusterSettings) -> Translation {
+        let cluster = self.cluster.as_ref().unwrap_or(cluster);
+        let mut t = translate(&TranslateInput {
+            pod: &self.pod,
+            namespace_labels: &self.namespace_labels,
+            cluster,
+            profile: self.profile.as_ref(),
+            objects: &self.objects,
+        });
+        t.relocate(&self.source);
+        let mut diagnostics = self.diagnostics.clone();
+        diagnostics.append(&mut t.diagnostics);
+        t.diagnostics = diagnostics;
+        t
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::input::parse_documents;
+
+    #[test]
+    fn splits_a_stream_by_kind() {
+        let text = r#"
+apiVersion: v1
+kind: Pod
+metadata: {name: web, namespace: shop}
+spec:
+  containers: [{name: web, image: nginx:1.27, envFrom: [{configMapRef: {name: cfg}}]}]
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: cfg, namespace: shop}
+data: {MODE: prod}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: eci-profile, namespace: kube-system}
+data: {vSwitchIds: vsw-p1, securityGroupId: sg-p1}
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: shop, labels: {eci: "true"}}
+---
+apiVersion: eci-bridge/v1alpha1
+kind: ClusterSettings
+settings: {regionId: cn-beijing, clusterId: c-1}
+"#;
+        let docs = parse_documents(text, Input::Pod).unwrap();
+        let bundle = Bundle::from_documents(&docs).unwrap();
+        assert!(bundle.diagnostics.is_empty(), "{:?}", bundle.diagnostics);
+        assert_eq!(bundle.namespace_labels.get("eci").map(String::as_str), Some("true"));
+        assert_eq!(bundle.cluster.as_ref().map(|c| c.region_id.as_str()), Some("cn-beijing"));
+        let t = bundle.translate(&ClusterSettings::example());
+        assert_eq!(t.request.v_switch_id.as_deref(), Some("vsw-p1"));
+        assert_eq!(t.request.region_id.as_deref(), Some("cn-beijing"));
+        let env = &t.request.container[0].environment_var[0];
+        assert_eq!(env.value.as_ref().map(|v| v.expose()), Some("prod"));
+    }
+}
