@@ -4,9 +4,8 @@ use std::collections::BTreeMap;
 use std::io::Read;
 
 use eci_bridge_core::cluster::{ClusterSettings, parse_cluster_settings};
-use eci_bridge_core::input::{PodSource, parse_document, parse_documents, pod_from_document};
+use eci_bridge_core::input::{parse_document, parse_documents};
 use eci_bridge_core::{Bundle, Diagnostic, EciProfile, Input, ObjectStore, parse_profile};
-use k8s_openapi::api::core::v1::Pod;
 use serde_json::Value;
 
 use crate::render;
@@ -30,12 +29,6 @@ fn fail(d: Diagnostic, path: &str) -> String {
 pub fn read_bundle(path: &str) -> Result<Bundle, String> {
     let docs = parse_documents(&read_text(path)?, Input::Pod).map_err(|d| fail(d, path))?;
     Bundle::from_documents(&docs).map_err(|d| fail(d, path))
-}
-
-/// A pod, or the pod template of a workload.
-pub fn read_pod(path: &str) -> Result<(Pod, PodSource), String> {
-    let doc = parse_document(&read_text(path)?, Input::Pod).map_err(|d| fail(d, path))?;
-    pod_from_document(&doc).map_err(|d| fail(d, path))
 }
 
 /// The eci-profile, when given.

@@ -83,7 +83,8 @@ enum Command {
     },
     /// List the ConfigMaps, Secrets, claims and tokens a pod needs.
     RequiredObjects {
-        /// Pod YAML or JSON; `-` reads standard input.
+        /// Pod YAML or JSON (or a workload); `-` reads standard input. Claims in
+        /// the stream add the PersistentVolumes they are bound to.
         #[arg(short = 'f', long = "filename")]
         file: String,
     },
@@ -179,8 +180,8 @@ fn run(command: Command) -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
         Command::RequiredObjects { file } => {
-            let (pod, _) = inputs::read_pod(&file)?;
-            let refs = eci_bridge_core::required_objects(&pod);
+            let bundle = inputs::read_bundle(&file)?;
+            let refs = eci_bridge_core::required_objects_with(&bundle.pod, &bundle.objects);
             let value = serde_json::to_value(&refs).map_err(|e| e.to_string())?;
             print!("{}", render::yaml(&value)?);
             Ok(ExitCode::SUCCESS)

@@ -1,0 +1,219 @@
+//! The command line as users meet it: exit codes, stdin, outputs, secrets.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_eci-bridge"))
+}
+
+fn fixture(name: &str) -> String {
+    format!("{}/../fixtures/pods/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn run(args: &[&str]) -> Output {
+    bin().args(args).output().expect("the binary runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn translate_prints_the_request_and_exits_zero() {
+    let o = run(&["translate", "-f", &fixture("deployment-nginx.yaml")]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("JSON on stdout");
+    assert_eq!(json["RegionId"], "cn-hangzhou");
+    assert_eq!(json["Container"][0]["Image"], "nginx:1.27");
+    assert!(stderr(&o).contains("warning[missing-object]"), "warnings go to stderr");
+}
+
+#[test]
+fn rejected_pods_exit_two_with_diagnostics_on_stderr() {
+    let o = run(&["translate", "-f", &fixture("hostpath-rejected.yaml")]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stdout(&o).is_empty(), "no request for a rejected pod");
+    let err = stderr(&o);
+    assert!(err.contains("error[hostpath-volume]"), "{err}");
+    assert!(err.contains("--> pod /spec/volumes/1/hostPath"), "{err}");
+    assert!(err.contains("= help:"), "{err}");
+}
+
+#[test]
+fn usage_and_io_errors_exit_one() {
+    let o = run(&["translate", "-f", "/nonexistent/pod.yaml"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("cannot read"));
+    let o = run(&["translate"]);
+    assert_eq!(o.status.code(), Some(2), "clap reports missing arguments with its own code 2");
+}
+
+#[test]
+fn syntax_errors_name_the_line() {
+    let mut child = bin()
+        .args(["translate", "-f", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    child.stdin.take().expect("stdin").write_all(b"kind: Pod\nspec: [\n").expect("write");
+    let o = child.wait_with_output().expect("wait");
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("error[syntax]"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("line "), "{}", stderr(&o));
+}
+
+#[test]
+fn reads_stdin_and_prints_the_query() {
+    let pod = std::fs::read(fixture("minimal.yaml")).expect("fixture");
+    let mut child = bin()
+        .args(["translate", "-f", "-", "-o", "query"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    child.stdin.take().expect("stdin").write_all(&pod).expect("write");
+    let o = child.wait_with_output().expect("wait");
+    assert_eq!(o.status.code(), Some(0));
+    let q = stdout(&o);
+    assert!(q.lines().any(|l| l == "Cpu=2.0"), "{q}");
+    assert!(q.lines().any(|l| l == "Container.1.Command.1=sh"), "{q}");
+    let keys: Vec<&str> = q.lines().map(|l| l.split('=').next().unwrap_or_default()).collect();
+    let mut sorted = keys.clone();
+    sorted.sort_unstable();
+    assert_eq!(keys, sorted, "canonical order");
+}
+
+#[test]
+fn secrets_are_redacted_unless_asked() {
+    let redacted = stdout(&run(&["translate", "-f", &fixture("pull-secrets.yaml"), "-o", "query"]));
+    assert!(redacted.contains("ImageRegistryCredential.1.Password=<redacted>"));
+    assert!(!redacted.contains("s3cret-pull-token"));
+    let shown = stdout(&run(&["translate", "-f", &fixture("pull-secrets.yaml"), "-o", "query", "--show-secrets"]));
+    assert!(shown.contains("ImageRegistryCredential.1.Password=s3cret-pull-token"), "{shown}");
+    let explain = stdout(&run(&["translate", "-f", &fixture("pull-secrets.yaml"), "-o", "explain"]));
+    assert!(!explain.contains("s3cret-pull-token"));
+}
+
+#[test]
+fn explain_and_yaml_outputs() {
+    let o = run(&["translate", "-f", &fixture("rounding-7-13-hangzhou.yaml"), "-o", "explain"]);
+    let text = stdout(&o);
+    let cpu = text.lines().find(|l| l.starts_with("Cpu = ")).expect("Cpu row");
+    assert!(cpu.contains("rounded up to spec 8-14Gi"), "{cpu}");
+    assert!(cpu.contains("/spec/containers/0/resources/limits/cpu"), "{cpu}");
+    let o = run(&["translate", "-f", &fixture("minimal.yaml"), "-o", "yaml"]);
+    assert!(stdout(&o).contains("RegionId: cn-hangzhou"));
+}
+
+#[test]
+fn flags_override_the_bundle() {
+    let dir = std::env::temp_dir().join(format!("eci-bridge-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("tmp");
+    let cluster = dir.join("cluster.yaml");
+    std::fs::write(&cluster, "regionId: cn-shanghai\nvswitchIds: vsw-sh1\n").expect("write");
+    let objects = dir.join("objects.yaml");
+    std::fs::write(
+        &objects,
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings, namespace: default}\ndata: {mode: fast}\n",
+    )
+    .expect("write");
+    let o = run(&[
+        "translate",
+        "-f",
+        &fixture("env-missing-objects.yaml"),
+        "--cluster",
+        cluster.to_str().unwrap_or_default(),
+        "--objects",
+        objects.to_str().unwrap_or_default(),
+        "-o",
+        "query",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let q = stdout(&o);
+    assert!(q.contains("RegionId=cn-shanghai") && q.contains("VSwitchId=vsw-sh1"), "{q}");
+    assert!(q.contains("Container.1.EnvironmentVar.1.Value=fast"), "{q}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn sign_prints_a_signed_query_with_common_parameters() {
+    let dir = std::env::temp_dir().join(format!("eci-bridge-sign-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("tmp");
+    let req = dir.join("req.json");
+    std::fs::write(
+        &req,
+        r#"{"RegionId":"cn-hangzhou","ContainerGroupName":"a b","Container":[{"Name":"c","Image":"nginx"}]}"#,
+    )
+    .expect("write");
+    let o = bin()
+        .args([
+            "sign",
+            "-f",
+            req.to_str().unwrap_or_default(),
+            "--action",
+            "CreateContainerGroup",
+            "--access-key-id",
+            "testid",
+            "--access-key-secret-env",
+            "ECI_BRIDGE_CLI_TEST_SECRET",
+            "--timestamp",
+            "2026-11-23T18:00:00+08:00",
+            "--nonce",
+            "n1",
+        ])
+        .env("ECI_BRIDGE_CLI_TEST_SECRET", "testsecret")
+        .output()
+        .expect("run");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let q = stdout(&o);
+    for part in [
+        "Action=CreateContainerGroup",
+        "Version=2018-08-08",
+        "Format=JSON",
+        "AccessKeyId=testid",
+        "SignatureMethod=HMAC-SHA1",
+        "SignatureVersion=1.0",
+        "SignatureNonce=n1",
+        "Timestamp=2026-11-23T10%3A00%3A00Z",
+        "ContainerGroupName=a%20b",
+        "Container.1.Name=c",
+        "Signature=",
+    ] {
+        assert!(q.contains(part), "{part} missing in {q}");
+    }
+    assert!(!q.contains("testsecret"));
+    let o = run(&[
+        "sign",
+        "-f",
+        req.to_str().unwrap_or_default(),
+        "--action",
+        "X",
+        "--access-key-id",
+        "i",
+        "--timestamp",
+        "x",
+        "--nonce",
+        "n",
+        "--access-key-secret-env",
+        "ECI_BRIDGE_UNSET_VAR_FOR_TEST",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn required_objects_lists_what_to_fetch() {
+    let o = run(&["required-objects", "-f", &fixture("env-valuefrom.yaml")]);
+    assert_eq!(o.status.code(), Some(0));
+    let text = stdout(&o);
+    assert!(text.contains("kind: ConfigMap") && text.contains("name: checkout-config"), "{text}");
+    assert!(text.contains("kind: Secret") && text.contains("name: checkout-secrets"), "{text}");
+}
