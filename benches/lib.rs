@@ -1,1 +1,18 @@
+//! Shared helpers for the criterion benchmarks: load a fixture bundle and
+//! render its pod as JSON (the floor every translation starts from).
 
+use eci_bridge_core::input::parse_documents;
+use eci_bridge_core::{Bundle, Input};
+
+/// Reads `fixtures/pods/<name>` into a bundle.
+pub fn bundle(name: &str) -> Bundle {
+    let path = format!("{}/../fixtures/pods/{name}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let docs = parse_documents(&text, Input::Pod).unwrap_or_else(|d| panic!("{path}: {d}"));
+    Bundle::from_documents(&docs).unwrap_or_else(|d| panic!("{path}: {d}"))
+}
+
+/// The bundle's pod as JSON text.
+pub fn pod_json(bundle: &Bundle) -> String {
+    serde_json::to_string(&bundle.pod).unwrap_or_default()
+}

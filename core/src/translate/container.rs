@@ -358,7 +358,7 @@ fn mounts(
 
 /// Translates every container and init container.
 pub(super) fn apply(ctx: &mut Ctx<'_>, req: &mut CreateContainerGroupRequest, sizing: &Sizing) {
-    let Some(spec) = ctx.spec().cloned() else {
+    let Some(spec) = ctx.spec() else {
         return;
     };
     let instance = instance_size(sizing);
@@ -382,7 +382,7 @@ pub(super) fn apply(ctx: &mut Ctx<'_>, req: &mut CreateContainerGroupRequest, si
                 base.key("restartPolicy"),
                 format!("`{}` is a native sidecar (restartPolicy: Always); ECI init containers must finish, so it runs as a regular container, started after the init containers", c.name),
             ));
-            sidecars.push((c.clone(), base, own));
+            sidecars.push((c, base, own));
             continue;
         }
         let prefix = format!("InitContainer.{}", req.init_container.len() + 1);
@@ -428,15 +428,15 @@ pub(super) fn apply(ctx: &mut Ctx<'_>, req: &mut CreateContainerGroupRequest, si
 
     let regular = spec.containers.iter().enumerate().map(|(i, c)| {
         (
-            c.clone(),
+            c,
             Pointer::from_tokens(["spec", "containers"]).index(i),
             sizing.containers.get(i).cloned().unwrap_or_default(),
         )
     });
     for (c, base, own) in sidecars.into_iter().chain(regular) {
         let prefix = format!("Container.{}", req.container.len() + 1);
-        let cm = common(ctx, &c, &base, &prefix, &own, &all, instance);
-        let sec = security::container(ctx, &c, &base, false, &prefix);
+        let cm = common(ctx, c, &base, &prefix, &own, &all, instance);
+        let sec = security::container(ctx, c, &base, false, &prefix);
         let mut out = Container {
             arg: cm.args,
             command: cm.command,
@@ -461,7 +461,7 @@ pub(super) fn apply(ctx: &mut Ctx<'_>, req: &mut CreateContainerGroupRequest, si
             working_dir: cm.working_dir,
             ..Default::default()
         };
-        probe::apply(ctx, &c, &base, &mut out, &prefix);
+        probe::apply(ctx, c, &base, &mut out, &prefix);
         req.container.push(out);
     }
 }

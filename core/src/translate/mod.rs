@@ -119,7 +119,7 @@ pub(crate) struct Ctx<'a> {
     pub explain: Vec<Explanation>,
 }
 
-impl Ctx<'_> {
+impl<'a> Ctx<'a> {
     pub fn push(&mut self, d: Diagnostic) {
         self.diags.push(d);
     }
@@ -144,7 +144,9 @@ impl Ctx<'_> {
         }
     }
 
-    pub fn spec(&self) -> Option<&k8s_openapi::api::core::v1::PodSpec> {
+    /// The pod spec, borrowed from the input (not from the context), so it
+    /// can be read while the context records diagnostics.
+    pub fn spec(&self) -> Option<&'a k8s_openapi::api::core::v1::PodSpec> {
         self.pod.spec.as_ref()
     }
 }

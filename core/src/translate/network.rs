@@ -224,7 +224,7 @@ pub(super) fn apply_dns(ctx: &mut Ctx<'_>, req: &mut CreateContainerGroupRequest
 
 /// `hostAliases`, then `eci-custom-hosts` (grouped by IP), then the hostname.
 pub(super) fn apply_hosts(ctx: &mut Ctx<'_>, req: &mut CreateContainerGroupRequest) {
-    let aliases = ctx.spec().and_then(|s| s.host_aliases.clone()).unwrap_or_default();
+    let aliases = ctx.spec().and_then(|s| s.host_aliases.as_deref()).unwrap_or_default();
     for (i, alias) in aliases.iter().enumerate() {
         if crate::annotations::format::is_ipv4(&alias.ip) || alias.ip.parse::<std::net::Ipv6Addr>().is_ok() {
             req.host_aliase

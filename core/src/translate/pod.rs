@@ -17,7 +17,7 @@ pub const MAX_VOLUMES: usize = 20;
 pub const MAX_REGISTRY_CREDENTIALS: usize = 10;
 
 pub(super) fn check_pod(ctx: &mut Ctx<'_>) {
-    let Some(spec) = ctx.spec().cloned() else {
+    let Some(spec) = ctx.spec() else {
         ctx.push(Diagnostic::pod(Severity::Error, Code::MissingField, "/spec", "the pod has no spec"));
         return;
     };
@@ -112,7 +112,7 @@ pub(super) fn check_pod(ctx: &mut Ctx<'_>) {
 }
 
 pub(super) fn apply_lifecycle(ctx: &mut Ctx<'_>, req: &mut CreateContainerGroupRequest) {
-    let Some(spec) = ctx.spec().cloned() else {
+    let Some(spec) = ctx.spec() else {
         return;
     };
     // The API server defaults restartPolicy to Always; ECI's default is the same.

@@ -635,7 +635,7 @@ fn claim_volume(
 }
 
 pub(super) fn apply(ctx: &mut Ctx<'_>, req: &mut CreateContainerGroupRequest) {
-    let volumes = ctx.spec().and_then(|s| s.volumes.clone()).unwrap_or_default();
+    let volumes = ctx.spec().and_then(|s| s.volumes.as_deref()).unwrap_or_default();
     for (i, v) in volumes.iter().enumerate() {
         let at = Pointer::from_tokens(["spec", "volumes"]).index(i);
         if let Some((vol, rule, inputs)) = volume(ctx, v, &at) {
