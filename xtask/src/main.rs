@@ -1,1 +1,167 @@
-fn main() {}
+//! `cargo xtask`: orchestration of the whole test suite.
+//!
+//! `cargo xtask test` installs what a fresh machine lacks (the wasm32 target,
+//! a Python virtualenv with the vendor SDK) and runs every layer: format and
+//! lint checks, unit/snapshot/property/CLI tests, the wasm32 build of the
+//! core with its dependency audit, and the vendor conformance suite.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+use std::time::Instant;
+
+/// Crates that would mean the core does IO (sockets, async runtimes, TLS).
+const IO_CRATES: &[&str] = &[
+    "tokio",
+    "mio",
+    "hyper",
+    "reqwest",
+    "ureq",
+    "socket2",
+    "async-std",
+    "smol",
+    "native-tls",
+    "openssl",
+    "rustls",
+    "h2",
+    "tower",
+    "axum",
+    "getrandom",
+];
+
+/// Python packages of the conformance suite.
+const PYTHON_PACKAGES: &[&str] =
+    &["alibabacloud-eci20180808==2.1.0", "alibabacloud-openapi-util==0.2.4", "kubernetes-validate"];
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
+}
+
+struct Runner {
+    failures: Vec<String>,
+}
+
+impl Runner {
+    fn step(&mut self, name: &str, cmd: &mut Command) -> bool {
+        println!("\n==> {name}\n    $ {}", describe(cmd));
+        let start = Instant::now();
+        let ok = cmd.current_dir(root()).status().map(|s| s.success()).unwrap_or(false);
+        println!("<== {name}: {} in {:.1}s", if ok { "ok" } else { "FAILED" }, start.elapsed().as_secs_f64());
+        if !ok {
+            self.failures.push(name.to_string());
+        }
+        ok
+    }
+}
+
+fn describe(cmd: &Command) -> String {
+    let mut s = cmd.get_program().to_string_lossy().into_owned();
+    for a in cmd.get_args() {
+        s.push(' ');
+        s.push_str(&a.to_string_lossy());
+    }
+    s
+}
+
+fn cargo() -> Command {
+    Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+}
+
+fn output(cmd: &mut Command) -> Option<String> {
+    let out = cmd.current_dir(root()).output().ok()?;
+    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+fn ensure_wasm_target(r: &mut Runner) {
+    let installed = output(Command::new("rustup").args(["target", "list", "--installed"])).unwrap_or_default();
+    if !installed.lines().any(|l| l.trim() == "wasm32-unknown-unknown") {
+        r.step("install the wasm32 target", Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]));
+    }
+}
+
+/// A virtualenv under target/ with the vendor SDK; reused when complete.
+fn ensure_python(r: &mut Runner) -> Option<PathBuf> {
+    let venv = root().join("target/conformance-venv");
+    let python = venv.join("bin/python");
+    let ready = python.exists()
+        && Command::new(&python)
+            .args(["-c", "import alibabacloud_eci20180808, alibabacloud_openapi_util, kubernetes_validate"])
+            .status()
+            .is_ok_and(|s| s.success());
+    if ready {
+        return Some(python);
+    }
+    if !r.step("create the conformance virtualenv", Command::new("python3").args(["-m", "venv"]).arg(&venv)) {
+        return None;
+    }
+    let mut pip = Command::new(venv.join("bin/pip"));
+    pip.args(["install", "--quiet", "--disable-pip-version-check"]).args(PYTHON_PACKAGES);
+    r.step("install the vendor SDK (PyPI)", &mut pip).then_some(python)
+}
+
+fn audit_core_dependencies(r: &mut Runner) {
+    println!("\n==> the core has no IO dependency");
+    let tree =
+        output(cargo().args(["tree", "-p", "eci-bridge-core", "-e", "normal", "--prefix", "none", "--no-dedupe"]));
+    let Some(tree) = tree else {
+        r.failures.push("cargo tree".into());
+        return;
+    };
+    let mut crates: Vec<&str> = tree.lines().filter_map(|l| l.split_whitespace().next()).collect();
+    crates.sort_unstable();
+    crates.dedup();
+    println!("    cargo tree -p eci-bridge-core -e normal: {} crates: {}", crates.len(), crates.join(" "));
+    let found: Vec<&&str> = crates.iter().filter(|c| IO_CRATES.contains(c)).collect();
+    if found.is_empty() {
+        println!("<== no IO crate among them ({})", IO_CRATES.join(", "));
+    } else {
+        println!("<== FAILED: IO crates in the core: {found:?}");
+        r.failures.push("core dependency audit".into());
+    }
+}
+
+fn test() -> ExitCode {
+    let mut r = Runner { failures: Vec::new() };
+    let ci = std::env::var("CI").is_ok();
+    ensure_wasm_target(&mut r);
+    r.step("format", cargo().args(["fmt", "--all", "--check"]));
+    r.step("lint", cargo().args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]));
+    let mut tests = cargo();
+    tests.args(["test", "--workspace"]);
+    if ci {
+        // insta: in CI a snapshot mismatch fails and nothing is written.
+        tests.env("INSTA_UPDATE", "no");
+    }
+    r.step("unit, snapshot, property and CLI tests", &mut tests);
+    r.step(
+        "core builds for wasm32-unknown-unknown",
+        cargo().args(["build", "-p", "eci-bridge-core", "--target", "wasm32-unknown-unknown"]),
+    );
+    audit_core_dependencies(&mut r);
+    r.step("benchmarks compile", cargo().args(["bench", "--workspace", "--no-run"]));
+    let built = r.step("build the CLI", cargo().args(["build", "-p", "eci-bridge"]));
+    if let Some(python) = built.then(|| ensure_python(&mut r)).flatten() {
+        let binary = root().join("target/debug/eci-bridge");
+        r.step(
+            "vendor conformance (Alibaba Cloud SDK, kubernetes-validate)",
+            Command::new(python).arg("conformance/sdk_conformance.py").arg(binary).arg("fixtures/pods"),
+        );
+    }
+    if r.failures.is_empty() {
+        println!("\nall steps passed");
+        ExitCode::SUCCESS
+    } else {
+        println!("\nfailed steps: {}", r.failures.join(", "));
+        ExitCode::FAILURE
+    }
+}
+
+fn main() -> ExitCode {
+    let task = std::env::args().nth(1).unwrap_or_default();
+    match task.as_str() {
+        "test" => test(),
+        _ => {
+            eprintln!("usage: cargo xtask test\n  test   install what is missing and run every test layer");
+            ExitCode::from(2)
+        }
+    }
+}
