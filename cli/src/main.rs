@@ -115,7 +115,7 @@ enum Command {
         #[arg(long)]
         nonce: String,
         /// HTTP method the request will be sent with.
-        #[arg(long, value_enum, default_value = "post")]
+        #[arg(long, value_enum, default_value = "post", ignore_case = true)]
         method: Method,
         /// Signature algorithm.
         #[arg(long, value_enum, default_value = "hmac-sha1")]

@@ -18,7 +18,7 @@ use serde_json::Value;
 
 use crate::cluster::{ClusterSettings, parse_cluster_settings};
 use crate::diagnostics::{Code, Diagnostic, Input, Severity};
-use crate::input::{PodSource, WORKLOAD_TEMPLATES, pod_from_document};
+use crate::input::{PodSource, WORKLOAD_TEMPLATES, pod_from_document, unknown_pod_fields};
 use crate::objects::ObjectStore;
 use crate::profile::{EciProfile, parse_profile};
 use crate::translate::{TranslateInput, Translation, translate};
@@ -65,6 +65,7 @@ impl Bundle {
                 .help("give a Pod, Deployment, StatefulSet, Job, CronJob, …")
         })?;
         let (pod, source) = pod_from_document(&docs[pod_index])?;
+        let unknown = unknown_pod_fields(&docs[pod_index], &pod, &source);
         let namespace = pod.metadata.namespace.clone().unwrap_or_else(|| "default".into());
         let mut bundle = Bundle {
             pod,
@@ -73,7 +74,7 @@ impl Bundle {
             cluster: None,
             namespace_labels: BTreeMap::new(),
             objects: ObjectStore::new(),
-            diagnostics: Vec::new(),
+            diagnostics: unknown,
         };
         let mut rest = Vec::new();
         for (i, doc) in docs.iter().enumerate() {

@@ -228,7 +228,7 @@ impl fmt::Display for Diagnostic {
 
 /// Builds RFC 6901 pointers: `ptr(&["spec", "volumes"]).index(2)`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Pointer(String);
+pub struct Pointer(pub(crate) String);
 
 impl Pointer {
     /// The whole document.

@@ -70,6 +70,59 @@ fn path_to_pointer(path: &serde_path_to_error::Path) -> String {
     p.into()
 }
 
+/// Pointers of the fields in `original` that the typed form of it does not
+/// keep: names the Kubernetes schema does not know (typos such as
+/// `imagePullPolcy`), which typed deserialization drops without a word.
+pub fn unknown_fields(original: &Value, typed: &Value, at: &Pointer, out: &mut Vec<String>) {
+    match (original, typed) {
+        (Value::Object(o), Value::Object(t)) => {
+            for (key, value) in o {
+                match t.get(key) {
+                    Some(tv) => unknown_fields(value, tv, &at.key(key), out),
+                    None if !value.is_null() => out.push(at.key(key).into()),
+                    None => {}
+                }
+            }
+        }
+        (Value::Array(o), Value::Array(t)) => {
+            for (i, (ov, tv)) in o.iter().zip(t).enumerate() {
+                unknown_fields(ov, tv, &at.index(i), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Warnings for the fields of a pod document that are not part of the Pod
+/// schema, pointing into the document.
+pub fn unknown_pod_fields(doc: &Value, pod: &Pod, source: &PodSource) -> Vec<Diagnostic> {
+    let typed = serde_json::to_value(pod).unwrap_or(Value::Null);
+    let mut found = Vec::new();
+    if source.template_pointer.is_empty() {
+        unknown_fields(doc, &typed, &Pointer::root(), &mut found);
+    } else if let Some(template) = doc.pointer(&source.template_pointer) {
+        let base = Pointer(source.template_pointer.clone());
+        for part in ["metadata", "spec"] {
+            if let (Some(o), Some(t)) = (template.get(part), typed.get(part)) {
+                unknown_fields(o, t, &base.key(part), &mut found);
+            }
+        }
+    }
+    found
+        .into_iter()
+        .map(|pointer| {
+            let name = pointer.rsplit('/').next().unwrap_or_default().replace("~1", "/").replace("~0", "~");
+            Diagnostic::pod(
+                Severity::Warning,
+                Code::UnknownField,
+                pointer,
+                format!("unknown field `{name}`; it is ignored"),
+            )
+            .help("check the spelling: Kubernetes rejects unknown fields with kubectl --validate=strict")
+        })
+        .collect()
+}
+
 /// Where the pod came from: a Pod, or the pod template of a workload.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

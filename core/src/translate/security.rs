@@ -167,24 +167,14 @@ pub(super) fn container(
             );
         }
     }
-    if sc.capabilities.as_ref().and_then(|c| c.drop.as_ref()).is_some_and(|d| !d.is_empty()) {
-        dropped.push("capabilities.drop");
-    }
-    if sc.allow_privilege_escalation.is_some() {
-        dropped.push("allowPrivilegeEscalation");
-    }
-    if sc.seccomp_profile.is_some() {
-        dropped.push("seccompProfile");
-    }
-    if sc.se_linux_options.is_some() {
-        dropped.push("seLinuxOptions");
-    }
-    if sc.app_armor_profile.is_some() {
-        dropped.push("appArmorProfile");
-    }
-    if sc.proc_mount.is_some() {
-        dropped.push("procMount");
-    }
+    dropped.extend(present([
+        (sc.capabilities.as_ref().and_then(|c| c.drop.as_ref()).is_some_and(|d| !d.is_empty()), "capabilities.drop"),
+        (sc.allow_privilege_escalation.is_some(), "allowPrivilegeEscalation"),
+        (sc.seccomp_profile.is_some(), "seccompProfile"),
+        (sc.se_linux_options.is_some(), "seLinuxOptions"),
+        (sc.app_armor_profile.is_some(), "appArmorProfile"),
+        (sc.proc_mount.is_some(), "procMount"),
+    ]));
     if !dropped.is_empty() {
         ctx.push(
             Diagnostic::pod(
@@ -201,6 +191,11 @@ pub(super) fn container(
         );
     }
     out
+}
+
+/// The names whose flag is set.
+fn present<const N: usize>(fields: [(bool, &'static str); N]) -> impl Iterator<Item = &'static str> {
+    fields.into_iter().filter_map(|(set, name)| set.then_some(name))
 }
 
 /// Pod-level sysctls and the pod security fields ECI cannot carry.
@@ -231,25 +226,15 @@ pub(super) fn apply_pod(ctx: &mut Ctx<'_>, req: &mut CreateContainerGroupRequest
             ),
         }
     }
-    let mut dropped = Vec::new();
-    if sc.fs_group.is_some() {
-        dropped.push("fsGroup");
-    }
-    if sc.fs_group_change_policy.is_some() {
-        dropped.push("fsGroupChangePolicy");
-    }
-    if sc.supplemental_groups.as_ref().is_some_and(|g| !g.is_empty()) {
-        dropped.push("supplementalGroups");
-    }
-    if sc.seccomp_profile.is_some() {
-        dropped.push("seccompProfile");
-    }
-    if sc.se_linux_options.is_some() {
-        dropped.push("seLinuxOptions");
-    }
-    if sc.app_armor_profile.is_some() {
-        dropped.push("appArmorProfile");
-    }
+    let dropped: Vec<&str> = present([
+        (sc.fs_group.is_some(), "fsGroup"),
+        (sc.fs_group_change_policy.is_some(), "fsGroupChangePolicy"),
+        (sc.supplemental_groups.as_ref().is_some_and(|g| !g.is_empty()), "supplementalGroups"),
+        (sc.seccomp_profile.is_some(), "seccompProfile"),
+        (sc.se_linux_options.is_some(), "seLinuxOptions"),
+        (sc.app_armor_profile.is_some(), "appArmorProfile"),
+    ])
+    .collect();
     if !dropped.is_empty() {
         let fs_group = dropped.contains(&"fsGroup");
         let mut d = Diagnostic::pod(
