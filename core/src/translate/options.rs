@@ -89,6 +89,7 @@ pub(super) fn apply(ctx: &mut Ctx<'_>, req: &mut CreateContainerGroupRequest) {
     apply_bandwidth(ctx, req);
     apply_misc(ctx, req);
     check_private_pool(ctx);
+    check_gpu_driver(ctx);
 }
 
 fn apply_spot(ctx: &mut Ctx<'_>, req: &mut CreateContainerGroupRequest) {
@@ -326,6 +327,49 @@ fn apply_misc(ctx: &mut Ctx<'_>, req: &mut CreateContainerGroupRequest) {
                 why,
             )),
         }
+    }
+}
+
+/// `tesla=<major>` (since 2025-03-17 only the major version is given; 525 is
+/// retired and falls back to 535; reference/eci-behaviour.md §1.1).
+fn check_gpu_driver(ctx: &mut Ctx<'_>) {
+    let key = "k8s.aliyun.com/eci-gpu-driver-version";
+    let Some(value) = ctx.annotations.get(key).and_then(Parsed::text) else { return };
+    let version = value
+        .strip_prefix("tesla=")
+        .filter(|v| !v.is_empty() && v.split('.').all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())));
+    let origin = ctx.annotation_ref(key);
+    match version {
+        None => ctx.push(
+            Diagnostic::pod(
+                Severity::Error,
+                Code::InvalidAnnotation,
+                origin.pointer,
+                format!("`{value}` is not `tesla=<version>`"),
+            )
+            .help("e.g. tesla=535")
+            .on(origin.input),
+        ),
+        Some(v) if v.split('.').next() == Some("525") => ctx.push(
+            Diagnostic::pod(
+                Severity::Warning,
+                Code::Converted,
+                origin.pointer,
+                "driver 525 is no longer offered; ECI falls back to 535",
+            )
+            .help("use tesla=535")
+            .on(origin.input),
+        ),
+        Some(v) if v.contains('.') => ctx.push(
+            Diagnostic::pod(
+                Severity::Info,
+                Code::Converted,
+                origin.pointer,
+                "since 2025-03-17 ECI expects only the major driver version (e.g. tesla=535)",
+            )
+            .on(origin.input),
+        ),
+        Some(_) => {}
     }
 }
 
