@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 use std::io::Read;
 
+use eci_bridge_core::admission::AdmissionCase;
 use eci_bridge_core::cluster::{ClusterSettings, parse_cluster_settings};
 use eci_bridge_core::input::{parse_document, parse_documents};
 use eci_bridge_core::{Bundle, Diagnostic, EciProfile, Input, ObjectStore, parse_profile};
@@ -29,6 +30,12 @@ fn fail(d: Diagnostic, path: &str) -> String {
 pub fn read_bundle(path: &str) -> Result<Bundle, String> {
     let docs = parse_documents(&read_text(path)?, Input::Pod).map_err(|d| fail(d, path))?;
     Bundle::from_documents(&docs).map_err(|d| fail(d, path))
+}
+
+/// An admission case: a review or pod, with the documents that travel with it.
+pub fn read_admission_case(path: &str) -> Result<AdmissionCase, String> {
+    let docs = parse_documents(&read_text(path)?, Input::Request).map_err(|d| fail(d, path))?;
+    AdmissionCase::from_documents(&docs).map_err(|d| fail(d, path))
 }
 
 /// The eci-profile, when given.

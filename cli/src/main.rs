@@ -12,8 +12,10 @@ mod render;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use eci_bridge_core::admission::{OnUnsupported, RoutingStrategy, WebhookConfigOptions, webhook_configuration};
 use eci_bridge_core::eci::sign::{self, Credentials, HttpMethod, SigningContext, Timestamp};
 use eci_bridge_core::eci::{SecretString, WireParams};
+use eci_bridge_core::profile::diff::diff_profiles;
 use eci_bridge_core::{ClusterSettings, Reveal};
 
 /// Preview and produce the Alibaba Cloud ECI requests a Kubernetes pod becomes.
@@ -48,6 +50,48 @@ enum Algorithm {
     HmacSha1,
     /// ACS3-HMAC-SHA256 (V3).
     Acs3HmacSha256,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Strategy {
+    NodeSelector,
+    Affinity,
+    NodeName,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Unsupported {
+    Warn,
+    Deny,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum AdmitOutput {
+    /// The AdmissionReview response (patch base64-encoded, as the API server expects).
+    Review,
+    /// The JSON patch, decoded.
+    Patch,
+    /// The pod after the patch.
+    Patched,
+    /// The object as admitted, before the patch.
+    Object,
+}
+
+#[derive(Debug, Subcommand)]
+enum ProfileCommand {
+    /// Validate a profile; prints it parsed, diagnostics on stderr.
+    Check {
+        /// The eci-profile ConfigMap.
+        #[arg(short = 'f', long = "filename")]
+        file: String,
+    },
+    /// List what changes between two profiles and what each change affects.
+    Diff {
+        /// The current profile.
+        old: String,
+        /// The new profile.
+        new: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -127,6 +171,67 @@ enum Command {
         #[arg(long, default_value = sign::ECI_API_VERSION)]
         api_version: String,
     },
+    /// Answer an AdmissionReview (or a bare Pod) as the mutating webhook would.
+    Admit {
+        /// AdmissionReview JSON/YAML, or a Pod; `-` reads standard input. The
+        /// stream may also hold the eci-profile, the Namespace and settings.
+        #[arg(short = 'f', long = "filename")]
+        file: String,
+        /// The eci-profile ConfigMap.
+        #[arg(long)]
+        profile: Option<String>,
+        /// Labels of the pod's namespace, `k=v,k2=v2`.
+        #[arg(long, default_value = "")]
+        namespace_labels: String,
+        /// How routed pods are sent to the virtual node.
+        #[arg(long, value_enum)]
+        strategy: Option<Strategy>,
+        /// Node name for `--strategy node-name`.
+        #[arg(long)]
+        node_name: Option<String>,
+        /// Warn about or deny pods the translation would reject.
+        #[arg(long, value_enum)]
+        on_unsupported: Option<Unsupported>,
+        /// Cluster settings (for the translation check).
+        #[arg(long)]
+        cluster: Option<String>,
+        /// What to print.
+        #[arg(short = 'o', long, value_enum, default_value = "review")]
+        output: AdmitOutput,
+    },
+    /// Generate the MutatingWebhookConfiguration for a profile.
+    WebhookConfig {
+        /// The eci-profile ConfigMap (without it, only the routing labels are covered).
+        #[arg(long)]
+        profile: Option<String>,
+        /// Namespace of the webhook Service.
+        #[arg(long, default_value = "kube-system")]
+        service_namespace: String,
+        /// Name of the webhook Service.
+        #[arg(long, default_value = "vk-webhook")]
+        service_name: String,
+        /// Path the webhook serves.
+        #[arg(long, default_value = "/admit")]
+        service_path: String,
+        /// PEM file of the CA that signs the webhook's certificate.
+        #[arg(long)]
+        ca_bundle_file: Option<String>,
+        /// Target Kubernetes version (objectSelector needs 1.16+).
+        #[arg(long, default_value = "1.30")]
+        kubernetes_version: String,
+        /// Ignore or Fail when the webhook is unreachable.
+        #[arg(long, default_value = "Ignore")]
+        failure_policy: String,
+        /// Seconds the API server waits for the webhook.
+        #[arg(long, default_value_t = 5)]
+        timeout_seconds: i32,
+        /// Add a catch-all entry (pods routed by burst-resource or pinned to a virtual node).
+        #[arg(long)]
+        match_all_pods: bool,
+    },
+    /// Check or compare eci-profile ConfigMaps.
+    #[command(subcommand)]
+    Profile(ProfileCommand),
     /// Print the annotation registry (key, format, target, default).
     Annotations,
     /// Print the supported vCPU/memory specs.
@@ -230,6 +335,100 @@ fn run(command: Command) -> Result<ExitCode, String> {
                 }
             }
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Admit { file, profile, namespace_labels, strategy, node_name, on_unsupported, cluster, output } => {
+            let mut case = inputs::read_admission_case(&file)?;
+            let mut diags = Vec::new();
+            if profile.is_some() {
+                let (p, d) = inputs::read_profile(profile.as_deref())?;
+                case.profile = p;
+                diags.extend(d);
+            }
+            if let Some(path) = cluster.as_deref() {
+                let (c, d) = inputs::read_cluster(path)?;
+                case.options.cluster = c;
+                diags.extend(d);
+            }
+            case.namespace_labels.extend(inputs::parse_labels(&namespace_labels)?);
+            if let Some(s) = strategy {
+                case.options.strategy = match s {
+                    Strategy::NodeSelector => RoutingStrategy::NodeSelector,
+                    Strategy::Affinity => RoutingStrategy::Affinity,
+                    Strategy::NodeName => RoutingStrategy::NodeName,
+                };
+            }
+            if let Some(n) = node_name {
+                case.options.virtual_node_name = n;
+            }
+            if let Some(u) = on_unsupported {
+                case.options.on_unsupported =
+                    if u == Unsupported::Deny { OnUnsupported::Deny } else { OnUnsupported::Warn };
+            }
+            let admission = case.admit();
+            diags.extend(admission.diagnostics.iter().cloned());
+            render::diagnostics(&diags);
+            let value = match output {
+                AdmitOutput::Review => serde_json::to_value(&admission.review),
+                AdmitOutput::Patch => serde_json::to_value(&admission.patch),
+                AdmitOutput::Patched => Ok(admission.patched.clone().unwrap_or(serde_json::Value::Null)),
+                AdmitOutput::Object => {
+                    Ok(case.review.request.as_ref().and_then(|r| r.object.clone()).unwrap_or_default())
+                }
+            }
+            .map_err(|e| e.to_string())?;
+            print!("{}", render::json(&value));
+            let denied = admission.review.response.as_ref().is_some_and(|r| !r.allowed);
+            Ok(if denied { ExitCode::from(2) } else { ExitCode::SUCCESS })
+        }
+        Command::WebhookConfig {
+            profile,
+            service_namespace,
+            service_name,
+            service_path,
+            ca_bundle_file,
+            kubernetes_version,
+            failure_policy,
+            timeout_seconds,
+            match_all_pods,
+        } => {
+            let (profile, mut diags) = inputs::read_profile(profile.as_deref())?;
+            let ca_bundle = ca_bundle_file.as_deref().map(inputs::read_text).transpose()?;
+            let options = WebhookConfigOptions {
+                service_namespace,
+                service_name,
+                service_path,
+                ca_bundle,
+                kubernetes_version,
+                failure_policy,
+                timeout_seconds,
+                match_all_pods,
+                ..Default::default()
+            };
+            let (config, d) = webhook_configuration(profile.as_ref(), &options);
+            diags.extend(d);
+            render::diagnostics(&diags);
+            if eci_bridge_core::diagnostics::has_errors(&diags) {
+                return Ok(ExitCode::from(2));
+            }
+            print!("{}", render::yaml(&config)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Profile(ProfileCommand::Check { file }) => {
+            let (profile, diags) = inputs::read_profile(Some(&file))?;
+            render::diagnostics(&diags);
+            let value = serde_json::to_value(&profile).map_err(|e| e.to_string())?;
+            print!("{}", render::yaml(&value)?);
+            Ok(if eci_bridge_core::diagnostics::has_errors(&diags) { ExitCode::from(2) } else { ExitCode::SUCCESS })
+        }
+        Command::Profile(ProfileCommand::Diff { old, new }) => {
+            let (old, mut diags) = inputs::read_profile(Some(&old))?;
+            let (new, d) = inputs::read_profile(Some(&new))?;
+            diags.extend(d);
+            render::diagnostics(&diags);
+            let changes = diff_profiles(&old.unwrap_or_default(), &new.unwrap_or_default());
+            let value = serde_json::to_value(&changes).map_err(|e| e.to_string())?;
+            print!("{}", render::yaml(&value)?);
+            Ok(if eci_bridge_core::diagnostics::has_errors(&diags) { ExitCode::from(2) } else { ExitCode::SUCCESS })
         }
         Command::Annotations => {
             let value = serde_json::to_value(eci_bridge_core::annotations::REGISTRY).map_err(|e| e.to_string())?;

@@ -217,3 +217,90 @@ fn required_objects_lists_what_to_fetch() {
     assert!(text.contains("kind: ConfigMap") && text.contains("name: checkout-config"), "{text}");
     assert!(text.contains("kind: Secret") && text.contains("name: checkout-secrets"), "{text}");
 }
+
+fn admission_fixture(name: &str) -> String {
+    format!("{}/../fixtures/admission/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn admit_answers_with_a_base64_patch() {
+    let o = run(&["admit", "-f", &admission_fixture("seed-demo-bigdata-offline-task.yaml")]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let review: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("JSON");
+    assert_eq!(review["apiVersion"], "admission.k8s.io/v1");
+    assert_eq!(review["response"]["uid"], "0a1b2c3d-0001-4000-8000-000000000001");
+    assert_eq!(review["response"]["patchType"], "JSONPatch");
+    assert!(review["response"]["patch"].as_str().is_some_and(|p| !p.is_empty()));
+    let patched: serde_json::Value = serde_json::from_str(&stdout(&run(&[
+        "admit",
+        "-f",
+        &admission_fixture("seed-demo-bigdata-offline-task.yaml"),
+        "-o",
+        "patched",
+    ])))
+    .expect("JSON");
+    assert_eq!(patched["metadata"]["labels"]["created-by-eci"], "true");
+    assert_eq!(patched["spec"]["nodeSelector"]["type"], "virtual-kubelet");
+}
+
+#[test]
+fn admit_denies_with_exit_two_and_flags_override_settings() {
+    let o = run(&["admit", "-f", &admission_fixture("burst-invalid.yaml")]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stdout(&o).contains("requesttypemustbeeci,eci_onlyorecs"));
+    let o = run(&["admit", "-f", &admission_fixture("unsupported-warn.yaml"), "--on-unsupported", "deny"]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = run(&[
+        "admit",
+        "-f",
+        &fixture("minimal.yaml"),
+        "--namespace-labels",
+        "eci=true",
+        "--strategy",
+        "node-name",
+        "-o",
+        "patch",
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(stdout(&o).contains("\"/spec/nodeName\""), "{}", stdout(&o));
+}
+
+#[test]
+fn webhook_config_and_profile_commands() {
+    let dir = std::env::temp_dir().join(format!("eci-bridge-profile-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("tmp");
+    let old = dir.join("old.yaml");
+    let new = dir.join("new.yaml");
+    std::fs::write(&old, "kind: ConfigMap\nmetadata: {name: eci-profile, namespace: kube-system}\ndata:\n  vSwitchIds: vsw-1\n  selectors: '[{\"name\":\"a\",\"objectSelector\":{\"matchLabels\":{\"x\":\"1\"}}}]'\n").expect("write");
+    std::fs::write(&new, "kind: ConfigMap\nmetadata: {name: eci-profile, namespace: kube-system}\ndata:\n  vSwitchIds: vsw-1,vsw-2\n  selectors: '[{\"name\":\"a\",\"objectSelector\":{\"matchLabels\":{\"x\":\"2\"}}}]'\n").expect("write");
+    let o = run(&[
+        "webhook-config",
+        "--profile",
+        old.to_str().unwrap_or_default(),
+        "--service-namespace",
+        "eci",
+        "--service-name",
+        "hook",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(
+        text.contains("kind: MutatingWebhookConfiguration")
+            && text.contains("name: hook")
+            && text.contains("objectSelector"),
+        "{text}"
+    );
+    let o = run(&["webhook-config", "--profile", old.to_str().unwrap_or_default(), "--kubernetes-version", "1.15"]);
+    assert!(stdout(&o).contains("admissionregistration.k8s.io/v1beta1") && !stdout(&o).contains("objectSelector"));
+    let o = run(&["profile", "diff", old.to_str().unwrap_or_default(), new.to_str().unwrap_or_default()]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(stdout(&o).contains("/data/vSwitchIds") && stdout(&o).contains("/data/selectors/0"), "{}", stdout(&o));
+    let bad = dir.join("bad.yaml");
+    std::fs::write(&bad, "kind: ConfigMap\ndata:\n  enableClusterIp: maybe\n  selectors: '[{\"name\":\"\"}]'\n")
+        .expect("write");
+    let o = run(&["profile", "check", "-f", bad.to_str().unwrap_or_default()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--> eci-profile /data/selectors/0/name"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--> eci-profile /data/enableClusterIp"), "{}", stderr(&o));
+    std::fs::remove_dir_all(&dir).ok();
+}

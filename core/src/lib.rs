@@ -17,7 +17,10 @@
 //!   ACS3-HMAC-SHA256) with time and nonce as inputs.
 //! - [`sizing`]: ECI's documented pod sizing and spec rounding (table as data).
 //! - [`annotations`]: the registry of every documented pod annotation.
-//! - [`profile`]: the `eci-profile` ConfigMap. [`cluster`]: the provider's settings.
+//! - [`profile`]: the `eci-profile` ConfigMap: parsing, validation, selectors,
+//!   diff. [`cluster`]: the provider's settings.
+//! - [`admission`]: the mutating webhook (`AdmissionReview` → response with a
+//!   JSON patch) and its `MutatingWebhookConfiguration`.
 //! - [`objects::required_objects`]: which objects a caller must supply.
 //! - [`input`]: reading YAML/JSON documents, pods and workload templates;
 //!   [`Bundle`]: one stream holding a pod and everything it needs.
@@ -36,6 +39,7 @@
 //! client tokens are derived). Documented behaviour is implemented as
 //! documented and cited in comments.
 
+pub mod admission;
 pub mod annotations;
 pub mod bundle;
 pub mod cluster;

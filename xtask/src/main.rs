@@ -84,7 +84,7 @@ fn ensure_python(r: &mut Runner) -> Option<PathBuf> {
     let python = venv.join("bin/python");
     let ready = python.exists()
         && Command::new(&python)
-            .args(["-c", "import alibabacloud_eci20180808, alibabacloud_openapi_util, kubernetes_validate"])
+            .args(["-c", "import alibabacloud_eci20180808, alibabacloud_openapi_util, kubernetes_validate, jsonpatch"])
             .status()
             .is_ok_and(|s| s.success());
     if ready {
@@ -144,7 +144,11 @@ fn test() -> ExitCode {
     if let Some(python) = built.then(|| ensure_python(&mut r)).flatten() {
         r.step(
             "vendor conformance (Alibaba Cloud SDK, kubernetes-validate)",
-            Command::new(python).arg("conformance/sdk_conformance.py").arg(binary).arg("fixtures/pods"),
+            Command::new(&python).arg("conformance/sdk_conformance.py").arg(&binary).arg("fixtures/pods"),
+        );
+        r.step(
+            "admission conformance (python jsonpatch, kubernetes-validate)",
+            Command::new(&python).arg("conformance/admission_conformance.py").arg(&binary).arg("fixtures/admission"),
         );
     }
     if r.failures.is_empty() {

@@ -6,6 +6,9 @@
 //! parameters when you create an ECI pod": an annotation beats the profile,
 //! and the profile beats the cluster settings.
 
+pub mod diff;
+pub mod selector;
+
 use std::collections::BTreeMap;
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
@@ -143,6 +146,22 @@ pub fn parse_profile(doc: &Value) -> (EciProfile, Vec<Diagnostic>) {
     };
     for (key, value) in data {
         let ptr = data_ptr.key(key);
+        if key == "selectors" && value.is_array() {
+            // The seed's example writes the JSON array straight into the YAML;
+            // the API server refuses that (ConfigMap values are strings), but
+            // the selectors are still read so every other problem shows too.
+            diags.push(
+                diag(
+                    Severity::Error,
+                    Code::Schema,
+                    &ptr,
+                    "`selectors` must be a string holding the JSON array, not a YAML list",
+                )
+                .help("write `selectors: |` and indent the JSON below it"),
+            );
+            profile.selectors = parse_selector_values(value, &ptr, &mut diags);
+            continue;
+        }
         let Some(text) = value.as_str() else {
             diags.push(
                 diag(
@@ -265,12 +284,17 @@ fn parse_selectors(text: &str, ptr: &Pointer, diags: &mut Vec<Diagnostic>) -> Ve
             return Vec::new();
         }
     };
+    parse_selector_values(&raw, ptr, diags)
+}
+
+/// Reads and validates the selector array.
+fn parse_selector_values(raw: &Value, ptr: &Pointer, diags: &mut Vec<Diagnostic>) -> Vec<Selector> {
     let Some(items) = raw.as_array() else {
         diags.push(diag(Severity::Error, Code::Schema, ptr, "`selectors` must be a JSON array"));
         return Vec::new();
     };
     let mut selectors = Vec::new();
-    let mut seen = BTreeMap::new();
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
     for (i, item) in items.iter().enumerate() {
         let item_ptr = ptr.index(i);
         let selector: Selector = match serde_json::from_value(item.clone()) {
@@ -280,16 +304,18 @@ fn parse_selectors(text: &str, ptr: &Pointer, diags: &mut Vec<Diagnostic>) -> Ve
                 continue;
             }
         };
-        if let Some(obj) = item.as_object() {
-            for key in obj.keys() {
-                if !["name", "namespaceSelector", "objectSelector", "effect"].contains(&key.as_str()) {
-                    diags.push(diag(
-                        Severity::Warning,
-                        Code::UnknownField,
-                        &item_ptr.key(key),
-                        format!("unknown selector field `{key}`; ignored"),
-                    ));
+        for key in item.as_object().into_iter().flat_map(|m| m.keys()) {
+            if !["name", "namespaceSelector", "objectSelector", "effect"].contains(&key.as_str()) {
+                let mut d = diag(
+                    Severity::Warning,
+                    Code::UnknownField,
+                    &item_ptr.key(key),
+                    format!("unknown selector field `{key}`; ignored"),
+                );
+                if ["policy", "priority"].contains(&key.as_str()) {
+                    d = d.help("policy and priority belong to the open-source Selector CRD (aliyuneci/eci-profile), not to the ACK ConfigMap");
                 }
+                diags.push(d);
             }
         }
         if selector.name.trim().is_empty() {
@@ -299,13 +325,15 @@ fn parse_selectors(text: &str, ptr: &Pointer, diags: &mut Vec<Diagnostic>) -> Ve
                 &item_ptr.key("name"),
                 "every selector needs a non-empty `name`",
             ));
-        } else if let Some(first) = seen.insert(selector.name.clone(), i) {
+        } else if let Some(first) = seen.get(&selector.name) {
             diags.push(diag(
                 Severity::Error,
                 Code::Conflict,
                 &item_ptr.key("name"),
                 format!("selector name `{}` is also used by selector {first}", selector.name),
             ));
+        } else {
+            seen.insert(selector.name.clone(), i);
         }
         if selector.namespace_selector.is_none() && selector.object_selector.is_none() && selector.effect.is_none() {
             diags.push(diag(
@@ -314,6 +342,16 @@ fn parse_selectors(text: &str, ptr: &Pointer, diags: &mut Vec<Diagnostic>) -> Ve
                 &item_ptr,
                 format!("selector `{}` has neither namespaceSelector, objectSelector nor effect", selector.name),
             ));
+        }
+        for (field, part) in
+            [("namespaceSelector", &selector.namespace_selector), ("objectSelector", &selector.object_selector)]
+        {
+            if let (Some(sel), Some(raw)) = (part, item.get(field)) {
+                selector::validate_label_selector(raw, sel, &item_ptr.key(field), diags);
+            }
+        }
+        if let (Some(effect), Some(raw)) = (&selector.effect, item.get("effect")) {
+            selector::validate_effect(raw, effect, &item_ptr.key("effect"), diags);
         }
         selectors.push(selector);
     }

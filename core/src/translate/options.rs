@@ -3,7 +3,6 @@
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::Pod;
-use kube_core::{Selector as LabelMatcher, SelectorExt};
 
 use super::{Ctx, TranslateInput};
 use crate::annotations::registry::{self as keys, Target};
@@ -11,23 +10,9 @@ use crate::annotations::{Parsed, PodAnnotations};
 use crate::diagnostics::{Code, Diagnostic, Input, Pointer, Severity};
 use crate::eci::{AcrRegistryInfo, CreateContainerGroupRequest};
 use crate::explain::InputRef;
-use crate::profile::{EciProfile, Selector};
+use crate::profile::EciProfile;
 use crate::quantity::{GIB, Quantity, bytes_to_gib, format_bytes, millis_to_vcpu};
 use crate::sizing::{ARM_DEFAULT_INSTANCE_TYPE, InstanceSize, Sizing, SizingOptions, UseSpecs, size_pod};
-
-/// True when a profile selector matches: both parts, where given, must match
-/// (an absent part is "don't care"; reference/eci-behaviour.md §2.2 rule 1).
-pub fn selector_matches(
-    selector: &Selector,
-    pod_labels: &BTreeMap<String, String>,
-    ns_labels: &BTreeMap<String, String>,
-) -> bool {
-    let part = |s: &Option<k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector>, labels| match s {
-        None => true,
-        Some(s) => LabelMatcher::try_from(s.clone()).is_ok_and(|m| m.matches(labels)),
-    };
-    part(&selector.namespace_selector, ns_labels) && part(&selector.object_selector, pod_labels)
-}
 
 /// The pod's annotations followed by those that matching profile selectors
 /// append ("append, never override": the pod's own value wins, then the
@@ -51,7 +36,7 @@ pub fn effective_annotations(
         let Some(effect) = &selector.effect else {
             continue;
         };
-        if !selector_matches(selector, pod_labels, namespace_labels) {
+        if !selector.matches(pod_labels, namespace_labels) {
             continue;
         }
         for (k, v) in &effect.annotations {

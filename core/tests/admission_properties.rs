@@ -1,0 +1,204 @@
+//! Property tests of the webhook: totality, idempotence, append-not-override,
+//! selector order, untouched non-matching pods, and the equivalence of the
+//! generated webhook configuration with evaluating the profile directly.
+#![cfg(not(target_arch = "wasm32"))]
+
+use std::collections::BTreeMap;
+
+use eci_bridge_core::admission::{
+    AdmissionOptions, Decision, RoutingStrategy, WebhookConfigOptions, admit, api_server_calls, review_for_pod,
+    webhook_configuration,
+};
+use eci_bridge_core::profile::{EciProfile, Effect, Selector};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, LabelSelectorRequirement};
+use proptest::prelude::*;
+use serde_json::{Value, json};
+
+const KEYS: &[&str] = &["app", "team", "tier", "eci", "alibabacloud.com/eci", "env", "virtual-node-affinity-injection"];
+const VALUES: &[&str] = &["true", "false", "a", "b", "enabled", "prod"];
+
+fn labels() -> impl Strategy<Value = BTreeMap<String, String>> {
+    proptest::collection::btree_map(
+        proptest::sample::select(KEYS).prop_map(String::from),
+        proptest::sample::select(VALUES).prop_map(String::from),
+        0..4,
+    )
+}
+
+fn label_selector() -> impl Strategy<Value = LabelSelector> {
+    let expr = (
+        proptest::sample::select(KEYS),
+        proptest::sample::select(&["In", "NotIn", "Exists", "DoesNotExist"][..]),
+        proptest::collection::vec(proptest::sample::select(VALUES), 1..3),
+    )
+        .prop_map(|(k, op, vals)| LabelSelectorRequirement {
+            key: k.into(),
+            operator: op.into(),
+            values: if op == "In" || op == "NotIn" { Some(vals.into_iter().map(String::from).collect()) } else { None },
+        });
+    (proptest::option::of(labels()), proptest::option::of(proptest::collection::vec(expr, 0..2)))
+        .prop_map(|(match_labels, match_expressions)| LabelSelector { match_labels, match_expressions })
+}
+
+fn effect() -> impl Strategy<Value = Effect> {
+    let keys = proptest::sample::select(&["k8s.aliyun.com/eci-use-specs", "k8s.aliyun.com/eci-auto-imc", "note"][..]);
+    (
+        proptest::collection::btree_map(keys.prop_map(String::from), "[a-z0-9-]{1,6}", 0..3),
+        proptest::collection::btree_map(proptest::sample::select(KEYS).prop_map(String::from), "[a-z]{1,4}", 0..3),
+    )
+        .prop_map(|(annotations, labels)| Effect { annotations, labels })
+}
+
+fn profile() -> impl Strategy<Value = EciProfile> {
+    proptest::collection::vec(
+        (
+            proptest::option::of(label_selector()),
+            proptest::option::of(label_selector()),
+            proptest::option::of(effect()),
+        ),
+        0..5,
+    )
+    .prop_map(|parts| EciProfile {
+        selectors: parts
+            .into_iter()
+            .enumerate()
+            .map(|(i, (ns, obj, effect))| Selector {
+                name: format!("s{i}"),
+                namespace_selector: ns,
+                object_selector: obj,
+                effect,
+            })
+            .collect(),
+        ..Default::default()
+    })
+}
+
+fn pod() -> impl Strategy<Value = Value> {
+    (
+        labels(),
+        proptest::collection::btree_map(
+            proptest::sample::select(&["k8s.aliyun.com/eci-use-specs", "note", "alibabacloud.com/burst-resource"][..])
+                .prop_map(String::from),
+            proptest::sample::select(&["eci", "eci_only", "ecs", "", "x", "2-4Gi"][..]).prop_map(String::from),
+            0..3,
+        ),
+        proptest::option::of(proptest::sample::select(&["virtual-kubelet", "gpu", "x"][..])),
+        any::<bool>(),
+        proptest::option::of(proptest::sample::select(&["virtual-kubelet-cn-hangzhou-h", "node-1"][..])),
+    )
+        .prop_map(|(labels, annotations, node_type, tolerate_all, node_name)| {
+            let mut spec = json!({"containers": [{"name": "c", "image": "nginx:1.27"}]});
+            if let Some(t) = node_type {
+                spec["nodeSelector"] = json!({"type": t});
+            }
+            if tolerate_all {
+                spec["tolerations"] = json!([{"operator": "Exists"}]);
+            }
+            if let Some(n) = node_name {
+                spec["nodeName"] = json!(n);
+            }
+            json!({"apiVersion": "v1", "kind": "Pod",
+                   "metadata": {"name": "p", "namespace": "ns", "labels": labels, "annotations": annotations},
+                   "spec": spec})
+        })
+}
+
+fn strategy() -> impl Strategy<Value = RoutingStrategy> {
+    prop_oneof![Just(RoutingStrategy::NodeSelector), Just(RoutingStrategy::Affinity), Just(RoutingStrategy::NodeName)]
+}
+
+fn map_at(v: &Value, path: &str) -> BTreeMap<String, String> {
+    v.pointer(path)
+        .and_then(Value::as_object)
+        .map(|m| m.iter().filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string()))).collect())
+        .unwrap_or_default()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 500, ..ProptestConfig::default() })]
+
+    #[test]
+    fn admission_properties(pod in pod(), profile in profile(), ns_labels in labels(), strategy in strategy()) {
+        let options = AdmissionOptions { strategy, ..AdmissionOptions::default() };
+        let a = admit(&review_for_pod(&pod), Some(&profile), &ns_labels, &options);
+        let pod_labels = map_at(&pod, "/metadata/labels");
+
+        match &a.decision {
+            Decision::Routed { .. } | Decision::Overflow => {
+                let patched = a.patched.clone().expect("a mutated pod");
+                // Applying the patch gives the mutated pod.
+                let mut doc = pod.clone();
+                json_patch::patch(&mut doc, &a.patch).expect("applies");
+                prop_assert_eq!(&doc, &patched);
+                // Idempotent.
+                let again = admit(&review_for_pod(&patched), Some(&profile), &ns_labels, &options);
+                prop_assert!(again.patch.0.is_empty(), "second patch {:?}", again.patch);
+                // Append, never override; earlier selectors win.
+                for field in ["labels", "annotations"] {
+                    let before = map_at(&pod, &format!("/metadata/{field}"));
+                    let after = map_at(&patched, &format!("/metadata/{field}"));
+                    for (k, v) in &before {
+                        prop_assert_eq!(after.get(k), Some(v), "{} {} changed", field, k);
+                    }
+                    for (k, v) in after.iter().filter(|(k, _)| !before.contains_key(*k)) {
+                        let first = profile.selectors.iter()
+                            .filter(|s| s.matches(&pod_labels, &ns_labels))
+                            .filter_map(|s| s.effect.as_ref())
+                            .find_map(|e| if field == "labels" { e.labels.get(k) } else { e.annotations.get(k) });
+                        prop_assert_eq!(first, Some(v), "{} {} does not come from the first matching selector", field, k);
+                    }
+                }
+            }
+            _ => prop_assert!(a.patch.0.is_empty()),
+        }
+
+        // A pod that matches nothing is never changed.
+        let routing_label = [("alibabacloud.com/eci", "true"), ("eci", "true")].iter().any(|(k, v)| pod_labels.get(*k).map(String::as_str) == Some(*v));
+        let ns_route = [("alibabacloud.com/eci", "true"), ("eci", "true"), ("virtual-node-affinity-injection", "enabled")]
+            .iter().any(|(k, v)| ns_labels.get(*k).map(String::as_str) == Some(*v));
+        let selector_route = profile.selectors.iter().any(|s| s.routes() && s.matches(&pod_labels, &ns_labels));
+        let burst = pod.pointer("/metadata/annotations/alibabacloud.com~1burst-resource").and_then(Value::as_str);
+        let virtual_node = pod.pointer("/spec/nodeName").and_then(Value::as_str).is_some_and(|n| n.starts_with("virtual-kubelet"));
+        if !routing_label && !ns_route && !selector_route && !virtual_node && !matches!(burst, Some("eci" | "eci_only")) {
+            prop_assert!(a.patch.0.is_empty(), "a non-matching pod was changed: {:?}", a.patch);
+        }
+    }
+
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 1000, ..ProptestConfig::default() })]
+
+    /// Our LabelSelector matching agrees with kube-core's.
+    #[test]
+    fn label_selector_matching_agrees_with_kube_core(selector in label_selector(), labels in labels()) {
+        use kube_core::SelectorExt;
+        let ours = eci_bridge_core::profile::selector::label_selector_matches(&selector, &labels);
+        let theirs = kube_core::Selector::try_from(selector.clone()).is_ok_and(|m| m.matches(&labels));
+        prop_assert_eq!(ours, theirs, "{:?} on {:?}", selector, labels);
+    }
+}
+
+proptest! {
+    // Each case checks 300 label sets on two Kubernetes versions.
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    /// The API server's filtering with the generated configuration, followed
+    /// by the webhook's own decision, routes exactly the pods that evaluating
+    /// the profile directly routes — for current and pre-1.16 clusters.
+    #[test]
+    fn webhook_configuration_routes_like_the_profile(profile in profile(), label_sets in proptest::collection::vec((labels(), labels()), 300)) {
+        let options = AdmissionOptions::default();
+        for version in ["1.30", "1.15"] {
+            let (config, _) = webhook_configuration(Some(&profile), &WebhookConfigOptions { kubernetes_version: version.into(), ..Default::default() });
+            for (pod_labels, ns_labels) in &label_sets {
+                let pod = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "ns", "labels": pod_labels},
+                                 "spec": {"containers": [{"name": "c", "image": "nginx"}]}});
+                let direct = matches!(admit(&review_for_pod(&pod), Some(&profile), ns_labels, &options).decision, Decision::Routed { .. });
+                let called = api_server_calls(&config, pod_labels, ns_labels);
+                let via_api_server = called && direct;
+                prop_assert_eq!(via_api_server, direct, "k8s {}: pod {:?} ns {:?}", version, pod_labels, ns_labels);
+            }
+        }
+    }
+}
