@@ -30,7 +30,7 @@ const IO_CRATES: &[&str] = &[
 
 /// Python packages of the conformance suite.
 const PYTHON_PACKAGES: &[&str] =
-    &["alibabacloud-eci20180808==2.1.0", "alibabacloud-openapi-util==0.2.4", "kubernetes-validate"];
+    &["alibabacloud-eci20180808==2.1.0", "alibabacloud-openapi-util==0.2.4", "kubernetes-validate", "jsonpatch"];
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
