@@ -32,6 +32,11 @@ pub fn read_bundle(path: &str) -> Result<Bundle, String> {
     Bundle::from_documents(&docs).map_err(|d| fail(d, path))
 }
 
+/// Every document of a file.
+pub fn read_documents(path: &str) -> Result<Vec<serde_json::Value>, String> {
+    parse_documents(&read_text(path)?, Input::Pod).map_err(|d| fail(d, path))
+}
+
 /// An admission case: a review or pod, with the documents that travel with it.
 pub fn read_admission_case(path: &str) -> Result<AdmissionCase, String> {
     let docs = parse_documents(&read_text(path)?, Input::Request).map_err(|d| fail(d, path))?;

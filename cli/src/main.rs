@@ -16,6 +16,8 @@ use eci_bridge_core::admission::{OnUnsupported, RoutingStrategy, WebhookConfigOp
 use eci_bridge_core::eci::sign::{self, Credentials, HttpMethod, SigningContext, Timestamp};
 use eci_bridge_core::eci::{SecretString, WireParams};
 use eci_bridge_core::profile::diff::diff_profiles;
+use eci_bridge_core::status::{self, case::StatusCase};
+use eci_bridge_core::update::UpdateCase;
 use eci_bridge_core::{ClusterSettings, Reveal};
 
 /// Preview and produce the Alibaba Cloud ECI requests a Kubernetes pod becomes.
@@ -229,6 +231,80 @@ enum Command {
         #[arg(long)]
         match_all_pods: bool,
     },
+    /// Map an ECI instance (a DescribeContainerGroups item) onto the pod's status.
+    Status {
+        /// The item, a whole DescribeContainerGroups response, or a stream
+        /// holding the item and the pod. An empty response means the
+        /// instance is gone.
+        #[arg(short = 'f', long = "filename")]
+        file: String,
+        /// The pod (when the file does not hold it).
+        #[arg(long)]
+        pod: Option<String>,
+        /// The current time (RFC 3339); the clock when omitted.
+        #[arg(long)]
+        now: Option<String>,
+        /// Print the Kubernetes Events instead of the status.
+        #[arg(long)]
+        events: bool,
+        /// Print the whole pod with the new status.
+        #[arg(long, conflicts_with = "events")]
+        with_pod: bool,
+        /// Cluster settings (decide hostIP in IDC clusters).
+        #[arg(long)]
+        cluster: Option<String>,
+    },
+    /// Print the virtual Node objects (one per vSwitch zone).
+    Nodes {
+        /// Cluster settings; the built-in example cluster when omitted.
+        #[arg(long)]
+        cluster: Option<String>,
+        /// The eci-profile (its vSwitches and ARM setting).
+        #[arg(long)]
+        profile: Option<String>,
+        /// The current time (RFC 3339); the clock when omitted.
+        #[arg(long)]
+        now: Option<String>,
+        /// Also print the node leases.
+        #[arg(long)]
+        leases: bool,
+    },
+    /// Plan the UpdateContainerGroup request for a pod change.
+    Update {
+        /// The pod before (or, with no --new, a stream: old pod, its objects, new pod, changed objects).
+        #[arg(long)]
+        old: String,
+        /// The pod after.
+        #[arg(long)]
+        new: Option<String>,
+        /// Cluster settings; the built-in example cluster when omitted.
+        #[arg(long)]
+        cluster: Option<String>,
+        /// The eci-profile.
+        #[arg(long)]
+        profile: Option<String>,
+        /// ConfigMaps and Secrets (seen by both pods).
+        #[arg(long)]
+        objects: Vec<String>,
+        /// The instance ID, when the pod lacks k8s.aliyun.com/eci-instance-id.
+        #[arg(long)]
+        container_group_id: Option<String>,
+        /// Print secret values instead of `<redacted>`.
+        #[arg(long)]
+        show_secrets: bool,
+    },
+    /// Build the DeleteContainerGroup request for a pod.
+    Delete {
+        /// The pod.
+        #[arg(short = 'f', long = "filename")]
+        file: String,
+        /// Cluster settings; the built-in example cluster when omitted.
+        #[arg(long)]
+        cluster: Option<String>,
+        /// The instance ID, when the pod lacks k8s.aliyun.com/eci-instance-id.
+        #[arg(long)]
+        container_group_id: Option<String>,
+    },
     /// Check or compare eci-profile ConfigMaps.
     #[command(subcommand)]
     Profile(ProfileCommand),
@@ -430,6 +506,118 @@ fn run(command: Command) -> Result<ExitCode, String> {
             print!("{}", render::yaml(&value)?);
             Ok(if eci_bridge_core::diagnostics::has_errors(&diags) { ExitCode::from(2) } else { ExitCode::SUCCESS })
         }
+        Command::Status { file, pod, now, events, with_pod, cluster } => {
+            let mut docs = inputs::read_documents(&file)?;
+            if let Some(pod) = pod {
+                docs.extend(inputs::read_documents(&pod)?);
+            }
+            let case = StatusCase::from_documents(&docs).map_err(|d| render::diagnostic(&d))?;
+            let now = match now {
+                Some(t) => parse_time(&t)?,
+                None => case.now.unwrap_or_else(jiff::Timestamp::now),
+            };
+            let cluster = match cluster {
+                Some(path) => inputs::read_cluster(&path)?.0,
+                None => case.cluster.clone().unwrap_or_else(ClusterSettings::example),
+            };
+            let result = match &case.group {
+                Some(group) => status::pod_status(group, &case.pod, now, &cluster),
+                None => status::pod_status_gone(&case.pod, now),
+            };
+            let mut diags = case.diagnostics.clone();
+            diags.extend(result.diagnostics.iter().cloned());
+            render::diagnostics(&diags);
+            let value = if events {
+                let list = case.group.as_ref().map(|g| status::pod_events(g, &case.pod, now)).unwrap_or_default();
+                serde_json::to_value(&list)
+            } else if with_pod {
+                serde_json::to_value(status::pod_with_status(&case.pod, &result.status))
+            } else {
+                serde_json::to_value(&result.status)
+            }
+            .map_err(|e| e.to_string())?;
+            print!("{}", render::yaml(&value)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Nodes { cluster, profile, now, leases } => {
+            let (cluster, mut diags) = match cluster {
+                Some(path) => inputs::read_cluster(&path)?,
+                None => (ClusterSettings::example(), Vec::new()),
+            };
+            let (profile, d) = inputs::read_profile(profile.as_deref())?;
+            diags.extend(d);
+            let now = match now {
+                Some(t) => parse_time(&t)?,
+                None => jiff::Timestamp::now(),
+            };
+            let nodes = eci_bridge_core::node::virtual_nodes(&cluster, profile.as_ref(), now);
+            diags.extend(nodes.diagnostics.iter().cloned());
+            render::diagnostics(&diags);
+            let mut items: Vec<serde_json::Value> = nodes.nodes.iter().map(|n| with_kind(n, "v1", "Node")).collect();
+            if leases {
+                items.extend(nodes.leases.iter().map(|l| with_kind(l, "coordination.k8s.io/v1", "Lease")));
+            }
+            let list = serde_json::json!({"apiVersion": "v1", "kind": "List", "items": items});
+            print!("{}", render::yaml(&list)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Update { old, new, cluster, profile, objects, container_group_id, show_secrets } => {
+            let mut docs = inputs::read_documents(&old)?;
+            if let Some(new) = new {
+                docs.extend(inputs::read_documents(&new)?);
+            }
+            let mut case = UpdateCase::from_documents(&docs).map_err(|d| render::diagnostic(&d))?;
+            let mut diags = Vec::new();
+            if profile.is_some() {
+                let (p, d) = inputs::read_profile(profile.as_deref())?;
+                case.profile = p;
+                diags.extend(d);
+            }
+            if let Some(path) = cluster.as_deref() {
+                let (c, d) = inputs::read_cluster(path)?;
+                case.cluster = Some(c);
+                diags.extend(d);
+            }
+            let (store, d) = inputs::read_objects(&objects)?;
+            case.old_objects.merge(store.clone());
+            case.new_objects.merge(store);
+            diags.extend(d);
+            let plan = case.plan(&ClusterSettings::example(), container_group_id.as_deref());
+            diags.extend(plan.diagnostics.iter().cloned());
+            render::diagnostics(&diags);
+            for change in &plan.changes {
+                eprintln!("change: {} ({})", change.field, change.applied);
+            }
+            for action in &plan.provider_actions {
+                eprintln!("provider: {action}");
+            }
+            if plan.is_rejected() {
+                return Ok(ExitCode::from(2));
+            }
+            let value = match &plan.request {
+                Some(r) if show_secrets => r.to_json(),
+                Some(r) => r.redacted().to_json(),
+                None => serde_json::Value::Null,
+            };
+            print!("{}", render::json(&value));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Delete { file, cluster, container_group_id } => {
+            let docs = inputs::read_documents(&file)?;
+            let bundle = eci_bridge_core::Bundle::from_documents(&docs).map_err(|d| render::diagnostic(&d))?;
+            let cluster = match cluster {
+                Some(path) => inputs::read_cluster(&path)?.0,
+                None => bundle.cluster.clone().unwrap_or_else(ClusterSettings::example),
+            };
+            let (request, diags) =
+                eci_bridge_core::update::delete_request(&bundle.pod, &cluster, container_group_id.as_deref());
+            render::diagnostics(&diags);
+            if eci_bridge_core::diagnostics::has_errors(&diags) {
+                return Ok(ExitCode::from(2));
+            }
+            print!("{}", render::json(&request.to_json()));
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Annotations => {
             let value = serde_json::to_value(eci_bridge_core::annotations::REGISTRY).map_err(|e| e.to_string())?;
             print!("{}", render::yaml(&value)?);
@@ -446,6 +634,20 @@ fn run(command: Command) -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+fn parse_time(text: &str) -> Result<jiff::Timestamp, String> {
+    text.parse().map_err(|e| format!("error: `{text}` is not an RFC 3339 time: {e}"))
+}
+
+/// A typed object as JSON with its apiVersion and kind (k8s-openapi leaves them out of the struct).
+fn with_kind<T: serde::Serialize>(object: &T, api_version: &str, kind: &str) -> serde_json::Value {
+    let mut v = serde_json::to_value(object).unwrap_or_default();
+    if let Some(map) = v.as_object_mut() {
+        map.insert("apiVersion".into(), api_version.into());
+        map.insert("kind".into(), kind.into());
+    }
+    v
 }
 
 /// Accepts RFC 3339 with any offset and converts it to the UTC form signers use.

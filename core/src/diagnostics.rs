@@ -47,6 +47,8 @@ pub enum Input {
     Object(String),
     /// A request document (e.g. the JSON given to `sign`).
     Request,
+    /// An ECI instance as `DescribeContainerGroups` returned it.
+    Instance,
 }
 
 impl fmt::Display for Input {
@@ -57,6 +59,7 @@ impl fmt::Display for Input {
             Input::Cluster => f.write_str("cluster settings"),
             Input::Object(name) => write!(f, "object {name}"),
             Input::Request => f.write_str("request"),
+            Input::Instance => f.write_str("instance"),
         }
     }
 }

@@ -42,6 +42,7 @@ impl std::fmt::Display for InputRef {
             Input::Cluster => write!(f, "cluster:{}", self.pointer),
             Input::Object(name) => write!(f, "{name}:{}", self.pointer),
             Input::Request => write!(f, "request:{}", self.pointer),
+            Input::Instance => write!(f, "instance:{}", self.pointer),
         }
     }
 }

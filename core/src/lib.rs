@@ -21,6 +21,10 @@
 //!   diff. [`cluster`]: the provider's settings.
 //! - [`admission`]: the mutating webhook (`AdmissionReview` → response with a
 //!   JSON patch) and its `MutatingWebhookConfiguration`.
+//! - [`status`]: a `DescribeContainerGroups` item → the Pod's status and
+//!   Kubernetes Events. [`node`]: the virtual Node objects and their leases.
+//!   [`update`]: (old pod, new pod) → `UpdateContainerGroup`; deletion →
+//!   `DeleteContainerGroup`.
 //! - [`objects::required_objects`]: which objects a caller must supply.
 //! - [`input`]: reading YAML/JSON documents, pods and workload templates;
 //!   [`Bundle`]: one stream holding a pod and everything it needs.
@@ -47,11 +51,14 @@ pub mod diagnostics;
 pub mod eci;
 pub mod explain;
 pub mod input;
+pub mod node;
 pub mod objects;
 pub mod profile;
 pub mod quantity;
 pub mod sizing;
+pub mod status;
 pub mod translate;
+pub mod update;
 
 pub use bundle::Bundle;
 pub use cluster::ClusterSettings;

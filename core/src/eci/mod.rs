@@ -1,8 +1,10 @@
 //! The ECI OpenAPI side: request model, wire flattening, signing.
 
+pub mod describe;
 pub mod request;
 pub mod secret;
 pub mod sign;
+pub mod update;
 pub mod wire;
 
 pub use request::*;

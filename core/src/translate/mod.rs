@@ -36,6 +36,7 @@ use crate::objects::ObjectStore;
 use crate::profile::EciProfile;
 use crate::sizing::Sizing;
 
+pub use identity::{client_token, container_group_name};
 pub use options::effective_annotations;
 
 /// Everything translation reads.

@@ -1,0 +1,493 @@
+//! Later changes: (old pod, new pod) → `UpdateContainerGroup`, and a pod
+//! deletion → `DeleteContainerGroup`.
+//!
+//! Both pods are translated, and the two `CreateContainerGroup` requests are
+//! compared field by field. What `UpdateContainerGroup` can carry
+//! (reference/eci-api.md §2.1: containers, init containers, volumes,
+//! registry credentials, instance vCPU/memory) is sent as an
+//! `IncrementalUpdate` holding the whole new list for each changed list (a
+//! list is always sent complete, so either reading of "incremental" gives
+//! the same result). Everything else cannot change on a running instance:
+//! a field that came from an annotation or the eci-profile only takes effect
+//! for new pods (annotations are read at creation), any other change is an
+//! error naming the field and saying to re-create the pod.
+//!
+//! `activeDeadlineSeconds` has no update parameter; the provider enforces a
+//! new deadline itself (a provider action, not a request). In hybrid mode
+//! (`enableHybridMode`, or an IDC cluster) the documented unsupported updates
+//! — annotations, labels, `activeDeadlineSeconds`, ConfigMap/Secret content —
+//! are diagnostics and are not applied (seed §1.5 "使用限制").
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::core::v1::Pod;
+use serde::Serialize;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use crate::cluster::{ClusterSettings, ClusterType};
+use crate::diagnostics::{Code, Diagnostic, Severity};
+use crate::eci::update::{
+    DeleteContainerGroupRequest, UpdateAcrRegistryInfo, UpdateContainer, UpdateContainerGroupRequest,
+    UpdateInitContainer, UpdateVolume,
+};
+use crate::translate::{TranslateInput, Translation, translate};
+
+/// The annotation the provider writes with the instance ID (§1.10).
+pub const INSTANCE_ID_ANNOTATION: &str = "k8s.aliyun.com/eci-instance-id";
+
+/// One detected change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Change {
+    /// What changed (a wire parameter or a pod field).
+    pub field: String,
+    /// How it is carried: `update`, `provider`, `new-pods-only`, `not-applied`.
+    pub applied: &'static str,
+}
+
+/// What an update needs.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UpdatePlan {
+    /// The request to send, when something can be updated.
+    pub request: Option<UpdateContainerGroupRequest>,
+    /// What changed and how each change is carried.
+    pub changes: Vec<Change>,
+    /// Things the provider does itself.
+    pub provider_actions: Vec<String>,
+    /// Problems.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl UpdatePlan {
+    /// True when a change cannot be applied.
+    pub fn is_rejected(&self) -> bool {
+        crate::diagnostics::has_errors(&self.diagnostics)
+    }
+}
+
+/// The instance ID of a pod: the given one, else the provider's annotation.
+fn instance_id(pod: &Pod, given: Option<&str>, diags: &mut Vec<Diagnostic>) -> Option<String> {
+    let from_annotation = pod.metadata.annotations.as_ref().and_then(|a| a.get(INSTANCE_ID_ANNOTATION)).cloned();
+    let id = given.map(String::from).or(from_annotation).filter(|s| !s.is_empty());
+    if id.is_none() {
+        diags.push(
+            Diagnostic::pod(
+                Severity::Error,
+                Code::MissingField,
+                crate::annotations::pointer(INSTANCE_ID_ANNOTATION),
+                "the pod does not name its ECI instance (annotation k8s.aliyun.com/eci-instance-id)",
+            )
+            .help("give the instance ID (eci-…), or find the instance by its PodName/NameSpace tags"),
+        );
+    }
+    id
+}
+
+fn token(prefix: &str, value: &impl Serialize) -> String {
+    let bytes = serde_json::to_vec(value).unwrap_or_default();
+    let hex: String = Sha256::digest(&bytes).iter().take(16).map(|b| format!("{b:02x}")).collect();
+    format!("{prefix}-{hex}")
+}
+
+fn is_hybrid(cluster: &ClusterSettings, input: &TranslateInput<'_>) -> bool {
+    cluster.cluster_type == ClusterType::Idc || input.profile.is_some_and(|p| p.enable_hybrid_mode)
+}
+
+/// Fields `UpdateContainerGroup` can carry.
+const UPDATABLE: &[&str] =
+    &["Container", "InitContainer", "Volume", "ImageRegistryCredential", "Cpu", "Memory", "AcrRegistryInfo"];
+
+/// True when a translation explains `field` from an annotation or the profile
+/// (those are read at creation only).
+fn from_creation_settings(t: &Translation, field: &str) -> bool {
+    t.explanations.iter().filter(|e| e.field == field || e.field.starts_with(&format!("{field}."))).any(|e| {
+        e.inputs
+            .iter()
+            .any(|i| i.pointer.starts_with("/metadata/annotations") || i.input == crate::diagnostics::Input::Profile)
+    })
+}
+
+fn map_of(pod: &Pod, labels: bool) -> BTreeMap<String, String> {
+    let m = if labels { &pod.metadata.labels } else { &pod.metadata.annotations };
+    m.clone().unwrap_or_default()
+}
+
+/// Plans the update from `old` to `new`.
+pub fn plan_update(old: &TranslateInput<'_>, new: &TranslateInput<'_>, container_group_id: Option<&str>) -> UpdatePlan {
+    let mut diags = Vec::new();
+    let mut changes = Vec::new();
+    let mut actions = Vec::new();
+    let hybrid = is_hybrid(new.cluster, new);
+    let hybrid_note = |what: &str| {
+        Diagnostic::pod(
+            Severity::Warning,
+            Code::Unsupported,
+            "",
+            format!("{what} cannot be updated in hybrid mode (enableHybridMode / IDC clusters); it is not applied"),
+        )
+        .help("re-create the pod to apply the change")
+    };
+
+    // Pod-level fields without an update parameter.
+    let (old_spec, new_spec) = (old.pod.spec.clone().unwrap_or_default(), new.pod.spec.clone().unwrap_or_default());
+    if old_spec.active_deadline_seconds != new_spec.active_deadline_seconds {
+        if hybrid {
+            diags.push(Diagnostic {
+                pointer: "/spec/activeDeadlineSeconds".into(),
+                ..hybrid_note("activeDeadlineSeconds")
+            });
+            changes.push(Change { field: "spec.activeDeadlineSeconds".into(), applied: "not-applied" });
+        } else {
+            let text = new_spec.active_deadline_seconds.map_or("no deadline".to_string(), |s| format!("{s} s"));
+            actions.push(format!(
+                "enforce activeDeadlineSeconds ({text}): the provider ends the instance when the deadline passes (UpdateContainerGroup has no such parameter)"
+            ));
+            changes.push(Change { field: "spec.activeDeadlineSeconds".into(), applied: "provider" });
+        }
+    }
+    for (labels, name) in [(true, "labels"), (false, "annotations")] {
+        let (a, b) = (map_of(old.pod, labels), map_of(new.pod, labels));
+        if a == b {
+            continue;
+        }
+        if hybrid {
+            diags.push(Diagnostic { pointer: format!("/metadata/{name}"), ..hybrid_note(name) });
+            changes.push(Change { field: format!("metadata.{name}"), applied: "not-applied" });
+            continue;
+        }
+        let eci_keys: Vec<&String> =
+            b.keys().chain(a.keys()).filter(|k| k.starts_with("k8s.aliyun.com/") && a.get(*k) != b.get(*k)).collect();
+        if !labels && !eci_keys.is_empty() {
+            diags.push(Diagnostic::pod(
+                Severity::Info,
+                Code::Dropped,
+                "/metadata/annotations",
+                format!(
+                    "ECI annotations are read only at creation; changing {} has no effect on the running instance",
+                    eci_keys[0]
+                ),
+            ));
+        }
+        changes.push(Change { field: format!("metadata.{name}"), applied: "new-pods-only" });
+    }
+
+    let (t_old, t_new) = (translate(old), translate(new));
+    diags.extend(t_new.diagnostics.iter().filter(|d| d.is_error()).cloned());
+    let (a, b) = (t_old.request.to_json(), t_new.request.to_json());
+    let empty = serde_json::Map::new();
+    let (a, b) = (a.as_object().unwrap_or(&empty), b.as_object().unwrap_or(&empty));
+    let mut keys: Vec<&String> = a.keys().chain(b.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    let mut request = UpdateContainerGroupRequest::default();
+    let mut any_update = false;
+    for key in keys {
+        // Identity (token, tags) is fixed at creation; the deadline is handled above.
+        if a.get(key) == b.get(key) || ["ClientToken", "Tag", "ActiveDeadlineSeconds"].contains(&key.as_str()) {
+            continue;
+        }
+        if !UPDATABLE.contains(&key.as_str()) {
+            if from_creation_settings(&t_new, key) || from_creation_settings(&t_old, key) {
+                changes.push(Change { field: key.clone(), applied: "new-pods-only" });
+                diags.push(Diagnostic::pod(
+                    Severity::Info,
+                    Code::Dropped,
+                    "",
+                    format!("{key} comes from annotations or the eci-profile, which are read at creation; the change applies to new pods only"),
+                ));
+            } else {
+                changes.push(Change { field: key.clone(), applied: "not-applied" });
+                diags.push(
+                    Diagnostic::pod(
+                        Severity::Error,
+                        Code::Unsupported,
+                        "/spec",
+                        format!(
+                            "{key} changed ({} → {}); ECI cannot change it on a running instance",
+                            short(a.get(key)),
+                            short(b.get(key))
+                        ),
+                    )
+                    .help("delete the pod and let its controller re-create it"),
+                );
+            }
+            continue;
+        }
+        // Content of ConfigMaps/Secrets (volumes, env) cannot follow in hybrid mode.
+        if hybrid && (key == "Volume" || env_values_differ(a.get(key), b.get(key))) {
+            diags.push(hybrid_note("ConfigMap/Secret content"));
+            changes.push(Change { field: key.clone(), applied: "not-applied" });
+            continue;
+        }
+        match key.as_str() {
+            "Container" => request.container = t_new.request.container.iter().map(UpdateContainer::from).collect(),
+            "InitContainer" => {
+                request.init_container = t_new.request.init_container.iter().map(UpdateInitContainer::from).collect()
+            }
+            "Volume" => {
+                let converted: Vec<Option<UpdateVolume>> =
+                    t_new.request.volume.iter().map(UpdateVolume::from_create).collect();
+                if converted.iter().any(Option::is_none) {
+                    diags.push(
+                        Diagnostic::pod(Severity::Error, Code::Unsupported, "/spec/volumes", "the volume list holds a disk volume, which UpdateContainerGroup cannot carry; the volumes cannot be updated")
+                            .help("re-create the pod to change its volumes"),
+                    );
+                    changes.push(Change { field: key.clone(), applied: "not-applied" });
+                    continue;
+                }
+                if t_new.request.volume.iter().any(|v| {
+                    v.config_file_volume.as_ref().is_some_and(|c| {
+                        c.default_mode.is_some() || c.config_file_to_path.iter().any(|f| f.mode.is_some())
+                    })
+                }) {
+                    diags.push(Diagnostic::pod(
+                        Severity::Warning,
+                        Code::Dropped,
+                        "/spec/volumes",
+                        "file modes are not part of UpdateContainerGroup; updated files keep ECI's default mode",
+                    ));
+                }
+                request.volume = converted.into_iter().flatten().collect();
+            }
+            "ImageRegistryCredential" => {
+                request.image_registry_credential = t_new.request.image_registry_credential.clone()
+            }
+            "Cpu" => request.cpu = t_new.request.cpu,
+            "Memory" => request.memory = t_new.request.memory,
+            "AcrRegistryInfo" => {
+                request.acr_registry_info = t_new
+                    .request
+                    .acr_registry_info
+                    .iter()
+                    .map(|r| UpdateAcrRegistryInfo {
+                        domain: r.domain.clone(),
+                        instance_id: r.instance_id.clone(),
+                        instance_name: r.instance_name.clone(),
+                        region_id: r.region_id.clone(),
+                    })
+                    .collect()
+            }
+            _ => {}
+        }
+        any_update = true;
+        changes.push(Change { field: key.clone(), applied: "update" });
+    }
+
+    let id = instance_id(new.pod, container_group_id, &mut diags);
+    let request = any_update.then(|| {
+        request.region_id = Some(new.cluster.region_id.clone());
+        request.container_group_id = id;
+        request.update_type = Some("IncrementalUpdate".into());
+        request.client_token = Some(token("update", &request));
+        request
+    });
+    UpdatePlan { request, changes, provider_actions: actions, diagnostics: diags }
+}
+
+fn short(v: Option<&Value>) -> String {
+    let text = v.map_or("unset".to_string(), |v| v.to_string());
+    if text.len() > 60 {
+        format!("{}…", &text[..text.char_indices().nth(57).map_or(text.len(), |(i, _)| i)])
+    } else {
+        text
+    }
+}
+
+fn env_values_differ(a: Option<&Value>, b: Option<&Value>) -> bool {
+    let env = |v: Option<&Value>| -> Vec<Value> {
+        v.and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .map(|c| c.get("EnvironmentVar").cloned().unwrap_or(Value::Null))
+            .collect()
+    };
+    env(a) != env(b)
+}
+
+/// `DeleteContainerGroup` for a pod. A deletion with grace period 0
+/// (`kubectl delete --force --grace-period=0`) forces it; otherwise ECI waits
+/// for the instance's graceful termination (its terminationGracePeriodSeconds,
+/// set at creation; the API takes no other grace period).
+pub fn delete_request(
+    pod: &Pod,
+    cluster: &ClusterSettings,
+    container_group_id: Option<&str>,
+) -> (DeleteContainerGroupRequest, Vec<Diagnostic>) {
+    let mut diags = Vec::new();
+    let id = instance_id(pod, container_group_id, &mut diags);
+    let grace = pod.metadata.deletion_grace_period_seconds;
+    let spec_grace = pod.spec.as_ref().and_then(|s| s.termination_grace_period_seconds);
+    if let Some(g) = grace.filter(|g| *g > 0 && Some(*g) != spec_grace) {
+        diags.push(Diagnostic::pod(
+            Severity::Info,
+            Code::Dropped,
+            "/metadata/deletionGracePeriodSeconds",
+            format!("the deletion asks for a {g} s grace period; ECI applies the instance's own terminationGracePeriodSeconds ({}) set at creation", spec_grace.map_or("default".to_string(), |s| format!("{s} s"))),
+        ));
+    }
+    let uid = pod.metadata.uid.clone().unwrap_or_default();
+    let request = DeleteContainerGroupRequest {
+        client_token: (!uid.is_empty()).then(|| format!("delete-{uid}")),
+        container_group_id: id,
+        force: (grace == Some(0)).then_some(true),
+        region_id: Some(cluster.region_id.clone()),
+    };
+    (request, diags)
+}
+
+/// An update case: documents in order — the old pod and the objects it
+/// saw, then the new pod and the objects that changed (the new pod sees the
+/// old objects with the changed ones replaced). Cluster settings and the
+/// eci-profile may appear anywhere.
+#[derive(Debug, Clone)]
+pub struct UpdateCase {
+    /// The pod before.
+    pub old: Pod,
+    /// The pod after.
+    pub new: Pod,
+    /// Objects seen by the old pod.
+    pub old_objects: crate::objects::ObjectStore,
+    /// Objects seen by the new pod.
+    pub new_objects: crate::objects::ObjectStore,
+    /// The eci-profile.
+    pub profile: Option<crate::profile::EciProfile>,
+    /// Cluster settings.
+    pub cluster: Option<ClusterSettings>,
+    /// Problems found while reading.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl UpdateCase {
+    /// Reads a case.
+    pub fn from_documents(docs: &[Value]) -> Result<UpdateCase, Diagnostic> {
+        let pods: Vec<usize> = docs
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| d.get("kind").and_then(Value::as_str) == Some("Pod"))
+            .map(|(i, _)| i)
+            .collect();
+        let [old_at, new_at] = pods[..] else {
+            return Err(Diagnostic::pod(
+                Severity::Error,
+                Code::MissingField,
+                "",
+                format!("an update needs two pods (old, then new); found {}", pods.len()),
+            ));
+        };
+        let (old, _) = crate::input::pod_from_document(&docs[old_at])?;
+        let (new, _) = crate::input::pod_from_document(&docs[new_at])?;
+        let mut case = UpdateCase {
+            old,
+            new,
+            old_objects: Default::default(),
+            new_objects: Default::default(),
+            profile: None,
+            cluster: None,
+            diagnostics: Vec::new(),
+        };
+        let mut before = Vec::new();
+        let mut after = Vec::new();
+        for (i, doc) in docs.iter().enumerate() {
+            if i == old_at || i == new_at {
+                continue;
+            }
+            let kind = doc.get("kind").and_then(Value::as_str).unwrap_or_default();
+            let name = doc.pointer("/metadata/name").and_then(Value::as_str);
+            if kind == "ConfigMap" && name == Some("eci-profile") {
+                let (p, d) = crate::profile::parse_profile(doc);
+                case.profile = Some(p);
+                case.diagnostics.extend(d);
+            } else if kind == crate::bundle::CLUSTER_SETTINGS_KIND {
+                let (c, d) = crate::cluster::parse_cluster_settings(doc.get("settings").unwrap_or(&Value::Null));
+                case.cluster = c;
+                case.diagnostics.extend(d);
+            } else if i < new_at {
+                before.push(doc.clone());
+            } else {
+                after.push(doc.clone());
+            }
+        }
+        let (old_objects, d) = crate::objects::ObjectStore::from_documents(&before);
+        case.diagnostics.extend(d);
+        let (changed, d) = crate::objects::ObjectStore::from_documents(&after);
+        case.diagnostics.extend(d);
+        let mut new_objects = old_objects.clone();
+        new_objects.merge(changed);
+        case.old_objects = old_objects;
+        case.new_objects = new_objects;
+        Ok(case)
+    }
+
+    /// Plans the update; `cluster` is used when the case has no settings.
+    pub fn plan(&self, cluster: &ClusterSettings, container_group_id: Option<&str>) -> UpdatePlan {
+        let cluster = self.cluster.as_ref().unwrap_or(cluster);
+        let labels = BTreeMap::new();
+        let old = TranslateInput {
+            pod: &self.old,
+            namespace_labels: &labels,
+            cluster,
+            profile: self.profile.as_ref(),
+            objects: &self.old_objects,
+        };
+        let new = TranslateInput {
+            pod: &self.new,
+            namespace_labels: &labels,
+            cluster,
+            profile: self.profile.as_ref(),
+            objects: &self.new_objects,
+        };
+        let mut plan = plan_update(&old, &new, container_group_id);
+        let mut diagnostics = self.diagnostics.clone();
+        diagnostics.append(&mut plan.diagnostics);
+        plan.diagnostics = diagnostics;
+        plan
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::objects::ObjectStore;
+
+    fn pod(image: &str, deadline: Option<i64>) -> Pod {
+        serde_json::from_value(serde_json::json!({
+            "metadata": {"name": "p", "namespace": "ns", "uid": "u", "annotations": {INSTANCE_ID_ANNOTATION: "eci-1"}},
+            "spec": {"containers": [{"name": "a", "image": image}], "activeDeadlineSeconds": deadline}
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn an_image_change_is_an_update_and_a_deadline_a_provider_action() {
+        let cluster = ClusterSettings::example();
+        let labels = BTreeMap::new();
+        let objects = ObjectStore::new();
+        let (old, new) = (pod("nginx:1.26", None), pod("nginx:1.27", Some(600)));
+        let input = |p| TranslateInput {
+            pod: p,
+            namespace_labels: &labels,
+            cluster: &cluster,
+            profile: None,
+            objects: &objects,
+        };
+        let plan = plan_update(&input(&old), &input(&new), None);
+        assert!(!plan.is_rejected(), "{:?}", plan.diagnostics);
+        let req = plan.request.unwrap();
+        assert_eq!(req.container_group_id.as_deref(), Some("eci-1"));
+        assert_eq!(req.container[0].image.as_deref(), Some("nginx:1.27"));
+        assert_eq!(plan.provider_actions.len(), 1);
+        let same = plan_update(&input(&old), &input(&old), None);
+        assert!(same.request.is_none() && same.changes.is_empty());
+    }
+
+    #[test]
+    fn force_deletion() {
+        let mut p = pod("nginx", None);
+        p.metadata.deletion_grace_period_seconds = Some(0);
+        let (req, _) = delete_request(&p, &ClusterSettings::example(), None);
+        assert_eq!(req.force, Some(true));
+        assert_eq!(req.client_token.as_deref(), Some("delete-u"));
+    }
+}
