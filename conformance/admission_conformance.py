@@ -17,7 +17,6 @@ Usage: admission_conformance.py <eci-bridge binary> <fixtures/admission dir>
 import base64
 import json
 import os
-import subprocess
 import sys
 import tempfile
 
@@ -25,12 +24,12 @@ import jsonpatch
 import kubernetes_validate
 import yaml
 
+from common import run
+
 KUBERNETES = "1.30"
 SNAPSHOTS = os.path.join(os.path.dirname(__file__), "..", "core", "tests", "snapshots")
 
 
-def run(cmd):
-    return subprocess.run(cmd, capture_output=True, text=True)
 
 
 def snapshot(name):

@@ -28,12 +28,13 @@ Exit status 0 when everything conforms; the failures are listed otherwise.
 
 import json
 import os
-import subprocess
 import sys
 import urllib.parse
 
 from alibabacloud_eci20180808 import models
 from alibabacloud_openapi_util.client import Client
+
+from common import Report, bool_keys, run, strip_empty
 
 # Keys the pinned SDK model (alibabacloud-eci20180808 2.1.0) does not know,
 # with their source and a value check. Mirrors
@@ -55,52 +56,16 @@ MARK_INVALID = "eci-bridge: not-valid-kubernetes"
 AK = "conformance-ak"
 
 
-def strip_empty(value):
-    """Removes None values and the empty lists to_map() adds."""
-    if isinstance(value, dict):
-        out = {}
-        for k, v in value.items():
-            v = strip_empty(v)
-            if v is None or v == []:
-                continue
-            out[k] = v
-        return out
-    if isinstance(value, list):
-        return [strip_empty(v) for v in value]
-    return value
 
 
-def bool_keys(value, prefix=""):
-    """Wire keys whose JSON value is a boolean."""
-    keys = set()
-    if isinstance(value, dict):
-        for k, v in value.items():
-            keys |= bool_keys(v, f"{prefix}.{k}" if prefix else k)
-    elif isinstance(value, list):
-        for i, v in enumerate(value):
-            keys |= bool_keys(v, f"{prefix}.{i + 1}")
-    elif isinstance(value, bool):
-        keys.add(prefix)
-    return keys
 
 
-def run(cmd, env=None):
-    return subprocess.run(cmd, capture_output=True, text=True, env=env)
 
 
 def parse_query_string(qs):
     return dict(urllib.parse.parse_qsl(qs, keep_blank_values=True, strict_parsing=True))
 
 
-class Report:
-    def __init__(self):
-        self.failures = []
-        self.checks = 0
-
-    def check(self, ok, what):
-        self.checks += 1
-        if not ok:
-            self.failures.append(what)
 
 
 def check_fixture(binary, path, report, stats):

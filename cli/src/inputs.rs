@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::io::Read;
 
 use eci_bridge_core::admission::AdmissionCase;
-use eci_bridge_core::cluster::{ClusterSettings, parse_cluster_settings};
+use eci_bridge_core::cluster::{ClusterSettings, parse_cluster_document};
 use eci_bridge_core::input::{parse_document, parse_documents};
 use eci_bridge_core::{Bundle, Diagnostic, EciProfile, Input, ObjectStore, parse_profile};
 use serde_json::Value;
@@ -54,7 +54,7 @@ pub fn read_profile(path: Option<&str>) -> Result<(Option<EciProfile>, Vec<Diagn
 /// Cluster settings.
 pub fn read_cluster(path: &str) -> Result<(ClusterSettings, Vec<Diagnostic>), String> {
     let doc = parse_document(&read_text(path)?, Input::Cluster).map_err(|d| fail(d, path))?;
-    match parse_cluster_settings(&doc) {
+    match parse_cluster_document(&doc) {
         (Some(settings), diags) => Ok((settings, diags)),
         (None, diags) => Err(diags.iter().map(render::diagnostic).collect::<Vec<_>>().join("\n")),
     }

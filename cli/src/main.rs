@@ -15,6 +15,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use eci_bridge_core::admission::{OnUnsupported, RoutingStrategy, WebhookConfigOptions, webhook_configuration};
 use eci_bridge_core::eci::sign::{self, Credentials, HttpMethod, SigningContext, Timestamp};
 use eci_bridge_core::eci::{SecretString, WireParams};
+use eci_bridge_core::node::NodesCase;
 use eci_bridge_core::profile::diff::diff_profiles;
 use eci_bridge_core::status::{self, case::StatusCase};
 use eci_bridge_core::update::UpdateCase;
@@ -256,6 +257,9 @@ enum Command {
     },
     /// Print the virtual Node objects (one per vSwitch zone).
     Nodes {
+        /// A stream with cluster settings and/or the eci-profile.
+        #[arg(short = 'f', long = "filename")]
+        file: Option<String>,
         /// Cluster settings; the built-in example cluster when omitted.
         #[arg(long)]
         cluster: Option<String>,
@@ -357,14 +361,14 @@ fn run(command: Command) -> Result<ExitCode, String> {
                 Output::Query => translation.wire(reveal).to_lines(),
                 Output::Explain => translation.explain(reveal).iter().map(|r| format!("{r}\n")).collect(),
             };
-            print!("{text}");
+            render::out(&text);
             Ok(ExitCode::SUCCESS)
         }
         Command::RequiredObjects { file } => {
             let bundle = inputs::read_bundle(&file)?;
             let refs = eci_bridge_core::required_objects_with(&bundle.pod, &bundle.objects);
             let value = serde_json::to_value(&refs).map_err(|e| e.to_string())?;
-            print!("{}", render::yaml(&value)?);
+            render::out(&render::yaml(&value)?);
             Ok(ExitCode::SUCCESS)
         }
         Command::Sign {
@@ -401,12 +405,14 @@ fn run(command: Command) -> Result<ExitCode, String> {
             };
             let params = WireParams::from_json(&request);
             match algorithm {
-                Algorithm::HmacSha1 => println!("{}", sign::sign_rpc(&params, &credentials, &ctx).query_string()),
+                Algorithm::HmacSha1 => {
+                    render::out(&format!("{}\n", sign::sign_rpc(&params, &credentials, &ctx).query_string()))
+                }
                 Algorithm::Acs3HmacSha256 => {
                     let signed = sign::sign_acs3(&params, &host, &credentials, &ctx);
-                    println!("{}", signed.query_string());
+                    render::out(&format!("{}\n", signed.query_string()));
                     for (name, value) in &signed.headers {
-                        println!("{name}: {value}");
+                        render::out(&format!("{name}: {value}\n"));
                     }
                 }
             }
@@ -452,7 +458,7 @@ fn run(command: Command) -> Result<ExitCode, String> {
                 }
             }
             .map_err(|e| e.to_string())?;
-            print!("{}", render::json(&value));
+            render::out(&render::json(&value));
             let denied = admission.review.response.as_ref().is_some_and(|r| !r.allowed);
             Ok(if denied { ExitCode::from(2) } else { ExitCode::SUCCESS })
         }
@@ -486,14 +492,14 @@ fn run(command: Command) -> Result<ExitCode, String> {
             if eci_bridge_core::diagnostics::has_errors(&diags) {
                 return Ok(ExitCode::from(2));
             }
-            print!("{}", render::yaml(&config)?);
+            render::out(&render::yaml(&config)?);
             Ok(ExitCode::SUCCESS)
         }
         Command::Profile(ProfileCommand::Check { file }) => {
             let (profile, diags) = inputs::read_profile(Some(&file))?;
             render::diagnostics(&diags);
             let value = serde_json::to_value(&profile).map_err(|e| e.to_string())?;
-            print!("{}", render::yaml(&value)?);
+            render::out(&render::yaml(&value)?);
             Ok(if eci_bridge_core::diagnostics::has_errors(&diags) { ExitCode::from(2) } else { ExitCode::SUCCESS })
         }
         Command::Profile(ProfileCommand::Diff { old, new }) => {
@@ -503,7 +509,7 @@ fn run(command: Command) -> Result<ExitCode, String> {
             render::diagnostics(&diags);
             let changes = diff_profiles(&old.unwrap_or_default(), &new.unwrap_or_default());
             let value = serde_json::to_value(&changes).map_err(|e| e.to_string())?;
-            print!("{}", render::yaml(&value)?);
+            render::out(&render::yaml(&value)?);
             Ok(if eci_bridge_core::diagnostics::has_errors(&diags) { ExitCode::from(2) } else { ExitCode::SUCCESS })
         }
         Command::Status { file, pod, now, events, with_pod, cluster } => {
@@ -536,21 +542,30 @@ fn run(command: Command) -> Result<ExitCode, String> {
                 serde_json::to_value(&result.status)
             }
             .map_err(|e| e.to_string())?;
-            print!("{}", render::yaml(&value)?);
+            render::out(&render::yaml(&value)?);
             Ok(ExitCode::SUCCESS)
         }
-        Command::Nodes { cluster, profile, now, leases } => {
-            let (cluster, mut diags) = match cluster {
-                Some(path) => inputs::read_cluster(&path)?,
-                None => (ClusterSettings::example(), Vec::new()),
+        Command::Nodes { file, cluster, profile, now, leases } => {
+            let mut case = match file {
+                Some(path) => NodesCase::from_documents(&inputs::read_documents(&path)?),
+                None => NodesCase::default(),
             };
-            let (profile, d) = inputs::read_profile(profile.as_deref())?;
-            diags.extend(d);
+            let mut diags = Vec::new();
+            if let Some(path) = cluster {
+                let (c, d) = inputs::read_cluster(&path)?;
+                case.cluster = Some(c);
+                diags.extend(d);
+            }
+            if profile.is_some() {
+                let (p, d) = inputs::read_profile(profile.as_deref())?;
+                case.profile = p;
+                diags.extend(d);
+            }
             let now = match now {
                 Some(t) => parse_time(&t)?,
                 None => jiff::Timestamp::now(),
             };
-            let nodes = eci_bridge_core::node::virtual_nodes(&cluster, profile.as_ref(), now);
+            let nodes = case.nodes(&ClusterSettings::example(), now);
             diags.extend(nodes.diagnostics.iter().cloned());
             render::diagnostics(&diags);
             let mut items: Vec<serde_json::Value> = nodes.nodes.iter().map(|n| with_kind(n, "v1", "Node")).collect();
@@ -558,7 +573,7 @@ fn run(command: Command) -> Result<ExitCode, String> {
                 items.extend(nodes.leases.iter().map(|l| with_kind(l, "coordination.k8s.io/v1", "Lease")));
             }
             let list = serde_json::json!({"apiVersion": "v1", "kind": "List", "items": items});
-            print!("{}", render::yaml(&list)?);
+            render::out(&render::yaml(&list)?);
             Ok(ExitCode::SUCCESS)
         }
         Command::Update { old, new, cluster, profile, objects, container_group_id, show_secrets } => {
@@ -599,7 +614,7 @@ fn run(command: Command) -> Result<ExitCode, String> {
                 Some(r) => r.redacted().to_json(),
                 None => serde_json::Value::Null,
             };
-            print!("{}", render::json(&value));
+            render::out(&render::json(&value));
             Ok(ExitCode::SUCCESS)
         }
         Command::Delete { file, cluster, container_group_id } => {
@@ -615,12 +630,12 @@ fn run(command: Command) -> Result<ExitCode, String> {
             if eci_bridge_core::diagnostics::has_errors(&diags) {
                 return Ok(ExitCode::from(2));
             }
-            print!("{}", render::json(&request.to_json()));
+            render::out(&render::json(&request.to_json()));
             Ok(ExitCode::SUCCESS)
         }
         Command::Annotations => {
             let value = serde_json::to_value(eci_bridge_core::annotations::REGISTRY).map_err(|e| e.to_string())?;
-            print!("{}", render::yaml(&value)?);
+            render::out(&render::yaml(&value)?);
             Ok(ExitCode::SUCCESS)
         }
         Command::Specs => {
@@ -629,7 +644,7 @@ fn run(command: Command) -> Result<ExitCode, String> {
                     eci_bridge_core::sizing::Availability::AllRegions => "all regions",
                     eci_bridge_core::sizing::Availability::SomeRegions => "some regions, not spot",
                 };
-                println!("{:<12} {region}", spec.name());
+                render::out(&format!("{:<12} {region}\n", spec.name()));
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -1,5 +1,7 @@
 //! Text renderings for the terminal.
 
+use std::io::Write;
+
 use eci_bridge_core::{Diagnostic, Severity};
 use serde_json::Value;
 
@@ -34,4 +36,15 @@ pub fn json(value: &Value) -> String {
 /// YAML.
 pub fn yaml(value: &Value) -> Result<String, String> {
     serde_saphyr::to_string(value).map_err(|e| format!("error: cannot render YAML: {e}"))
+}
+
+/// Writes `text` to standard output. A closed pipe (`eci-bridge specs | head`)
+/// ends the output quietly instead of panicking as `print!` does.
+pub fn out(text: &str) {
+    let mut stdout = std::io::stdout().lock();
+    if let Err(e) = stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush())
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        eprintln!("error: cannot write the output: {e}");
+    }
 }

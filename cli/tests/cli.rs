@@ -304,3 +304,162 @@ fn webhook_config_and_profile_commands() {
     assert!(stderr(&o).contains("--> eci-profile /data/enableClusterIp"), "{}", stderr(&o));
     std::fs::remove_dir_all(&dir).ok();
 }
+
+fn way_back_fixture(dir: &str, name: &str) -> String {
+    format!("{}/../fixtures/{dir}/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn yaml(o: &Output) -> serde_json::Value {
+    serde_saphyr::from_str(&stdout(o)).expect("YAML on stdout")
+}
+
+/// A scratch directory for one test.
+fn scratch(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("eci-bridge-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("tmp");
+    dir
+}
+
+#[test]
+fn status_reads_a_json_item_and_a_separate_pod() {
+    // Split a fixture stream into the item (as JSON, as the API returns it) and the pod.
+    let text = std::fs::read_to_string(way_back_fixture("status", "restarts-previous-state.yaml")).expect("fixture");
+    let docs: Vec<serde_json::Value> = text
+        .split("\n---\n")
+        .filter_map(|d| serde_saphyr::from_str::<serde_json::Value>(d).ok())
+        .filter(|d| !d.is_null())
+        .collect();
+    let pod = docs.iter().find(|d| d["kind"] == "Pod").expect("pod");
+    let item = docs.iter().find(|d| d.get("ContainerGroupId").is_some()).expect("item");
+    let dir = scratch("status");
+    let (item_path, pod_path) = (dir.join("item.json"), dir.join("pod.json"));
+    std::fs::write(&item_path, item.to_string()).expect("write");
+    std::fs::write(&pod_path, pod.to_string()).expect("write");
+    let args = ["status", "-f", item_path.to_str().unwrap_or_default(), "--pod", pod_path.to_str().unwrap_or_default()];
+
+    let o = run(&[&args[..], &["--now", "2026-11-23T10:00:00Z"]].concat());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let status = yaml(&o);
+    assert_eq!(status["phase"], "Running");
+    assert_eq!(status["containerStatuses"][0]["restartCount"], 5);
+    assert_eq!(status["containerStatuses"][0]["lastState"]["terminated"]["reason"], "OOMKilled");
+
+    let o = run(&[&args[..], &["--events", "--now", "2026-11-23T10:00:00Z"]].concat());
+    let events = yaml(&o);
+    assert_eq!(events[0]["kind"], "Event");
+    assert_eq!(events[0]["involvedObject"]["name"], "web-crashloop");
+
+    let o = run(&[&args[..], &["--with-pod", "--now", "not-a-time"]].concat());
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("not an RFC 3339 time"), "{}", stderr(&o));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn status_of_a_gone_instance_and_of_a_missing_instance() {
+    let o = run(&["status", "-f", &way_back_fixture("status", "gone.yaml"), "--with-pod"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let pod = yaml(&o);
+    assert_eq!((pod["status"]["phase"].as_str(), pod["status"]["reason"].as_str()), (Some("Failed"), Some("NotFound")));
+    assert!(pod["spec"]["containers"].is_array(), "--with-pod prints the whole pod");
+
+    let o = run(&["status", "-f", &fixture("deployment-nginx.yaml")]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("no ECI instance in the input"), "{}", stderr(&o));
+}
+
+#[test]
+fn nodes_lists_one_node_per_zone_and_their_leases() {
+    let o = run(&["nodes", "--now", "2026-11-23T10:00:00Z"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let list = yaml(&o);
+    let names: Vec<&str> =
+        list["items"].as_array().into_iter().flatten().filter_map(|n| n["metadata"]["name"].as_str()).collect();
+    assert_eq!(names, ["virtual-kubelet-cn-hangzhou-h", "virtual-kubelet-cn-hangzhou-i"]);
+
+    let o = run(&[
+        "nodes",
+        "-f",
+        &way_back_fixture("nodes", "arm64-enabled.yaml"),
+        "--leases",
+        "--now",
+        "2026-11-23T10:00:00Z",
+    ]);
+    let list = yaml(&o);
+    let kinds: Vec<&str> = list["items"].as_array().into_iter().flatten().filter_map(|n| n["kind"].as_str()).collect();
+    assert_eq!(kinds, ["Node", "Node", "Lease", "Lease"]);
+
+    let o = run(&["nodes", "-f", &way_back_fixture("nodes", "unknown-zone.yaml")]);
+    assert!(stderr(&o).contains("warning[missing-field]") && stderr(&o).contains("vswitchZones"), "{}", stderr(&o));
+}
+
+#[test]
+fn update_plans_in_place_changes_and_rejects_the_rest() {
+    let o = run(&["update", "--old", &way_back_fixture("update", "image-change.yaml")]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("JSON");
+    assert_eq!(json["Container"][0]["Image"], "nginx:1.27");
+    assert_eq!(json["UpdateType"], "IncrementalUpdate");
+    assert!(stderr(&o).contains("change: Container (update)"));
+
+    let o = run(&["update", "--old", &way_back_fixture("update", "secret-env.yaml")]);
+    assert!(stdout(&o).contains("<redacted>") && !stdout(&o).contains("new-password"), "{}", stdout(&o));
+    let o = run(&["update", "--old", &way_back_fixture("update", "secret-env.yaml"), "--show-secrets"]);
+    assert!(stdout(&o).contains("new-password"));
+
+    let o = run(&["update", "--old", &way_back_fixture("update", "unsupported-host-aliases.yaml")]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stdout(&o).is_empty());
+    assert!(
+        stderr(&o).contains("error[unsupported]") && stderr(&o).contains("--> pod /spec/hostAliases/0"),
+        "{}",
+        stderr(&o)
+    );
+
+    // Two files: --old and --new.
+    let dir = scratch("update");
+    let (old, new) = (dir.join("old.yaml"), dir.join("new.yaml"));
+    let pod = |image: &str| {
+        format!(
+            "apiVersion: v1\nkind: Pod\nmetadata: {{name: a, namespace: default, uid: u-1}}\nspec:\n  containers: [{{name: a, image: '{image}'}}]\n"
+        )
+    };
+    std::fs::write(&old, pod("nginx:1")).expect("write");
+    std::fs::write(&new, pod("nginx:2")).expect("write");
+    let paths = [old.to_str().unwrap_or_default(), new.to_str().unwrap_or_default()];
+    let o = run(&["update", "--old", paths[0], "--new", paths[1], "--container-group-id", "eci-given"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("\"ContainerGroupId\": \"eci-given\""), "{}", stdout(&o));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn delete_forces_only_with_grace_period_zero() {
+    let o = run(&["delete", "-f", &way_back_fixture("delete", "forced.yaml")]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("JSON");
+    assert_eq!(json["Force"], true);
+    let o = run(&["delete", "-f", &way_back_fixture("delete", "graceful.yaml")]);
+    let json: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("JSON");
+    assert!(json.get("Force").is_none());
+    let o = run(&["delete", "-f", &way_back_fixture("delete", "missing-instance-id.yaml")]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = run(&[
+        "delete",
+        "-f",
+        &way_back_fixture("delete", "missing-instance-id.yaml"),
+        "--container-group-id",
+        "eci-x",
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+}
+
+#[test]
+fn a_closed_pipe_ends_the_output_quietly() {
+    let mut child = bin().arg("annotations").stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn");
+    // Close the reading end before the child writes, as `| head -0` does.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("wait");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
+}

@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 use k8s_openapi::api::core::v1::Pod;
 use serde_json::Value;
 
-use crate::cluster::{ClusterSettings, parse_cluster_settings};
+use crate::cluster::ClusterSettings;
 use crate::diagnostics::{Code, Diagnostic, Input, Severity};
 use crate::input::{PodSource, WORKLOAD_TEMPLATES, pod_from_document, unknown_pod_fields};
 use crate::objects::ObjectStore;
@@ -83,9 +83,7 @@ impl Bundle {
             }
             let kind = doc.get("kind").and_then(Value::as_str).unwrap_or_default();
             match kind {
-                "ConfigMap"
-                    if meta(doc, "name") == Some("eci-profile") && meta(doc, "namespace") == Some("kube-system") =>
-                {
+                "ConfigMap" if crate::profile::is_profile_document(doc) => {
                     let (profile, diags) = parse_profile(doc);
                     bundle.profile = Some(profile);
                     bundle.diagnostics.extend(diags);
@@ -100,7 +98,7 @@ impl Bundle {
                     }
                 }
                 CLUSTER_SETTINGS_KIND => {
-                    let (settings, diags) = parse_cluster_settings(doc.get("settings").unwrap_or(&Value::Null));
+                    let (settings, diags) = crate::cluster::parse_cluster_document(doc);
                     bundle.cluster = settings;
                     bundle.diagnostics.extend(diags);
                 }

@@ -215,9 +215,17 @@ fn as_list(v: &Value) -> Option<Vec<String>> {
     }
 }
 
+/// Parses a cluster settings document: either the settings themselves or
+/// the `kind: ClusterSettings` wrapper used in fixture streams.
+pub fn parse_cluster_document(doc: &Value) -> (Option<ClusterSettings>, Vec<Diagnostic>) {
+    let wrapped = doc.get("kind").and_then(Value::as_str) == Some(crate::bundle::CLUSTER_SETTINGS_KIND);
+    parse_cluster_settings(if wrapped { doc.get("settings").unwrap_or(&Value::Null) } else { doc })
+}
+
 /// Parses settings (already decoded from YAML/JSON) on top of the defaults
-/// of [`ClusterSettings::for_region`]. Unknown keys are warnings; bad
-/// values are errors pointing at the key.
+/// of [`ClusterSettings::for_region`]: a mapping, a Deployment-style `env:`
+/// list, or a mapping with `env:`. Unknown keys are warnings; bad values are
+/// errors pointing at the key.
 pub fn parse_cluster_settings(doc: &Value) -> (Option<ClusterSettings>, Vec<Diagnostic>) {
     let mut diags = Vec::new();
     let mut entries: Vec<(String, Value, Pointer)> = Vec::new();

@@ -223,6 +223,58 @@ pub fn virtual_nodes(cluster: &ClusterSettings, profile: Option<&EciProfile>, no
     VirtualNodes { nodes, leases, diagnostics: diags }
 }
 
+/// The inputs of [`virtual_nodes`] read from one YAML stream: cluster
+/// settings (`kind: ClusterSettings`) and the eci-profile ConfigMap, in any
+/// order. Other documents are reported and ignored.
+#[derive(Debug, Clone, Default)]
+pub struct NodesCase {
+    /// Cluster settings, when the stream has them.
+    pub cluster: Option<ClusterSettings>,
+    /// The eci-profile, when the stream has it.
+    pub profile: Option<EciProfile>,
+    /// Problems found while reading.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl NodesCase {
+    /// Reads a case.
+    pub fn from_documents(docs: &[serde_json::Value]) -> NodesCase {
+        let mut case = NodesCase::default();
+        for (i, doc) in docs.iter().enumerate() {
+            if crate::profile::is_profile_document(doc) {
+                let (profile, diags) = crate::profile::parse_profile(doc);
+                case.profile = Some(profile);
+                case.diagnostics.extend(diags);
+            } else if doc.get("kind").and_then(serde_json::Value::as_str) == Some(crate::bundle::CLUSTER_SETTINGS_KIND)
+            {
+                let (cluster, diags) = crate::cluster::parse_cluster_document(doc);
+                case.cluster = cluster;
+                case.diagnostics.extend(diags);
+            } else {
+                case.diagnostics.push(
+                    Diagnostic::pod(
+                        Severity::Warning,
+                        Code::Schema,
+                        "/kind",
+                        "only ClusterSettings and the eci-profile ConfigMap decide the virtual nodes; this document is ignored",
+                    )
+                    .on(Input::Object(format!("document {}", i + 1))),
+                );
+            }
+        }
+        case
+    }
+
+    /// The nodes; `cluster` is used when the case has no settings.
+    pub fn nodes(&self, cluster: &ClusterSettings, now: Timestamp) -> VirtualNodes {
+        let mut nodes = virtual_nodes(self.cluster.as_ref().unwrap_or(cluster), self.profile.as_ref(), now);
+        let mut diagnostics = self.diagnostics.clone();
+        diagnostics.append(&mut nodes.diagnostics);
+        nodes.diagnostics = diagnostics;
+        nodes
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -36,14 +36,42 @@ use crate::translate::{TranslateInput, Translation, translate};
 /// The annotation the provider writes with the instance ID (§1.10).
 pub const INSTANCE_ID_ANNOTATION: &str = "k8s.aliyun.com/eci-instance-id";
 
+/// How a change reaches the instance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Carried {
+    /// In the `UpdateContainerGroup` request.
+    Update,
+    /// By the provider itself (no API parameter), e.g. a new deadline.
+    Provider,
+    /// Read at creation (annotation, eci-profile): only new pods see it.
+    NewPodsOnly,
+    /// Kubernetes metadata the instance does not hold (labels, annotations).
+    KubernetesOnly,
+    /// Cannot be applied; a diagnostic says why.
+    NotApplied,
+}
+
+impl std::fmt::Display for Carried {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Carried::Update => "update",
+            Carried::Provider => "provider",
+            Carried::NewPodsOnly => "new-pods-only",
+            Carried::KubernetesOnly => "kubernetes-only",
+            Carried::NotApplied => "not-applied",
+        })
+    }
+}
+
 /// One detected change.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Change {
     /// What changed (a wire parameter or a pod field).
     pub field: String,
-    /// How it is carried: `update`, `provider`, `new-pods-only`, `not-applied`.
-    pub applied: &'static str,
+    /// How it is carried.
+    pub applied: Carried,
 }
 
 /// What an update needs.
@@ -109,6 +137,17 @@ fn from_creation_settings(t: &Translation, field: &str) -> bool {
     })
 }
 
+/// The pod path a request field came from (the first input of its
+/// explanation), so a diagnostic points at what the user changed.
+fn source_pointer(t: &Translation, field: &str, fallback: &str) -> String {
+    t.explanations
+        .iter()
+        .filter(|e| e.field == field || e.field.starts_with(&format!("{field}.")))
+        .flat_map(|e| e.inputs.iter())
+        .find(|i| !i.pointer.is_empty())
+        .map_or_else(|| fallback.to_string(), |i| i.pointer.clone())
+}
+
 fn map_of(pod: &Pod, labels: bool) -> BTreeMap<String, String> {
     let m = if labels { &pod.metadata.labels } else { &pod.metadata.annotations };
     m.clone().unwrap_or_default()
@@ -138,13 +177,13 @@ pub fn plan_update(old: &TranslateInput<'_>, new: &TranslateInput<'_>, container
                 pointer: "/spec/activeDeadlineSeconds".into(),
                 ..hybrid_note("activeDeadlineSeconds")
             });
-            changes.push(Change { field: "spec.activeDeadlineSeconds".into(), applied: "not-applied" });
+            changes.push(Change { field: "spec.activeDeadlineSeconds".into(), applied: Carried::NotApplied });
         } else {
             let text = new_spec.active_deadline_seconds.map_or("no deadline".to_string(), |s| format!("{s} s"));
             actions.push(format!(
                 "enforce activeDeadlineSeconds ({text}): the provider ends the instance when the deadline passes (UpdateContainerGroup has no such parameter)"
             ));
-            changes.push(Change { field: "spec.activeDeadlineSeconds".into(), applied: "provider" });
+            changes.push(Change { field: "spec.activeDeadlineSeconds".into(), applied: Carried::Provider });
         }
     }
     for (labels, name) in [(true, "labels"), (false, "annotations")] {
@@ -154,7 +193,7 @@ pub fn plan_update(old: &TranslateInput<'_>, new: &TranslateInput<'_>, container
         }
         if hybrid {
             diags.push(Diagnostic { pointer: format!("/metadata/{name}"), ..hybrid_note(name) });
-            changes.push(Change { field: format!("metadata.{name}"), applied: "not-applied" });
+            changes.push(Change { field: format!("metadata.{name}"), applied: Carried::NotApplied });
             continue;
         }
         let eci_keys: Vec<&String> =
@@ -170,7 +209,8 @@ pub fn plan_update(old: &TranslateInput<'_>, new: &TranslateInput<'_>, container
                 ),
             ));
         }
-        changes.push(Change { field: format!("metadata.{name}"), applied: "new-pods-only" });
+        let applied = if eci_keys.is_empty() || labels { Carried::KubernetesOnly } else { Carried::NewPodsOnly };
+        changes.push(Change { field: format!("metadata.{name}"), applied });
     }
 
     let (t_old, t_new) = (translate(old), translate(new));
@@ -190,20 +230,20 @@ pub fn plan_update(old: &TranslateInput<'_>, new: &TranslateInput<'_>, container
         }
         if !UPDATABLE.contains(&key.as_str()) {
             if from_creation_settings(&t_new, key) || from_creation_settings(&t_old, key) {
-                changes.push(Change { field: key.clone(), applied: "new-pods-only" });
+                changes.push(Change { field: key.clone(), applied: Carried::NewPodsOnly });
                 diags.push(Diagnostic::pod(
                     Severity::Info,
                     Code::Dropped,
-                    "",
+                    source_pointer(&t_new, key, ""),
                     format!("{key} comes from annotations or the eci-profile, which are read at creation; the change applies to new pods only"),
                 ));
             } else {
-                changes.push(Change { field: key.clone(), applied: "not-applied" });
+                changes.push(Change { field: key.clone(), applied: Carried::NotApplied });
                 diags.push(
                     Diagnostic::pod(
                         Severity::Error,
                         Code::Unsupported,
-                        "/spec",
+                        source_pointer(&t_new, key, &source_pointer(&t_old, key, "/spec")),
                         format!(
                             "{key} changed ({} → {}); ECI cannot change it on a running instance",
                             short(a.get(key)),
@@ -217,8 +257,9 @@ pub fn plan_update(old: &TranslateInput<'_>, new: &TranslateInput<'_>, container
         }
         // Content of ConfigMaps/Secrets (volumes, env) cannot follow in hybrid mode.
         if hybrid && (key == "Volume" || env_values_differ(a.get(key), b.get(key))) {
-            diags.push(hybrid_note("ConfigMap/Secret content"));
-            changes.push(Change { field: key.clone(), applied: "not-applied" });
+            let pointer = if key == "Volume" { "/spec/volumes" } else { "/spec/containers" };
+            diags.push(Diagnostic { pointer: pointer.into(), ..hybrid_note("ConfigMap/Secret content") });
+            changes.push(Change { field: key.clone(), applied: Carried::NotApplied });
             continue;
         }
         match key.as_str() {
@@ -234,7 +275,7 @@ pub fn plan_update(old: &TranslateInput<'_>, new: &TranslateInput<'_>, container
                         Diagnostic::pod(Severity::Error, Code::Unsupported, "/spec/volumes", "the volume list holds a disk volume, which UpdateContainerGroup cannot carry; the volumes cannot be updated")
                             .help("re-create the pod to change its volumes"),
                     );
-                    changes.push(Change { field: key.clone(), applied: "not-applied" });
+                    changes.push(Change { field: key.clone(), applied: Carried::NotApplied });
                     continue;
                 }
                 if t_new.request.volume.iter().any(|v| {
@@ -272,7 +313,7 @@ pub fn plan_update(old: &TranslateInput<'_>, new: &TranslateInput<'_>, container
             _ => {}
         }
         any_update = true;
-        changes.push(Change { field: key.clone(), applied: "update" });
+        changes.push(Change { field: key.clone(), applied: Carried::Update });
     }
 
     let id = instance_id(new.pod, container_group_id, &mut diags);
@@ -318,14 +359,15 @@ pub fn delete_request(
     let mut diags = Vec::new();
     let id = instance_id(pod, container_group_id, &mut diags);
     let grace = pod.metadata.deletion_grace_period_seconds;
-    let spec_grace = pod.spec.as_ref().and_then(|s| s.termination_grace_period_seconds);
+    // Kubernetes defaults terminationGracePeriodSeconds to 30 s.
+    let spec_grace = pod.spec.as_ref().and_then(|s| s.termination_grace_period_seconds).or(Some(30));
     if let Some(g) = grace.filter(|g| *g > 0 && Some(*g) != spec_grace) {
         diags.push(Diagnostic::pod(
-            Severity::Info,
+            Severity::Warning,
             Code::Dropped,
             "/metadata/deletionGracePeriodSeconds",
             format!("the deletion asks for a {g} s grace period; ECI applies the instance's own terminationGracePeriodSeconds ({}) set at creation", spec_grace.map_or("default".to_string(), |s| format!("{s} s"))),
-        ));
+        ).help("delete with --grace-period=0 --force to stop the instance at once"));
     }
     let uid = pod.metadata.uid.clone().unwrap_or_default();
     let request = DeleteContainerGroupRequest {
@@ -394,13 +436,12 @@ impl UpdateCase {
                 continue;
             }
             let kind = doc.get("kind").and_then(Value::as_str).unwrap_or_default();
-            let name = doc.pointer("/metadata/name").and_then(Value::as_str);
-            if kind == "ConfigMap" && name == Some("eci-profile") {
+            if crate::profile::is_profile_document(doc) {
                 let (p, d) = crate::profile::parse_profile(doc);
                 case.profile = Some(p);
                 case.diagnostics.extend(d);
             } else if kind == crate::bundle::CLUSTER_SETTINGS_KIND {
-                let (c, d) = crate::cluster::parse_cluster_settings(doc.get("settings").unwrap_or(&Value::Null));
+                let (c, d) = crate::cluster::parse_cluster_document(doc);
                 case.cluster = c;
                 case.diagnostics.extend(d);
             } else if i < new_at {

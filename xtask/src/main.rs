@@ -150,6 +150,10 @@ fn test() -> ExitCode {
             "admission conformance (python jsonpatch, kubernetes-validate)",
             Command::new(&python).arg("conformance/admission_conformance.py").arg(&binary).arg("fixtures/admission"),
         );
+        r.step(
+            "status, nodes, update and delete conformance (SDK models, kubernetes-validate)",
+            Command::new(&python).arg("conformance/way_back_conformance.py").arg(&binary).arg("fixtures"),
+        );
     }
     if r.failures.is_empty() {
         println!("\nall steps passed");

@@ -7,7 +7,6 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use super::{Admission, AdmissionOptions, AdmissionReview, admit, review_for_pod};
-use crate::cluster::parse_cluster_settings;
 use crate::diagnostics::{Code, Diagnostic, Input, Severity};
 use crate::input::{WORKLOAD_TEMPLATES, from_value, pod_from_document};
 use crate::profile::{EciProfile, parse_profile};
@@ -82,9 +81,7 @@ impl AdmissionCase {
             }
             let label = Input::Object(format!("document {}", i + 1));
             match kind(doc).as_str() {
-                "ConfigMap"
-                    if meta(doc, "name") == Some("eci-profile") && meta(doc, "namespace") == Some("kube-system") =>
-                {
+                "ConfigMap" if crate::profile::is_profile_document(doc) => {
                     let (profile, diags) = parse_profile(doc);
                     case.profile = Some(profile);
                     case.diagnostics.extend(diags);
@@ -107,7 +104,7 @@ impl AdmissionCase {
                     }
                 }
                 crate::bundle::CLUSTER_SETTINGS_KIND => {
-                    let (settings, diags) = parse_cluster_settings(doc.get("settings").unwrap_or(&Value::Null));
+                    let (settings, diags) = crate::cluster::parse_cluster_document(doc);
                     if let Some(s) = settings {
                         case.options.cluster = s;
                     }

@@ -123,6 +123,14 @@ fn diag(severity: Severity, code: Code, pointer: &Pointer, message: impl Into<St
     Diagnostic::pod(severity, code, pointer, message).on(Input::Profile)
 }
 
+/// True for the eci-profile ConfigMap (`kube-system/eci-profile`).
+pub fn is_profile_document(doc: &Value) -> bool {
+    let meta = |f: &str| doc.get("metadata").and_then(|m| m.get(f)).and_then(Value::as_str);
+    doc.get("kind").and_then(Value::as_str) == Some("ConfigMap")
+        && meta("name") == Some("eci-profile")
+        && meta("namespace") == Some("kube-system")
+}
+
 /// Parses the profile ConfigMap (decoded from YAML/JSON). Diagnostics point
 /// into the ConfigMap: `/data/selectors/2/name`.
 pub fn parse_profile(doc: &Value) -> (EciProfile, Vec<Diagnostic>) {

@@ -6,7 +6,7 @@ use k8s_openapi::api::core::v1::Pod;
 use k8s_openapi::jiff::Timestamp;
 use serde_json::Value;
 
-use crate::cluster::{ClusterSettings, parse_cluster_settings};
+use crate::cluster::ClusterSettings;
 use crate::diagnostics::{Code, Diagnostic, Input, Severity};
 use crate::eci::describe::{ContainerGroup, DescribeContainerGroupsResponse};
 use crate::input::{from_value, pod_from_document};
@@ -71,6 +71,9 @@ impl StatusCase {
         let mut case = StatusCase { group: None, pod, now: None, cluster: None, diagnostics: Vec::new() };
         let mut found = false;
         for doc in docs {
+            if is_item(doc) || is_response(doc) {
+                case.diagnostics.extend(crate::eci::describe::unknown_item_fields(doc));
+            }
             if is_item(doc) {
                 case.group = Some(from_value::<ContainerGroup>(doc, Input::Instance)?);
                 found = true;
@@ -95,7 +98,7 @@ impl StatusCase {
                         case.now = doc.get("now").and_then(Value::as_str).and_then(|t| t.parse().ok());
                     }
                     Some(crate::bundle::CLUSTER_SETTINGS_KIND) => {
-                        let (settings, diags) = parse_cluster_settings(doc.get("settings").unwrap_or(&Value::Null));
+                        let (settings, diags) = crate::cluster::parse_cluster_document(doc);
                         case.cluster = settings;
                         case.diagnostics.extend(diags);
                     }

@@ -55,17 +55,30 @@ fn group_key(e: &GroupEvent) -> (String, String) {
 }
 
 fn short_hash(text: &str) -> String {
-    Sha256::digest(text.as_bytes()).iter().take(8).map(|b| format!("{b:02x}")).collect()
+    use std::fmt::Write;
+    Sha256::digest(text.as_bytes()).iter().take(8).fold(String::with_capacity(16), |mut hex, b| {
+        let _ = write!(hex, "{b:02x}");
+        hex
+    })
+}
+
+/// An ECI event with its times parsed once.
+struct Timed<'a> {
+    event: &'a GroupEvent,
+    first: Option<Timestamp>,
+    last: Option<Timestamp>,
 }
 
 /// The pod's Kubernetes Events for an instance's ECI events.
 pub fn pod_events(group: &ContainerGroup, pod: &Pod, now: Timestamp) -> Vec<Event> {
-    let mut groups: Vec<((String, String), Vec<&GroupEvent>)> = Vec::new();
+    let mut groups: Vec<((String, String), Vec<Timed<'_>>)> = Vec::new();
     for e in &group.events {
         let key = group_key(e);
+        let (first, last) = (parse(e.first_timestamp.as_deref()), parse(e.last_timestamp.as_deref()));
+        let timed = Timed { event: e, first: first.or(last), last: last.or(first) };
         match groups.iter_mut().find(|(k, _)| *k == key) {
-            Some((_, list)) => list.push(e),
-            None => groups.push((key, vec![e])),
+            Some((_, list)) => list.push(timed),
+            None => groups.push((key, vec![timed])),
         }
     }
     let name = pod.metadata.name.clone().unwrap_or_default();
@@ -75,20 +88,10 @@ pub fn pod_events(group: &ContainerGroup, pod: &Pod, now: Timestamp) -> Vec<Even
     groups
         .into_iter()
         .map(|((reason, template), events)| {
-            let count: i64 = events.iter().map(|e| e.count.unwrap_or(1).max(1)).sum();
-            let first = events
-                .iter()
-                .filter_map(|e| parse(e.first_timestamp.as_deref()).or(parse(e.last_timestamp.as_deref())))
-                .min();
-            let last = events
-                .iter()
-                .filter_map(|e| parse(e.last_timestamp.as_deref()).or(parse(e.first_timestamp.as_deref())))
-                .max();
-            let latest = events
-                .iter()
-                .max_by_key(|e| parse(e.last_timestamp.as_deref()))
-                .and_then(|e| e.message.clone())
-                .unwrap_or_default();
+            let count: i64 = events.iter().map(|e| e.event.count.unwrap_or(1).max(1)).fold(0, i64::saturating_add);
+            let first = events.iter().filter_map(|e| e.first).min();
+            let last = events.iter().filter_map(|e| e.last).max();
+            let latest = events.iter().max_by_key(|e| e.last).and_then(|e| e.event.message.clone()).unwrap_or_default();
             // Documented reasons take their documented type; unknown ones are warnings.
             let event_type = event_row(&reason).map_or("Warning", |r| r.event_type);
             Event {

@@ -31,7 +31,7 @@ pub mod tables;
 
 use k8s_openapi::api::core::v1::{
     ContainerState as K8sState, ContainerStateRunning, ContainerStateTerminated, ContainerStateWaiting,
-    ContainerStatus, HostIP, Pod, PodCondition, PodIP, PodStatus,
+    ContainerStatus, HostIP, Pod, PodCondition, PodIP, PodSpec, PodStatus,
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use k8s_openapi::jiff::Timestamp;
@@ -60,7 +60,8 @@ fn diag(severity: Severity, code: Code, pointer: impl Into<String>, message: imp
 }
 
 /// Parses an RFC 3339 time from the instance; bad ones are reported.
-fn time(text: Option<&str>, pointer: &str, diags: &mut Vec<Diagnostic>) -> Option<Time> {
+/// `pointer` is only built when the time is bad.
+fn time(text: Option<&str>, pointer: impl FnOnce() -> String, diags: &mut Vec<Diagnostic>) -> Option<Time> {
     let text = text.filter(|t| !t.is_empty())?;
     match text.parse::<Timestamp>() {
         Ok(t) => Some(Time(t)),
@@ -68,7 +69,7 @@ fn time(text: Option<&str>, pointer: &str, diags: &mut Vec<Diagnostic>) -> Optio
             diags.push(diag(
                 Severity::Warning,
                 Code::InvalidValue,
-                pointer,
+                pointer(),
                 format!("`{text}` is not an RFC 3339 time; ignored"),
             ));
             None
@@ -80,8 +81,15 @@ fn time(text: Option<&str>, pointer: &str, diags: &mut Vec<Diagnostic>) -> Optio
 /// container ID scheme of the open-source ECI provider: stable and unique
 /// per instance and container, though not a runtime ID.
 pub fn container_id(group_id: &str, name: &str) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let digest = Sha256::digest(format!("{group_id}/containers/{name}").to_uppercase().as_bytes());
-    format!("eci://{}", digest.iter().map(|b| format!("{b:02x}")).collect::<String>())
+    let mut id = String::with_capacity(6 + 2 * digest.len());
+    id.push_str("eci://");
+    for b in digest {
+        id.push(char::from(HEX[usize::from(b >> 4)]));
+        id.push(char::from(HEX[usize::from(b & 0xf)]));
+    }
+    id
 }
 
 /// Kubernetes' QoS class of a pod.
@@ -150,8 +158,8 @@ fn k8s_state(
     pointer: &str,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<K8sState> {
-    let start = time(state.start_time.as_deref(), &format!("{pointer}/StartTime"), diags);
-    let finish = time(state.finish_time.as_deref(), &format!("{pointer}/FinishTime"), diags);
+    let start = time(state.start_time.as_deref(), || format!("{pointer}/StartTime"), diags);
+    let finish = time(state.finish_time.as_deref(), || format!("{pointer}/FinishTime"), diags);
     let reason = state
         .reason
         .clone()
@@ -166,7 +174,7 @@ fn k8s_state(
             let reason = reason.or_else(|| Some(if exit_code == 0 { "Completed".into() } else { "Error".into() }));
             Some(K8sState {
                 terminated: Some(ContainerStateTerminated {
-                    exit_code: i32::try_from(exit_code).unwrap_or(i32::MAX),
+                    exit_code: i32::try_from(exit_code.clamp(i32::MIN.into(), i32::MAX.into())).unwrap_or(i32::MAX),
                     signal: state.signal.and_then(|s| i32::try_from(s).ok()),
                     reason,
                     message: state.message.clone().filter(|m| !m.is_empty()),
@@ -274,7 +282,9 @@ impl Containers<'_> {
             image_id: String::new(),
             container_id: started.then(|| container_id(&self.group_id, &spec.name)),
             ready: running && found.ready.unwrap_or(false),
-            restart_count: found.restart_count.and_then(|r| i32::try_from(r).ok()).unwrap_or(0).max(0),
+            restart_count: found
+                .restart_count
+                .map_or(0, |r| i32::try_from(r.clamp(0, i32::MAX.into())).unwrap_or(i32::MAX)),
             started: Some(running),
             state: Some(state),
             last_state,
@@ -298,8 +308,9 @@ pub fn pod_status(group: &ContainerGroup, pod: &Pod, now: Timestamp, cluster: &C
     }
     let phase = row.map_or("Unknown", |r| r.phase);
     let group_id = group.container_group_id.clone().unwrap_or_default();
-    let existing: Vec<PodCondition> = pod.status.as_ref().and_then(|s| s.conditions.clone()).unwrap_or_default();
-    let spec = pod.spec.clone().unwrap_or_default();
+    let existing: &[PodCondition] = pod.status.as_ref().and_then(|s| s.conditions.as_deref()).unwrap_or_default();
+    let no_spec = PodSpec::default();
+    let spec = pod.spec.as_ref().unwrap_or(&no_spec);
     let creating = matches!(eci_status.as_str(), "Scheduling" | "ScheduleFailed");
 
     let c = Containers { group, group_id: group_id.clone(), creating };
@@ -335,7 +346,7 @@ pub fn pod_status(group: &ContainerGroup, pod: &Pod, now: Timestamp, cluster: &C
         .iter()
         .rfind(|e| e.reason.as_deref().map(|r| r.trim_start_matches("ContainerGroup.")) == Some("SpotToBeReleased"));
 
-    let mut conditions = vec![condition(&existing, "PodScheduled", true, None, None, now)];
+    let mut conditions = vec![condition(existing, "PodScheduled", true, None, None, now)];
     match eci_status.as_str() {
         "Scheduling" | "ScheduleFailed" => {
             let (reason, message) = match failure_event {
@@ -345,10 +356,10 @@ pub fn pod_status(group: &ContainerGroup, pod: &Pod, now: Timestamp, cluster: &C
                 ),
                 None => ("Creating".to_string(), Some("Creating".to_string())),
             };
-            conditions.push(condition(&existing, "ContainerInstanceCreated", false, Some(reason), message, now));
+            conditions.push(condition(existing, "ContainerInstanceCreated", false, Some(reason), message, now));
         }
         _ => {
-            conditions.push(condition(&existing, "ContainerInstanceCreated", true, None, None, now));
+            conditions.push(condition(existing, "ContainerInstanceCreated", true, None, None, now));
             let rebooting = eci_status == "Restarting";
             let reason = rebooting.then(|| {
                 if group.events.iter().any(|e| e.reason.as_deref() == Some("SystemFailureReboot")) {
@@ -357,7 +368,7 @@ pub fn pod_status(group: &ContainerGroup, pod: &Pod, now: Timestamp, cluster: &C
                     "InstanceFailure.Reboot".to_string()
                 }
             });
-            conditions.push(condition(&existing, "SandboxReady", !rebooting, reason, None, now));
+            conditions.push(condition(existing, "SandboxReady", !rebooting, reason, None, now));
         }
     }
     let incomplete: Vec<&str> = init_statuses
@@ -366,10 +377,10 @@ pub fn pod_status(group: &ContainerGroup, pod: &Pod, now: Timestamp, cluster: &C
         .map(|s| s.name.as_str())
         .collect();
     conditions.push(if incomplete.is_empty() {
-        condition(&existing, "Initialized", true, None, None, now)
+        condition(existing, "Initialized", true, None, None, now)
     } else {
         condition(
-            &existing,
+            existing,
             "Initialized",
             false,
             Some("ContainersNotInitialized".into()),
@@ -379,12 +390,12 @@ pub fn pod_status(group: &ContainerGroup, pod: &Pod, now: Timestamp, cluster: &C
     });
     let unready: Vec<&str> = statuses.iter().filter(|s| !s.ready).map(|s| s.name.as_str()).collect();
     let containers_ready = if phase == "Succeeded" {
-        condition(&existing, "ContainersReady", false, Some("PodCompleted".into()), None, now)
+        condition(existing, "ContainersReady", false, Some("PodCompleted".into()), None, now)
     } else if unready.is_empty() {
-        condition(&existing, "ContainersReady", true, None, None, now)
+        condition(existing, "ContainersReady", true, None, None, now)
     } else {
         condition(
-            &existing,
+            existing,
             "ContainersReady",
             false,
             Some("ContainersNotReady".into()),
@@ -396,9 +407,9 @@ pub fn pod_status(group: &ContainerGroup, pod: &Pod, now: Timestamp, cluster: &C
     let gates: Vec<String> = spec.readiness_gates.iter().flatten().map(|g| g.condition_type.clone()).collect();
     let failing_gate = gates.iter().find(|g| !existing.iter().any(|c| &c.type_ == *g && c.status == "True"));
     let ready = match (containers_ready.status.as_str(), failing_gate) {
-        ("True", None) => condition(&existing, "Ready", true, None, None, now),
+        ("True", None) => condition(existing, "Ready", true, None, None, now),
         ("True", Some(g)) => condition(
-            &existing,
+            existing,
             "Ready",
             false,
             Some("ReadinessGatesNotReady".into()),
@@ -406,7 +417,7 @@ pub fn pod_status(group: &ContainerGroup, pod: &Pod, now: Timestamp, cluster: &C
             now,
         ),
         _ => {
-            condition(&existing, "Ready", false, containers_ready.reason.clone(), containers_ready.message.clone(), now)
+            condition(existing, "Ready", false, containers_ready.reason.clone(), containers_ready.message.clone(), now)
         }
     };
     conditions.push(containers_ready);
@@ -414,7 +425,7 @@ pub fn pod_status(group: &ContainerGroup, pod: &Pod, now: Timestamp, cluster: &C
     let expired_at = group.expired_time.clone().unwrap_or_else(|| now.to_string());
     if eci_status == "Expired" {
         conditions.push(condition(
-            &existing,
+            existing,
             "ContainerInstanceExpired",
             true,
             Some("SpotToBeReleased".into()),
@@ -423,7 +434,7 @@ pub fn pod_status(group: &ContainerGroup, pod: &Pod, now: Timestamp, cluster: &C
         ));
     } else if let Some(e) = spot_event {
         conditions.push(condition(
-            &existing,
+            existing,
             "ContainerInstanceExpired",
             true,
             Some("SpotToBeReleased".into()),
@@ -432,7 +443,7 @@ pub fn pod_status(group: &ContainerGroup, pod: &Pod, now: Timestamp, cluster: &C
         ));
     }
     // Conditions owned by others (readiness gates, …) are kept as they are.
-    for c in &existing {
+    for c in existing {
         if !conditions.iter().any(|n| n.type_ == c.type_) {
             conditions.push(c.clone());
         }
@@ -463,7 +474,7 @@ pub fn pod_status(group: &ContainerGroup, pod: &Pod, now: Timestamp, cluster: &C
         .status
         .as_ref()
         .and_then(|s| s.start_time.clone())
-        .or_else(|| time(group.creation_time.as_deref(), "/CreationTime", &mut diags));
+        .or_else(|| time(group.creation_time.as_deref(), || "/CreationTime".into(), &mut diags));
 
     let status = PodStatus {
         phase: Some(phase.into()),
@@ -521,6 +532,24 @@ pub fn pod_status_gone(pod: &Pod, now: Timestamp) -> StatusResult {
         .iter()
         .map(|c| terminated(&c.name, c.image.as_deref().unwrap_or_default(), previous.container_statuses.as_ref()))
         .collect();
+    // Init containers that finished keep their status; any other is gone too.
+    let init_statuses: Vec<ContainerStatus> = spec
+        .init_containers
+        .iter()
+        .flatten()
+        .map(|c| {
+            let prior = previous.init_container_statuses.iter().flatten().find(|s| s.name == c.name);
+            let done = prior.and_then(|s| s.state.as_ref()).is_some_and(|st| st.terminated.is_some());
+            match prior {
+                Some(status) if done => status.clone(),
+                _ => terminated(
+                    &c.name,
+                    c.image.as_deref().unwrap_or_default(),
+                    previous.init_container_statuses.as_ref(),
+                ),
+            }
+        })
+        .collect();
     let mut conditions: Vec<PodCondition> = previous.conditions.clone().unwrap_or_default();
     for kind in ["Ready", "ContainersReady"] {
         let updated = condition(&conditions, kind, false, Some("PodFailed".into()), None, now);
@@ -536,6 +565,7 @@ pub fn pod_status_gone(pod: &Pod, now: Timestamp) -> StatusResult {
             message: Some("The pod status was not found and may have been deleted from the provider".into()),
             conditions: Some(conditions),
             container_statuses: Some(statuses),
+            init_container_statuses: (!init_statuses.is_empty()).then_some(init_statuses),
             qos_class: Some(qos_class(pod).into()),
             ..previous
         },
