@@ -107,6 +107,32 @@ fn strategy() -> impl Strategy<Value = RoutingStrategy> {
     prop_oneof![Just(RoutingStrategy::NodeSelector), Just(RoutingStrategy::Affinity), Just(RoutingStrategy::NodeName)]
 }
 
+/// The documented model of effect priority: passes over the profile in
+/// order, each selector taken when it matches the labels so far, until a
+/// pass takes none.
+fn discovery_order<'a>(
+    profile: &'a EciProfile,
+    labels: &BTreeMap<String, String>,
+    ns_labels: &BTreeMap<String, String>,
+) -> Vec<&'a Selector> {
+    let mut labels = labels.clone();
+    let mut order: Vec<&Selector> = Vec::new();
+    loop {
+        let taken = order.len();
+        for s in &profile.selectors {
+            if !order.iter().any(|o| std::ptr::eq(*o, s)) && s.matches(&labels, ns_labels) {
+                for (k, v) in s.effect.iter().flat_map(|e| &e.labels) {
+                    labels.entry(k.clone()).or_insert_with(|| v.clone());
+                }
+                order.push(s);
+            }
+        }
+        if order.len() == taken {
+            return order;
+        }
+    }
+}
+
 fn map_at(v: &Value, path: &str) -> BTreeMap<String, String> {
     v.pointer(path)
         .and_then(Value::as_object)
@@ -140,9 +166,9 @@ proptest! {
                     for (k, v) in &before {
                         prop_assert_eq!(after.get(k), Some(v), "{} {} changed", field, k);
                     }
+                    let order = discovery_order(&profile, &pod_labels, &ns_labels);
                     for (k, v) in after.iter().filter(|(k, _)| !before.contains_key(*k)) {
-                        let first = profile.selectors.iter()
-                            .filter(|s| s.matches(&pod_labels, &ns_labels))
+                        let first = order.iter()
                             .filter_map(|s| s.effect.as_ref())
                             .find_map(|e| if field == "labels" { e.labels.get(k) } else { e.annotations.get(k) });
                         prop_assert_eq!(first, Some(v), "{} {} does not come from the first matching selector", field, k);

@@ -379,22 +379,47 @@ fn array_at<'a>(v: &'a mut Value, path: &[&str]) -> &'a mut Vec<Value> {
 
 /// Appends every matching selector's effect, never overriding a value that
 /// is already there (the pod's own, or an earlier selector's).
+///
+/// Effects add labels, and a label added by one selector can make another
+/// selector match. So matching runs to a fixed point: each round applies, in
+/// profile order, every selector not yet applied that matches the labels as
+/// they are now; it stops when a round applies none. Values are only ever
+/// added, so this ends after at most one round per selector, and admitting
+/// the result again finds nothing new (idempotence). Priority is the order
+/// of discovery: the pod's own values, then the selectors matching the
+/// submitted pod in profile order, then those that matched only later.
 fn apply_effects(
     pod: &mut Value,
     selectors: &[crate::profile::Selector],
     labels: &BTreeMap<String, String>,
     namespace_labels: &BTreeMap<String, String>,
 ) {
-    for s in selectors.iter().filter(|s| s.matches(labels, namespace_labels)) {
-        let Some(effect) = &s.effect else { continue };
-        for (field, values) in [("annotations", &effect.annotations), ("labels", &effect.labels)] {
-            if values.is_empty() {
+    let mut current = labels.clone();
+    let mut applied = vec![false; selectors.len()];
+    loop {
+        let mut grew = false;
+        for (i, s) in selectors.iter().enumerate() {
+            if applied[i] || !s.matches(&current, namespace_labels) {
                 continue;
             }
-            let map = object_at(pod, &["metadata", field]);
-            for (k, v) in values {
-                map.entry(k.clone()).or_insert_with(|| Value::String(v.clone()));
+            applied[i] = true;
+            grew = true;
+            let Some(effect) = &s.effect else { continue };
+            for (field, values) in [("annotations", &effect.annotations), ("labels", &effect.labels)] {
+                if values.is_empty() {
+                    continue;
+                }
+                let map = object_at(pod, &["metadata", field]);
+                for (k, v) in values {
+                    map.entry(k.clone()).or_insert_with(|| Value::String(v.clone()));
+                }
             }
+            for (k, v) in &effect.labels {
+                current.entry(k.clone()).or_insert_with(|| v.clone());
+            }
+        }
+        if !grew {
+            break;
         }
     }
 }
