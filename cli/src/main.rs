@@ -6,6 +6,7 @@
 //! Exit codes: 0 success (warnings allowed), 2 the pod is rejected,
 //! 1 usage or IO errors (unreadable or unparsable input).
 
+mod capacity;
 mod inputs;
 mod render;
 
@@ -308,6 +309,27 @@ enum Command {
         /// The instance ID, when the pod lacks k8s.aliyun.com/eci-instance-id.
         #[arg(long)]
         container_group_id: Option<String>,
+    },
+    /// Split an ElasticWorkload's replicas: the source and unit Deployments, status, events.
+    Elastic {
+        /// The ElasticWorkload (or a stream with its source and existing unit Deployments).
+        #[arg(short = 'f', long = "filename", required_unless_present = "crd")]
+        file: Option<String>,
+        /// The source Deployment, when the file does not hold it.
+        #[arg(long)]
+        source: Option<String>,
+        /// Scale to this many replicas (as an HPA or `kubectl scale` would).
+        #[arg(long)]
+        replicas: Option<i32>,
+        /// The current time (RFC 3339); the clock when omitted.
+        #[arg(long)]
+        now: Option<String>,
+        /// What to print.
+        #[arg(short = 'o', long, value_enum, default_value = "list")]
+        output: capacity::ElasticOutput,
+        /// Print the ElasticWorkload CustomResourceDefinition (with the /scale subresource).
+        #[arg(long)]
+        crd: bool,
     },
     /// Check or compare eci-profile ConfigMaps.
     #[command(subcommand)]
@@ -633,6 +655,9 @@ fn run(command: Command) -> Result<ExitCode, String> {
             render::out(&render::json(&request.to_json()));
             Ok(ExitCode::SUCCESS)
         }
+        Command::Elastic { file, source, replicas, now, output, crd } => {
+            capacity::elastic(file, source, replicas, now, output, crd)
+        }
         Command::Annotations => {
             let value = serde_json::to_value(eci_bridge_core::annotations::REGISTRY).map_err(|e| e.to_string())?;
             render::out(&render::yaml(&value)?);
@@ -651,7 +676,7 @@ fn run(command: Command) -> Result<ExitCode, String> {
     }
 }
 
-fn parse_time(text: &str) -> Result<jiff::Timestamp, String> {
+pub(crate) fn parse_time(text: &str) -> Result<jiff::Timestamp, String> {
     text.parse().map_err(|e| format!("error: `{text}` is not an RFC 3339 time: {e}"))
 }
 

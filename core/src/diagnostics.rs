@@ -49,6 +49,12 @@ pub enum Input {
     Request,
     /// An ECI instance as `DescribeContainerGroups` returned it.
     Instance,
+    /// The ElasticWorkload.
+    ElasticWorkload,
+    /// The workload an ElasticWorkload or policy acts on (its source Deployment).
+    Workload,
+    /// The ResourcePolicy.
+    ResourcePolicy,
 }
 
 impl fmt::Display for Input {
@@ -60,6 +66,9 @@ impl fmt::Display for Input {
             Input::Object(name) => write!(f, "object {name}"),
             Input::Request => f.write_str("request"),
             Input::Instance => f.write_str("instance"),
+            Input::ElasticWorkload => f.write_str("elasticworkload"),
+            Input::Workload => f.write_str("workload"),
+            Input::ResourcePolicy => f.write_str("resourcepolicy"),
         }
     }
 }
@@ -146,6 +155,10 @@ codes! {
     InvalidPullSecret = "invalid-pull-secret",
     /// A setting ECI does not support (SCTP, block devices, …).
     Unsupported = "unsupported",
+    /// Replicas beyond every max of an ElasticWorkload; they are not created.
+    ReplicasUnplaced = "replicas-unplaced",
+    /// Every unit of a ResourcePolicy is at its max; the pod waits.
+    UnitsFull = "units-full",
 }
 
 /// One finding about the inputs.

@@ -38,11 +38,9 @@ impl std::fmt::Display for InputRef {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match &self.input {
             Input::Pod => f.write_str(&self.pointer),
-            Input::Profile => write!(f, "eci-profile:{}", self.pointer),
             Input::Cluster => write!(f, "cluster:{}", self.pointer),
             Input::Object(name) => write!(f, "{name}:{}", self.pointer),
-            Input::Request => write!(f, "request:{}", self.pointer),
-            Input::Instance => write!(f, "instance:{}", self.pointer),
+            other => write!(f, "{other}:{}", self.pointer),
         }
     }
 }

@@ -25,6 +25,10 @@
 //!   Kubernetes Events. [`node`]: the virtual Node objects and their leases.
 //!   [`update`]: (old pod, new pod) → `UpdateContainerGroup`; deletion →
 //!   `DeleteContainerGroup`.
+//! - [`elastic`]: ElasticWorkload → the source's and units' Deployments,
+//!   status, `/scale` and events. [`overflow`]: should a pending pod move to
+//!   ECI, and the patch that moves it. [`resource_policy`]: which ordered unit
+//!   (ECS first, then ECI) a new pod goes to.
 //! - [`objects::required_objects`]: which objects a caller must supply.
 //! - [`input`]: reading YAML/JSON documents, pods and workload templates;
 //!   [`Bundle`]: one stream holding a pod and everything it needs.
@@ -49,8 +53,10 @@ pub mod bundle;
 pub mod cluster;
 pub mod diagnostics;
 pub mod eci;
+pub mod elastic;
 pub mod explain;
 pub mod input;
+pub mod labels;
 pub mod node;
 pub mod objects;
 pub mod profile;

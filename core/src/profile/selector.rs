@@ -16,27 +16,7 @@ use super::Selector;
 use crate::annotations::PodAnnotations;
 use crate::diagnostics::{Code, Diagnostic, Input, Pointer, Severity};
 use crate::explain::InputRef;
-
-/// True when `selector` matches `labels`, with Kubernetes' semantics: every
-/// `matchLabels` pair and every expression must hold (`In`: present with one
-/// of the values; `NotIn`: absent or none of them; `Exists`; `DoesNotExist`);
-/// an empty selector matches everything; a selector with an unknown operator
-/// matches nothing.
-pub fn label_selector_matches(selector: &LabelSelector, labels: &BTreeMap<String, String>) -> bool {
-    let pairs = selector.match_labels.iter().flatten().all(|(k, v)| labels.get(k) == Some(v));
-    pairs
-        && selector.match_expressions.iter().flatten().all(|e| {
-            let value = labels.get(&e.key);
-            let values = e.values.as_deref().unwrap_or_default();
-            match e.operator.as_str() {
-                "In" => value.is_some_and(|v| values.contains(v)),
-                "NotIn" => value.is_none_or(|v| !values.contains(v)),
-                "Exists" => value.is_some(),
-                "DoesNotExist" => value.is_none(),
-                _ => false,
-            }
-        })
-}
+pub use crate::labels::{is_label_key, is_label_value, label_selector_matches};
 
 impl Selector {
     /// True when both parts that are set match.
@@ -57,36 +37,6 @@ fn diag(severity: Severity, code: Code, pointer: &Pointer, message: impl Into<St
     Diagnostic::pod(severity, code, pointer, message).on(Input::Profile)
 }
 
-/// A label name: an optional DNS-subdomain prefix and `/`, then 1–63
-/// characters of `[A-Za-z0-9-_.]` starting and ending alphanumeric.
-pub fn is_label_key(key: &str) -> bool {
-    let (prefix, name) = match key.rsplit_once('/') {
-        Some((p, n)) => (Some(p), n),
-        None => (None, key),
-    };
-    let prefix_ok = prefix.is_none_or(|p| {
-        !p.is_empty()
-            && p.len() <= 253
-            && p.split('.').all(|l| {
-                !l.is_empty()
-                    && l.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-                    && !l.starts_with('-')
-                    && !l.ends_with('-')
-            })
-    });
-    prefix_ok && !name.is_empty() && is_label_value(name)
-}
-
-/// A label value: empty, or 1–63 characters of `[A-Za-z0-9-_.]` starting and
-/// ending alphanumeric.
-pub fn is_label_value(value: &str) -> bool {
-    value.is_empty()
-        || (value.len() <= 63
-            && value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
-            && value.as_bytes().first().is_some_and(u8::is_ascii_alphanumeric)
-            && value.as_bytes().last().is_some_and(u8::is_ascii_alphanumeric))
-}
-
 fn check_unknown_keys(raw: &Value, known: &[&str], at: &Pointer, what: &str, diags: &mut Vec<Diagnostic>) {
     for key in raw.as_object().into_iter().flat_map(|m| m.keys()) {
         if !known.contains(&key.as_str()) {
@@ -100,30 +50,11 @@ fn check_unknown_keys(raw: &Value, known: &[&str], at: &Pointer, what: &str, dia
     }
 }
 
-fn check_labels(labels: &BTreeMap<String, String>, at: &Pointer, diags: &mut Vec<Diagnostic>) {
-    for (k, v) in labels {
-        if !is_label_key(k) {
-            diags.push(diag(
-                Severity::Error,
-                Code::InvalidValue,
-                &at.key(k),
-                format!("`{k}` is not a valid label key"),
-            ));
-        }
-        if !is_label_value(v) {
-            diags.push(
-                diag(Severity::Error, Code::InvalidValue, &at.key(k), format!("`{v}` is not a valid label value"))
-                    .help("label values are at most 63 characters of letters, digits, `-`, `_` and `.`, starting and ending alphanumeric"),
-            );
-        }
-    }
-}
-
 /// Validates one `namespaceSelector`/`objectSelector`.
 pub(super) fn validate_label_selector(raw: &Value, sel: &LabelSelector, at: &Pointer, diags: &mut Vec<Diagnostic>) {
     check_unknown_keys(raw, &["matchLabels", "matchExpressions"], at, "label selector", diags);
     if let Some(labels) = &sel.match_labels {
-        check_labels(labels, &at.key("matchLabels"), diags);
+        crate::labels::check_labels(labels, &at.key("matchLabels"), Input::Profile, diags);
     }
     let Some(expressions) = &sel.match_expressions else { return };
     if !expressions.is_empty() {
@@ -187,7 +118,7 @@ pub(super) fn validate_effect(raw: &Value, effect: &super::Effect, at: &Pointer,
         .map(|(k, v)| (k.clone(), v.clone(), InputRef::of(Input::Profile, at.key("annotations").key(k))))
         .collect();
     PodAnnotations::parse_entries(&entries, diags);
-    check_labels(&effect.labels, &at.key("labels"), diags);
+    crate::labels::check_labels(&effect.labels, &at.key("labels"), Input::Profile, diags);
     if effect.annotations.is_empty() && effect.labels.is_empty() {
         diags.push(diag(Severity::Warning, Code::MissingField, at, "the effect adds nothing"));
     }

@@ -54,7 +54,8 @@ fn group_key(e: &GroupEvent) -> (String, String) {
     }
 }
 
-fn short_hash(text: &str) -> String {
+/// The first 8 bytes of SHA-256 as hex: stable, short object-name suffixes.
+pub(crate) fn short_hash(text: &str) -> String {
     use std::fmt::Write;
     Sha256::digest(text.as_bytes()).iter().take(8).fold(String::with_capacity(16), |mut hex, b| {
         let _ = write!(hex, "{b:02x}");

@@ -1,0 +1,109 @@
+//! The elastic-capacity commands: `elastic`, `overflow`, `units`.
+
+use std::process::ExitCode;
+
+use clap::ValueEnum;
+use eci_bridge_core::diagnostics::has_errors;
+use eci_bridge_core::elastic::{ElasticCase, crd::elastic_workload_crd};
+use serde_json::{Value, json};
+
+use crate::{inputs, parse_time, render};
+
+/// What `elastic` prints.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ElasticOutput {
+    /// A List: the source Deployment, the unit Deployments, the ElasticWorkload with its status.
+    List,
+    /// The ElasticWorkload's status.
+    Status,
+    /// The `/scale` subresource (autoscaling/v1 Scale).
+    Scale,
+    /// The events.
+    Events,
+    /// The split as numbers.
+    Split,
+    /// The case's replica sequence played step by step (split and event reasons per step).
+    Steps,
+}
+
+/// `eci-bridge elastic`.
+pub fn elastic(
+    file: Option<String>,
+    source: Option<String>,
+    replicas: Option<i32>,
+    now: Option<String>,
+    output: ElasticOutput,
+    crd: bool,
+) -> Result<ExitCode, String> {
+    if crd {
+        render::out(&render::yaml(&elastic_workload_crd())?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let file = file.ok_or("error: give the ElasticWorkload with -f (or --crd for the CRD)")?;
+    let mut docs = inputs::read_documents(&file)?;
+    if let Some(source) = source {
+        docs.extend(inputs::read_documents(&source)?);
+    }
+    let case = ElasticCase::from_documents(&docs).map_err(|d| render::diagnostic(&d))?;
+    let now = match now {
+        Some(t) => parse_time(&t)?,
+        None => case.now.unwrap_or_else(jiff::Timestamp::now),
+    };
+    if let ElasticOutput::Steps = output {
+        let sequence = if case.sequence.is_empty() {
+            vec![replicas.or(case.replicas).unwrap_or(0)]
+        } else {
+            case.sequence.clone()
+        };
+        let steps: Vec<Value> = case
+            .play(&sequence, now)
+            .iter()
+            .zip(&sequence)
+            .map(|(step, r)| {
+                let reasons: Vec<&str> = step.events.iter().filter_map(|e| e.reason.as_deref()).collect();
+                json!({"replicas": r, "source": step.split.source, "units": step.split.units,
+                       "unplaced": step.split.unplaced, "events": reasons})
+            })
+            .collect();
+        render::out(&render::yaml(&Value::Array(steps))?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let result = case.reconcile(replicas, now);
+    render::diagnostics(&result.diagnostics);
+    if has_errors(&result.diagnostics) {
+        return Ok(ExitCode::from(2));
+    }
+    for name in &result.deleted_units {
+        eprintln!("delete: Deployment {name} (its unit was removed from the ElasticWorkload)");
+    }
+    let value = match output {
+        ElasticOutput::List => {
+            let mut items = vec![kinded(&result.source, "apps/v1", "Deployment")];
+            items.extend(result.units.iter().map(|d| kinded(d, "apps/v1", "Deployment")));
+            items.push(to_value(&result.workload));
+            json!({"apiVersion": "v1", "kind": "List", "items": items})
+        }
+        ElasticOutput::Status => to_value(&result.workload.status),
+        ElasticOutput::Scale => kinded(&result.scale, "autoscaling/v1", "Scale"),
+        ElasticOutput::Events => to_value(&result.events),
+        ElasticOutput::Split => to_value(&result.split),
+        ElasticOutput::Steps => unreachable!("steps are printed above"),
+    };
+    render::out(&render::yaml(&value)?);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn to_value(v: &impl serde::Serialize) -> Value {
+    serde_json::to_value(v).unwrap_or(Value::Null)
+}
+
+/// k8s-openapi serializes apiVersion and kind itself; this only orders them first for reading.
+fn kinded(v: &impl serde::Serialize, api_version: &str, kind: &str) -> Value {
+    let mut out = serde_json::Map::new();
+    out.insert("apiVersion".into(), api_version.into());
+    out.insert("kind".into(), kind.into());
+    if let Value::Object(map) = to_value(v) {
+        out.extend(map.into_iter().filter(|(k, _)| k != "apiVersion" && k != "kind"));
+    }
+    Value::Object(out)
+}
