@@ -93,6 +93,45 @@ pub fn elastic(
     Ok(ExitCode::SUCCESS)
 }
 
+/// What `overflow` prints.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum OverflowOutput {
+    /// The decision (action, reason or patch, candidate nodes).
+    Decision,
+    /// Only the RFC 6902 patch, for `kubectl patch --type json -p "$(…)"` (empty when the pod stays).
+    Patch,
+    /// The pod after the patch.
+    Patched,
+}
+
+/// `eci-bridge overflow`. Exit 0 with a decision either way (`action: move`
+/// or `action: leave`); 1 for unreadable input.
+pub fn overflow(
+    file: &str,
+    profile: Option<&str>,
+    cluster: Option<&str>,
+    objects: &[String],
+    output: OverflowOutput,
+) -> Result<ExitCode, String> {
+    use eci_bridge_core::overflow::{Decision, decide_bundle};
+    let (bundle, mut diags) = inputs::read_bundle_with(file, profile, cluster, objects)?;
+    let result = decide_bundle(&bundle, &eci_bridge_core::ClusterSettings::example());
+    diags.extend(result.diagnostics.iter().cloned());
+    render::diagnostics(&diags);
+    let value = match (&result.decision, output) {
+        (_, OverflowOutput::Decision) => to_value(&result.decision),
+        (Decision::Move { patch, .. }, OverflowOutput::Patch) => to_value(patch),
+        (Decision::Move { patched, .. }, OverflowOutput::Patched) => patched.clone(),
+        (Decision::Leave { .. }, OverflowOutput::Patch) => json!([]),
+        (Decision::Leave { .. }, OverflowOutput::Patched) => Value::Null,
+    };
+    match output {
+        OverflowOutput::Patch => render::out(&render::json(&value)),
+        _ => render::out(&render::yaml(&value)?),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 fn to_value(v: &impl serde::Serialize) -> Value {
     serde_json::to_value(v).unwrap_or(Value::Null)
 }

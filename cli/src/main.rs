@@ -331,6 +331,24 @@ enum Command {
         #[arg(long)]
         crd: bool,
     },
+    /// Decide whether an unschedulable pod moves to ECI, and print the decision (and patch).
+    Overflow {
+        /// The pod with its status (or a stream with the eci-profile, settings, Namespace, objects).
+        #[arg(short = 'f', long = "filename")]
+        file: String,
+        /// The eci-profile ConfigMap.
+        #[arg(long)]
+        profile: Option<String>,
+        /// Cluster settings; the built-in example cluster when omitted.
+        #[arg(long)]
+        cluster: Option<String>,
+        /// ConfigMaps and Secrets the pod uses.
+        #[arg(long)]
+        objects: Vec<String>,
+        /// What to print.
+        #[arg(short = 'o', long, value_enum, default_value = "decision")]
+        output: capacity::OverflowOutput,
+    },
     /// Check or compare eci-profile ConfigMaps.
     #[command(subcommand)]
     Profile(ProfileCommand),
@@ -354,21 +372,8 @@ fn main() -> ExitCode {
 fn run(command: Command) -> Result<ExitCode, String> {
     match command {
         Command::Translate { file, profile, cluster, objects, namespace_labels, output, show_secrets } => {
-            let mut bundle = inputs::read_bundle(&file)?;
-            let mut diags = Vec::new();
-            if profile.is_some() {
-                let (p, d) = inputs::read_profile(profile.as_deref())?;
-                bundle.profile = p;
-                diags.extend(d);
-            }
-            if let Some(path) = cluster.as_deref() {
-                let (c, d) = inputs::read_cluster(path)?;
-                bundle.cluster = Some(c);
-                diags.extend(d);
-            }
-            let (store, object_diags) = inputs::read_objects(&objects)?;
-            bundle.objects.merge(store);
-            diags.extend(object_diags);
+            let (mut bundle, mut diags) =
+                inputs::read_bundle_with(&file, profile.as_deref(), cluster.as_deref(), &objects)?;
             bundle.namespace_labels.extend(inputs::parse_labels(&namespace_labels)?);
             let translation = bundle.translate(&ClusterSettings::example());
             diags.extend(translation.diagnostics.iter().cloned());
@@ -657,6 +662,9 @@ fn run(command: Command) -> Result<ExitCode, String> {
         }
         Command::Elastic { file, source, replicas, now, output, crd } => {
             capacity::elastic(file, source, replicas, now, output, crd)
+        }
+        Command::Overflow { file, profile, cluster, objects, output } => {
+            capacity::overflow(&file, profile.as_deref(), cluster.as_deref(), &objects, output)
         }
         Command::Annotations => {
             let value = serde_json::to_value(eci_bridge_core::annotations::REGISTRY).map_err(|e| e.to_string())?;

@@ -59,6 +59,8 @@ pub mod input;
 pub mod labels;
 pub mod node;
 pub mod objects;
+pub mod overflow;
+pub mod placement;
 pub mod profile;
 pub mod quantity;
 pub mod sizing;

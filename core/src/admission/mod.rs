@@ -388,7 +388,7 @@ fn array_at<'a>(v: &'a mut Value, path: &[&str]) -> &'a mut Vec<Value> {
 /// the result again finds nothing new (idempotence). Priority is the order
 /// of discovery: the pod's own values, then the selectors matching the
 /// submitted pod in profile order, then those that matched only later.
-fn apply_effects(
+pub(crate) fn apply_effects(
     pod: &mut Value,
     selectors: &[crate::profile::Selector],
     labels: &BTreeMap<String, String>,
@@ -437,7 +437,15 @@ fn tolerates(pod: &Value, key: &str, value: Option<&str>) -> bool {
     })
 }
 
-fn add_toleration(pod: &mut Value, key: &str) {
+/// Tolerates the `kubernetes.io/arch=arm64:NoSchedule` taint of ARM64 virtual nodes.
+pub(crate) fn add_arm_toleration(pod: &mut Value) {
+    if !tolerates(pod, "kubernetes.io/arch", Some("arm64")) {
+        array_at(pod, &["spec", "tolerations"])
+            .push(json!({"key": "kubernetes.io/arch", "operator": "Equal", "value": "arm64", "effect": "NoSchedule"}));
+    }
+}
+
+pub(crate) fn add_toleration(pod: &mut Value, key: &str) {
     if !tolerates(pod, key, None) {
         array_at(pod, &["spec", "tolerations"]).push(json!({"key": key, "operator": "Exists"}));
     }
@@ -552,12 +560,8 @@ fn check_arm(
     if !arm {
         return;
     }
-    if !by_binding
-        && options.strategy != RoutingStrategy::NodeName
-        && !tolerates(pod, "kubernetes.io/arch", Some("arm64"))
-    {
-        array_at(pod, &["spec", "tolerations"])
-            .push(json!({"key": "kubernetes.io/arch", "operator": "Equal", "value": "arm64", "effect": "NoSchedule"}));
+    if !by_binding && options.strategy != RoutingStrategy::NodeName {
+        add_arm_toleration(pod);
     }
     if profile.is_some_and(|p| !p.enable_linux_arm64_node) {
         diags.push(
