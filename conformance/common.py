@@ -1,6 +1,9 @@
 """Helpers shared by the conformance scripts."""
 
+import os
 import subprocess
+
+K8S_VERSION = "1.33"
 
 
 class Report:
@@ -14,6 +17,13 @@ class Report:
         self.checks += 1
         if not ok:
             self.failures.append(what)
+
+    def finish(self):
+        """Prints the tally and the failures; the exit status."""
+        print(f"checks: {self.checks}, failures: {len(self.failures)}")
+        for failure in self.failures:
+            print("FAIL", failure)
+        return 1 if self.failures else 0
 
 
 def run(cmd, env=None):
@@ -41,3 +51,20 @@ def bool_keys(value, prefix=""):
     elif isinstance(value, bool):
         keys.add(prefix)
     return keys
+
+
+def yaml_files(directory):
+    return sorted(os.path.join(directory, f) for f in os.listdir(directory) if f.endswith(".yaml"))
+
+
+def validate(doc, what, report, counts):
+    """Validates one object with kubernetes-validate (strict), counting it by kind."""
+    import kubernetes_validate
+
+    try:
+        kubernetes_validate.validate(doc, K8S_VERSION, strict=True)
+        report.check(True, "")
+        counts[doc.get("kind")] = counts.get(doc.get("kind"), 0) + 1
+    except Exception as e:  # noqa: BLE001 - report every kind of failure
+        first = (str(e) or type(e).__name__).splitlines()[0][:300]
+        report.check(False, f"{what}: {doc.get('kind')} is not valid Kubernetes {K8S_VERSION}: {first}")

@@ -208,10 +208,7 @@ def main():
     print(f"Kubernetes documents validated: {stats['k8s_documents']} (fixtures invalid by design, confirmed invalid: {stats['k8s_invalid_by_design']})")
     for key, source in sorted(stats["extensions"].items()):
         print(f"extension parameter checked separately: {key} ({source})")
-    print(f"checks: {report.checks}, failures: {len(report.failures)}")
-    for failure in report.failures:
-        print("FAIL", failure)
-    return 1 if report.failures else 0
+    return report.finish()
 
 
 if __name__ == "__main__":

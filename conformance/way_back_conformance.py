@@ -24,14 +24,12 @@ import os
 import sys
 import urllib.parse
 
-import kubernetes_validate
 import yaml
 from alibabacloud_eci20180808 import models
 from alibabacloud_openapi_util.client import Client
 
-from common import Report, bool_keys, run, strip_empty
+from common import Report, bool_keys, run, strip_empty, validate, yaml_files
 
-K8S_VERSION = "1.33"
 NOW = "2026-11-23T10:00:00Z"
 SECRET = "conformance-secret"
 # Mirrors eci_bridge_core::eci::update::DELETE_EXTENSION_PARAMETERS.
@@ -44,17 +42,8 @@ DELETE_EXTENSIONS = {"Force": lambda v: isinstance(v, bool)}
 
 
 
-def yaml_files(directory):
-    return sorted(os.path.join(directory, f) for f in os.listdir(directory) if f.endswith(".yaml"))
 
 
-def validate(doc, what, report, stats):
-    try:
-        kubernetes_validate.validate(doc, K8S_VERSION, strict=True)
-        report.check(True, "")
-        stats[doc.get("kind")] = stats.get(doc.get("kind"), 0) + 1
-    except Exception as e:  # noqa: BLE001 - report every kind of failure
-        report.check(False, f"{what}: {doc.get('kind')} is not valid Kubernetes {K8S_VERSION}: {(str(e) or type(e).__name__).splitlines()[0][:300]}")
 
 
 def fixture_inputs(directory, report, stats):
@@ -194,10 +183,7 @@ def main():
     print("produced Kubernetes objects validated: " + ", ".join(f"{v} {k}" for k, v in sorted(kinds.items())))
     print(f"UpdateContainerGroup requests round-tripped and signed: {stats['updates']} (rejected by design: {stats['update_rejected']}, no request needed: {stats['update_none']})")
     print(f"DeleteContainerGroup requests round-tripped: {stats['deletes']} (rejected by design: {stats['delete_rejected']}, extension Force checked: {stats['delete_extensions']})")
-    print(f"checks: {report.checks}, failures: {len(report.failures)}")
-    for failure in report.failures:
-        print("FAIL", failure)
-    return 1 if report.failures else 0
+    return report.finish()
 
 
 if __name__ == "__main__":

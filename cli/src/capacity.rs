@@ -132,6 +132,61 @@ pub fn overflow(
     Ok(ExitCode::SUCCESS)
 }
 
+/// What `units` prints.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum UnitsOutput {
+    /// The chosen unit, the counts per unit and the patch.
+    Decision,
+    /// Only the RFC 6902 patch.
+    Patch,
+    /// The pod after the patch.
+    Patched,
+    /// The order a scale-in deletes the placed pods in (last unit first).
+    ScaleIn,
+}
+
+/// `eci-bridge units`. Exit 0 with a decision; 2 when the policy is invalid
+/// or the pod cannot be placed by it (a missing matchLabelKeys label).
+pub fn units(
+    files: &[String],
+    pods: Option<&str>,
+    lacking: &[usize],
+    cluster: Option<&str>,
+    output: UnitsOutput,
+) -> Result<ExitCode, String> {
+    use eci_bridge_core::resource_policy::{UnitDecision, case::PlacementCase, scale_in_order};
+    let mut docs = match pods {
+        Some(path) => inputs::read_documents(path)?,
+        None => Vec::new(),
+    };
+    for file in files {
+        docs.extend(inputs::read_documents(file)?);
+    }
+    let mut case = PlacementCase::from_documents(&docs).map_err(|d| render::diagnostic(&d))?;
+    let mut diags = Vec::new();
+    if let Some(path) = cluster {
+        let (c, d) = inputs::read_cluster(path)?;
+        case.cluster = Some(c);
+        diags.extend(d);
+    }
+    if !lacking.is_empty() {
+        case.lacking = lacking.to_vec();
+    }
+    let placement = case.place(&eci_bridge_core::ClusterSettings::example());
+    diags.extend(placement.diagnostics.iter().cloned());
+    render::diagnostics(&diags);
+    if matches!(placement.decision, UnitDecision::Rejected { .. }) {
+        return Ok(ExitCode::from(2));
+    }
+    match output {
+        UnitsOutput::Decision => render::out(&render::yaml(&to_value(&placement))?),
+        UnitsOutput::Patch => render::out(&render::json(&to_value(&placement.patch))),
+        UnitsOutput::Patched => render::out(&render::yaml(&placement.patched.clone().unwrap_or(Value::Null))?),
+        UnitsOutput::ScaleIn => render::out(&render::yaml(&to_value(&scale_in_order(&case.policy, &case.placed)))?),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 fn to_value(v: &impl serde::Serialize) -> Value {
     serde_json::to_value(v).unwrap_or(Value::Null)
 }

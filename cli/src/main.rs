@@ -349,6 +349,24 @@ enum Command {
         #[arg(short = 'o', long, value_enum, default_value = "decision")]
         output: capacity::OverflowOutput,
     },
+    /// Pick a ResourcePolicy unit (ECS first, then ECI) for a new pod and print the patch.
+    Units {
+        /// The ResourcePolicy and the new pod (files or one stream; the last Pod is the new one).
+        #[arg(short = 'f', long = "filename", required = true)]
+        files: Vec<String>,
+        /// Pods already placed (a stream or a List, as `kubectl get pods -o yaml` prints).
+        #[arg(long)]
+        pods: Option<String>,
+        /// Units that lack resources now, by index (e.g. 0,1).
+        #[arg(long, value_delimiter = ',')]
+        lacking_resources: Vec<usize>,
+        /// Cluster settings (the virtual-node taint); the built-in example when omitted.
+        #[arg(long)]
+        cluster: Option<String>,
+        /// What to print.
+        #[arg(short = 'o', long, value_enum, default_value = "decision")]
+        output: capacity::UnitsOutput,
+    },
     /// Check or compare eci-profile ConfigMaps.
     #[command(subcommand)]
     Profile(ProfileCommand),
@@ -665,6 +683,9 @@ fn run(command: Command) -> Result<ExitCode, String> {
         }
         Command::Overflow { file, profile, cluster, objects, output } => {
             capacity::overflow(&file, profile.as_deref(), cluster.as_deref(), &objects, output)
+        }
+        Command::Units { files, pods, lacking_resources, cluster, output } => {
+            capacity::units(&files, pods.as_deref(), &lacking_resources, cluster.as_deref(), output)
         }
         Command::Annotations => {
             let value = serde_json::to_value(eci_bridge_core::annotations::REGISTRY).map_err(|e| e.to_string())?;

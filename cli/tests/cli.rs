@@ -463,3 +463,94 @@ fn a_closed_pipe_ends_the_output_quietly() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
 }
+
+#[test]
+fn elastic_prints_deployments_status_and_steps() {
+    let ew = way_back_fixture("elastic", "doc-example-min2-max4.yaml");
+    let o = run(&["elastic", "-f", &ew]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let list = yaml(&o);
+    let replicas: Vec<i64> =
+        list["items"].as_array().into_iter().flatten().filter_map(|i| i["spec"]["replicas"].as_i64()).collect();
+    assert_eq!(replicas, [4, 2, 6], "source, unit, ElasticWorkload");
+    assert_eq!(list["items"][1]["metadata"]["name"], "nginx-deployment-basic-unit-virtual-kubelet");
+
+    let o = run(&["elastic", "-f", &ew, "--replicas", "9", "-o", "scale"]);
+    let scale = yaml(&o);
+    assert_eq!((scale["kind"].as_str(), scale["status"]["replicas"].as_i64()), (Some("Scale"), Some(9)));
+    assert_eq!(scale["status"]["selector"], "app=nginx");
+
+    let o = run(&["elastic", "-f", &way_back_fixture("elastic", "sequence-0-10-3-8.yaml"), "-o", "steps"]);
+    let steps = yaml(&o);
+    let counts: Vec<(i64, i64)> = steps
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|s| (s["source"].as_i64().unwrap_or(-1), s["units"][0].as_i64().unwrap_or(-1)))
+        .collect();
+    assert_eq!(counts, [(0, 0), (4, 6), (3, 0), (4, 4)]);
+
+    let o = run(&["elastic", "-f", &way_back_fixture("elastic", "invalid-min-above-max.yaml")]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--> elasticworkload /spec/sourceTarget/min"), "{}", stderr(&o));
+
+    let o = run(&["elastic", "--crd"]);
+    assert!(stdout(&o).contains("labelSelectorPath: .status.selector"), "{}", stdout(&o));
+}
+
+#[test]
+fn elastic_reads_the_source_from_its_own_file() {
+    let dir = scratch("elastic");
+    let (ew, source) = (dir.join("ew.yaml"), dir.join("source.yaml"));
+    std::fs::write(&ew, "apiVersion: autoscaling.alibabacloud.com/v1beta1\nkind: ElasticWorkload\nmetadata: {name: ew}\nspec:\n  sourceTarget: {name: web, kind: Deployment, apiVersion: apps/v1, max: 1}\n  replicas: 3\n  elasticUnit: [{name: eci, labels: {alibabacloud.com/eci: 'true'}}]\n").expect("write");
+    std::fs::write(&source, "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec: {containers: [{name: web, image: nginx}]}\n").expect("write");
+    let paths = [ew.to_str().unwrap_or_default(), source.to_str().unwrap_or_default()];
+    let o = run(&["elastic", "-f", paths[0], "--source", paths[1], "-o", "split"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(yaml(&o)["units"][0], 2);
+    let o = run(&["elastic", "-f", paths[0]]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("the source Deployment `web` is not in the input"), "{}", stderr(&o));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn overflow_moves_or_leaves_with_a_reason() {
+    let o = run(&["overflow", "-f", &way_back_fixture("overflow", "insufficient-cpu.yaml")]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let decision = yaml(&o);
+    assert_eq!(decision["action"], "move");
+    let o = run(&["overflow", "-f", &way_back_fixture("overflow", "insufficient-cpu.yaml"), "-o", "patch"]);
+    let patch: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("JSON patch");
+    assert_eq!(patch[0]["path"], "/spec/tolerations");
+    let o = run(&["overflow", "-f", &way_back_fixture("overflow", "leave-node-selector-excludes.yaml")]);
+    let decision = yaml(&o);
+    assert_eq!(
+        (decision["action"].as_str(), decision["reason"].as_str()),
+        (Some("leave"), Some("excludes-virtual-nodes"))
+    );
+    let o = run(&["overflow", "-f", &way_back_fixture("overflow", "leave-hostpath.yaml")]);
+    assert_eq!(yaml(&o)["reason"], "rejected-by-eci");
+    assert!(stderr(&o).contains("warning[hostpath-volume]"), "{}", stderr(&o));
+}
+
+#[test]
+fn units_pick_ecs_first_then_eci() {
+    let dir = scratch("units");
+    let (policy, pods, pod) = (dir.join("policy.yaml"), dir.join("pods.yaml"), dir.join("pod.yaml"));
+    std::fs::write(&policy, "apiVersion: scheduling.alibabacloud.com/v1alpha1\nkind: ResourcePolicy\nmetadata: {name: p, namespace: default}\nspec:\n  selector: {app: web}\n  units:\n  - {resource: ecs, max: 1, podLabels: {unit: ecs}}\n  - {resource: eci, podLabels: {unit: eci}}\n").expect("write");
+    std::fs::write(&pods, "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Pod\n  metadata: {name: web-1, namespace: default, labels: {app: web, unit: ecs}}\n  spec: {containers: [{name: web, image: nginx}]}\n").expect("write");
+    std::fs::write(&pod, "apiVersion: v1\nkind: Pod\nmetadata: {name: web-2, namespace: default, labels: {app: web}}\nspec: {containers: [{name: web, image: nginx}]}\n").expect("write");
+    let p = |path: &std::path::PathBuf| path.to_str().unwrap_or_default().to_string();
+    let o = run(&["units", "-f", &p(&policy), "--pods", &p(&pods), "-f", &p(&pod)]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let d = yaml(&o);
+    assert_eq!((d["decision"]["index"].as_i64(), d["decision"]["resource"].as_str()), (Some(1), Some("eci")));
+    let o = run(&["units", "-f", &p(&policy), "-f", &p(&pod), "-o", "patched"]);
+    let patched = yaml(&o);
+    assert_eq!(patched["metadata"]["labels"]["unit"], "ecs", "without placed pods the ECS unit has room");
+    assert_eq!(patched["metadata"]["annotations"]["controller.kubernetes.io/pod-deletion-cost"], "2000");
+    let o = run(&["units", "-f", &p(&policy), "--pods", &p(&pods), "-f", &p(&pod), "--lacking-resources", "1"]);
+    assert_eq!(yaml(&o)["decision"]["decision"], "allUnitsFull");
+    std::fs::remove_dir_all(&dir).ok();
+}

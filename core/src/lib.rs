@@ -8,7 +8,7 @@
 //! runs in `cargo test`, in the browser playground (WASM) and in a daemon.
 //!
 //! ## In scope
-//! - [`translate`]: Pod (+ namespace labels, cluster settings, eci-profile,
+//! - [`fn@translate`]: Pod (+ namespace labels, cluster settings, eci-profile,
 //!   referenced ConfigMaps/Secrets/claims/tokens) → `CreateContainerGroup`
 //!   request, with [`Diagnostic`]s for everything it cannot or will not carry
 //!   and an [`Explanation`] of which rule and input produced each field.
@@ -30,6 +30,9 @@
 //!   ECI, and the patch that moves it. [`resource_policy`]: which ordered unit
 //!   (ECS first, then ECI) a new pod goes to.
 //! - [`objects::required_objects`]: which objects a caller must supply.
+//! - [`labels`]: label and name syntax, label-selector matching and selector
+//!   strings; [`placement`]: whether a pod's nodeSelector, affinity and
+//!   tolerations admit a node.
 //! - [`input`]: reading YAML/JSON documents, pods and workload templates;
 //!   [`Bundle`]: one stream holding a pod and everything it needs.
 //!
@@ -63,6 +66,7 @@ pub mod overflow;
 pub mod placement;
 pub mod profile;
 pub mod quantity;
+pub mod resource_policy;
 pub mod sizing;
 pub mod status;
 pub mod translate;

@@ -29,8 +29,13 @@ const IO_CRATES: &[&str] = &[
 ];
 
 /// Python packages of the conformance suite.
-const PYTHON_PACKAGES: &[&str] =
-    &["alibabacloud-eci20180808==2.1.0", "alibabacloud-openapi-util==0.2.4", "kubernetes-validate", "jsonpatch"];
+const PYTHON_PACKAGES: &[&str] = &[
+    "alibabacloud-eci20180808==2.1.0",
+    "alibabacloud-openapi-util==0.2.4",
+    "kubernetes-validate",
+    "jsonpatch",
+    "jsonschema",
+];
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
@@ -84,7 +89,7 @@ fn ensure_python(r: &mut Runner) -> Option<PathBuf> {
     let python = venv.join("bin/python");
     let ready = python.exists()
         && Command::new(&python)
-            .args(["-c", "import alibabacloud_eci20180808, alibabacloud_openapi_util, kubernetes_validate, jsonpatch"])
+            .args(["-c", "import alibabacloud_eci20180808, alibabacloud_openapi_util, kubernetes_validate, jsonpatch, jsonschema"])
             .status()
             .is_ok_and(|s| s.success());
     if ready {
@@ -153,6 +158,10 @@ fn test() -> ExitCode {
         r.step(
             "status, nodes, update and delete conformance (SDK models, kubernetes-validate)",
             Command::new(&python).arg("conformance/way_back_conformance.py").arg(&binary).arg("fixtures"),
+        );
+        r.step(
+            "elastic, overflow and unit conformance (kubernetes-validate, jsonpatch, CRD schema)",
+            Command::new(&python).arg("conformance/capacity_conformance.py").arg(&binary).arg("fixtures"),
         );
     }
     if r.failures.is_empty() {

@@ -6,14 +6,14 @@
 //! [`reconcile`] takes the ElasticWorkload, its source Deployment, the unit
 //! Deployments that exist already and the time, and returns what the
 //! controller would write: the source with its replicas rewritten, one
-//! Deployment per unit ([`unit`]), the units to delete, the ElasticWorkload's
+//! Deployment per unit ([`mod@unit`]), the units to delete, the ElasticWorkload's
 //! `status` and its `/scale` view (so an HPA can target it), and the
 //! documented events (`SourceUpdate`, `UnitCreation`, `UnitUpdate`,
 //! `ElasticWorkloadUpdate`; `UnitDeletion` is ours, for units removed from the
-//! spec). The split itself is [`split`]; validation is [`validate`].
+//! spec). The split itself is [`mod@split`]; validation is [`mod@validate`].
 //!
-//! Choices where the documents are silent are listed in [`split`] (R below
-//! the source min, unit min/max, replicas beyond every max) and [`unit`]
+//! Choices where the documents are silent are listed in [`mod@split`] (R below
+//! the source min, unit min/max, replicas beyond every max) and [`mod@unit`]
 //! (scheduling policy, non-overlapping selectors). `spec.replicas` defaults
 //! to the source's current replicas; a `/scale` request (`--replicas`)
 //! overrides it. `status.replicas` counts placed replicas, so replicas
@@ -87,7 +87,7 @@ fn to_i32(v: u32) -> i32 {
     i32::try_from(v).unwrap_or(i32::MAX)
 }
 
-/// The bounds as [`split`] takes them (negative values count as 0; a min
+/// The bounds as [`fn@split`] takes them (negative values count as 0; a min
 /// above its max is reported by [`validate`] and capped here).
 fn bounds(min: Option<i32>, max: Option<i32>) -> Bounds {
     let max = to_u32(max);
