@@ -6,6 +6,7 @@ use std::io::Read;
 use eci_bridge_core::admission::AdmissionCase;
 use eci_bridge_core::cluster::{ClusterSettings, parse_cluster_document};
 use eci_bridge_core::input::{parse_document, parse_documents};
+use eci_bridge_core::sources::{Loaded, Role, Sources};
 use eci_bridge_core::{Bundle, Diagnostic, EciProfile, Input, ObjectStore, parse_profile};
 use serde_json::Value;
 
@@ -30,6 +31,29 @@ fn fail(d: Diagnostic, path: &str) -> String {
 pub fn read_bundle(path: &str) -> Result<Bundle, String> {
     let docs = parse_documents(&read_text(path)?, Input::Pod).map_err(|d| fail(d, path))?;
     Bundle::from_documents(&docs).map_err(|d| fail(d, path))
+}
+
+/// The command line's texts as [`Sources`]: `-f` is the stream, `--profile`,
+/// `--cluster` and `--objects` override or extend it. Diagnostics are then
+/// placed by file, line and column.
+pub fn read_sources(
+    path: &str,
+    profile: Option<&str>,
+    cluster: Option<&str>,
+    objects: &[String],
+) -> Result<Loaded, String> {
+    let name = |p: &str| if p == "-" { "<stdin>".to_string() } else { p.to_string() };
+    let mut sources = Sources::stream(&name(path), &read_text(path)?);
+    if let Some(p) = profile {
+        sources = sources.with(&name(p), Role::Profile, &read_text(p)?);
+    }
+    if let Some(p) = cluster {
+        sources = sources.with(&name(p), Role::Cluster, &read_text(p)?);
+    }
+    for p in objects {
+        sources = sources.with(&name(p), Role::Objects, &read_text(p)?);
+    }
+    sources.load().map_err(|d| render::diagnostic(&d))
 }
 
 /// A bundle with the command line's overrides: `--profile`, `--cluster`

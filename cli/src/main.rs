@@ -390,12 +390,10 @@ fn main() -> ExitCode {
 fn run(command: Command) -> Result<ExitCode, String> {
     match command {
         Command::Translate { file, profile, cluster, objects, namespace_labels, output, show_secrets } => {
-            let (mut bundle, mut diags) =
-                inputs::read_bundle_with(&file, profile.as_deref(), cluster.as_deref(), &objects)?;
-            bundle.namespace_labels.extend(inputs::parse_labels(&namespace_labels)?);
-            let translation = bundle.translate(&ClusterSettings::example());
-            diags.extend(translation.diagnostics.iter().cloned());
-            render::diagnostics(&diags);
+            let mut loaded = inputs::read_sources(&file, profile.as_deref(), cluster.as_deref(), &objects)?;
+            loaded.bundle.namespace_labels.extend(inputs::parse_labels(&namespace_labels)?);
+            let translation = loaded.translate(&ClusterSettings::example());
+            render::diagnostics(&translation.diagnostics);
             if translation.is_rejected() {
                 return Ok(ExitCode::from(2));
             }

@@ -43,6 +43,54 @@ pub struct Bundle {
     pub objects: ObjectStore,
     /// Problems found while reading the other documents.
     pub diagnostics: Vec<Diagnostic>,
+    /// Which document of the stream each input came from.
+    pub documents: Documents,
+}
+
+/// Positions (from 0) in the stream of the documents a bundle used.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Documents {
+    /// The pod or workload.
+    pub pod: usize,
+    /// The eci-profile ConfigMap.
+    pub profile: Option<usize>,
+    /// The cluster settings.
+    pub cluster: Option<usize>,
+    /// True when the settings document is the `kind: ClusterSettings`
+    /// wrapper (settings under `settings:`), false for bare settings.
+    pub cluster_wrapped: bool,
+    /// The pod's Namespace.
+    pub namespace: Option<usize>,
+}
+
+impl Documents {
+    /// The document and the pointer within it that a diagnostic's input and
+    /// pointer refer to; `None` for inputs outside the stream.
+    pub fn place(&self, input: &Input, pointer: &str) -> Option<(usize, String)> {
+        let doc = match input {
+            Input::Pod => self.pod,
+            Input::Profile => self.profile?,
+            Input::Cluster => self.cluster?,
+            Input::Object(label) => {
+                // `document N` or `document N item M` (a List's items).
+                let mut words = label.split_whitespace();
+                let (Some("document"), Some(n)) = (words.next(), words.next()) else { return None };
+                let doc = n.parse::<usize>().ok()?.checked_sub(1)?;
+                return match (words.next(), words.next()) {
+                    (Some("item"), Some(m)) => {
+                        let item = m.parse::<usize>().ok()?.checked_sub(1)?;
+                        Some((doc, format!("/items/{item}{pointer}")))
+                    }
+                    _ => Some((doc, pointer.to_string())),
+                };
+            }
+            _ => return None,
+        };
+        // Cluster settings are wrapped under `settings:` in a stream.
+        let wrapped = *input == Input::Cluster && self.cluster_wrapped;
+        let pointer = if wrapped { format!("/settings{pointer}") } else { pointer.to_string() };
+        Some((doc, pointer))
+    }
 }
 
 fn is_pod_kind(kind: &str) -> bool {
@@ -57,15 +105,23 @@ impl Bundle {
     /// Splits decoded documents into a bundle. Fails only when there is no
     /// pod or the pod is malformed.
     pub fn from_documents(docs: &[Value]) -> Result<Bundle, Diagnostic> {
-        let pod_index = docs
+        Self::from_numbered(&docs.iter().enumerate().collect::<Vec<_>>())
+    }
+
+    /// Like [`Self::from_documents`], for documents picked out of a longer
+    /// stream (several files or editor tabs): each comes with its position
+    /// in that stream, which [`Bundle::documents`] and diagnostics report.
+    pub fn from_numbered(docs: &[(usize, &Value)]) -> Result<Bundle, Diagnostic> {
+        let (pod_index, pod_doc) = docs
             .iter()
-            .position(|d| is_pod_kind(d.get("kind").and_then(Value::as_str).unwrap_or("Pod")))
+            .copied()
+            .find(|(_, d)| is_pod_kind(d.get("kind").and_then(Value::as_str).unwrap_or("Pod")))
             .ok_or_else(|| {
-            Diagnostic::pod(Severity::Error, Code::MissingField, "", "no Pod or workload in the input")
-                .help("give a Pod, Deployment, StatefulSet, Job, CronJob, …")
-        })?;
-        let (pod, source) = pod_from_document(&docs[pod_index])?;
-        let unknown = unknown_pod_fields(&docs[pod_index], &pod, &source);
+                Diagnostic::pod(Severity::Error, Code::MissingField, "", "no Pod or workload in the input")
+                    .help("give a Pod, Deployment, StatefulSet, Job, CronJob, …")
+            })?;
+        let (pod, source) = pod_from_document(pod_doc)?;
+        let unknown = unknown_pod_fields(pod_doc, &pod, &source);
         let namespace = pod.metadata.namespace.clone().unwrap_or_else(|| "default".into());
         let mut bundle = Bundle {
             pod,
@@ -75,9 +131,10 @@ impl Bundle {
             namespace_labels: BTreeMap::new(),
             objects: ObjectStore::new(),
             diagnostics: unknown,
+            documents: Documents { pod: pod_index, ..Documents::default() },
         };
         let mut rest = Vec::new();
-        for (i, doc) in docs.iter().enumerate() {
+        for &(i, doc) in docs {
             if i == pod_index {
                 continue;
             }
@@ -86,10 +143,12 @@ impl Bundle {
                 "ConfigMap" if crate::profile::is_profile_document(doc) => {
                     let (profile, diags) = parse_profile(doc);
                     bundle.profile = Some(profile);
+                    bundle.documents.profile = Some(i);
                     bundle.diagnostics.extend(diags);
                 }
                 "Namespace" => {
                     if meta(doc, "name") == Some(namespace.as_str()) {
+                        bundle.documents.namespace = Some(i);
                         bundle.namespace_labels = doc
                             .pointer("/metadata/labels")
                             .and_then(Value::as_object)
@@ -100,6 +159,8 @@ impl Bundle {
                 CLUSTER_SETTINGS_KIND => {
                     let (settings, diags) = crate::cluster::parse_cluster_document(doc);
                     bundle.cluster = settings;
+                    bundle.documents.cluster = Some(i);
+                    bundle.documents.cluster_wrapped = true;
                     bundle.diagnostics.extend(diags);
                 }
                 k if is_pod_kind(k) => bundle.diagnostics.push(
@@ -111,10 +172,10 @@ impl Bundle {
                     )
                     .on(Input::Object(format!("document {}", i + 1))),
                 ),
-                _ => rest.push(doc.clone()),
+                _ => rest.push((i, doc)),
             }
         }
-        let (objects, diags) = ObjectStore::from_documents(&rest);
+        let (objects, diags) = ObjectStore::from_numbered(rest);
         bundle.objects = objects;
         bundle.diagnostics.extend(diags);
         Ok(bundle)

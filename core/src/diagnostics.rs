@@ -178,10 +178,22 @@ pub struct Diagnostic {
     /// What to do about it, when there is something to do.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub help: Option<String>,
-    /// Line and column in the source text, for syntax errors (the pointer
-    /// locates everything else).
+    /// Where it is in the source text: set for syntax errors, and by
+    /// [`crate::sources`] for everything whose pointer it can place.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub location: Option<TextLocation>,
+    pub span: Option<Span>,
+}
+
+/// A range in a source text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Span {
+    /// The file (or editor tab) it is in, when there are several.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    /// Where it starts.
+    pub start: TextLocation,
+    /// Where it ends (exclusive).
+    pub end: TextLocation,
 }
 
 /// A 1-based line and column.
@@ -203,7 +215,7 @@ impl Diagnostic {
             pointer: pointer.into(),
             message: message.into(),
             help: None,
-            location: None,
+            span: None,
         }
     }
 
@@ -231,8 +243,14 @@ impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}[{}]: {}", self.severity.as_str(), self.code.as_str(), self.message)?;
         let pointer = if self.pointer.is_empty() { "/" } else { &self.pointer };
-        match self.location {
-            Some(l) => write!(f, "\n  --> {} line {}, column {}", self.input, l.line, l.column)?,
+        match &self.span {
+            Some(s) if self.pointer.is_empty() => {
+                write!(f, "\n  --> {} line {}, column {}", self.input, s.start.line, s.start.column)?
+            }
+            Some(s) => {
+                let file = s.file.as_deref().map(|f| format!("{f}:")).unwrap_or_default();
+                write!(f, "\n  --> {} {} ({file}{}:{})", self.input, pointer, s.start.line, s.start.column)?
+            }
             None => write!(f, "\n  --> {} {}", self.input, pointer)?,
         }
         if let Some(help) = &self.help {

@@ -10,7 +10,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::diagnostics::{Code, Diagnostic, Input, Pointer, Severity, TextLocation};
+use crate::diagnostics::{Code, Diagnostic, Input, Pointer, Severity, Span, TextLocation};
 
 /// Parses every document of a YAML (or JSON) stream. Empty documents are
 /// skipped; a syntax error is one diagnostic with its line and column.
@@ -20,12 +20,15 @@ pub fn parse_documents(text: &str, input: Input) -> Result<Vec<Value>, Diagnosti
     match serde_saphyr::from_multiple_with_options::<Value>(text, options) {
         Ok(docs) => Ok(docs.into_iter().filter(|d| !d.is_null()).collect()),
         Err(e) => {
-            let location = e.location().map(|l| TextLocation { line: l.line(), column: l.column() });
+            let span = e.location().map(|l| {
+                let at = TextLocation { line: l.line(), column: l.column() };
+                Span { file: None, start: at, end: TextLocation { column: at.column + 1, ..at } }
+            });
             let message = first_line(&e.to_string());
             let mut d =
                 Diagnostic::pod(Severity::Error, Code::Syntax, "", format!("not valid YAML or JSON: {message}"))
                     .on(input);
-            d.location = location;
+            d.span = span;
             Err(d)
         }
     }
@@ -229,7 +232,7 @@ mod tests {
     fn syntax_errors_have_a_location() {
         let d = parse_documents("a: [1, 2\nb: c\n", Input::Pod).unwrap_err();
         assert_eq!(d.code, Code::Syntax);
-        assert!(d.location.is_some());
+        assert!(d.span.is_some());
     }
 
     #[test]

@@ -68,6 +68,8 @@ pub mod profile;
 pub mod quantity;
 pub mod resource_policy;
 pub mod sizing;
+pub mod source_map;
+pub mod sources;
 pub mod status;
 pub mod translate;
 pub mod update;

@@ -195,9 +195,16 @@ impl ObjectStore {
     /// PersistentVolumeClaim, PersistentVolume, TokenRequest, or a `List` of
     /// them. Other kinds are warnings.
     pub fn from_documents(docs: &[Value]) -> (ObjectStore, Vec<Diagnostic>) {
+        Self::from_numbered(docs.iter().enumerate())
+    }
+
+    /// Like [`Self::from_documents`], for documents picked out of a longer
+    /// stream: each comes with its index in that stream, so diagnostics name
+    /// `document N` of the stream the user wrote.
+    pub fn from_numbered<'a>(docs: impl IntoIterator<Item = (usize, &'a Value)>) -> (ObjectStore, Vec<Diagnostic>) {
         let mut store = ObjectStore::new();
         let mut diags = Vec::new();
-        for (i, doc) in docs.iter().enumerate() {
+        for (i, doc) in docs {
             store.add_document(doc, &format!("document {}", i + 1), &mut diags);
         }
         (store, diags)

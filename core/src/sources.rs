@@ -1,0 +1,221 @@
+//! Several named texts read as one case, with every diagnostic placed back
+//! in the text it is about.
+//!
+//! The playground has an editor for the pod and tabs for the eci-profile,
+//! the cluster settings and the ConfigMaps/Secrets; the CLI has `-f`,
+//! `--profile`, `--cluster` and `--objects`. [`Sources`] takes such texts
+//! with their [`Role`], reads them into one [`Bundle`] (a tab overrides what
+//! the pod's own stream says) and, through a [`SourceMap`] per text, turns a
+//! diagnostic's input and JSON pointer into a [`Span`] — file, line and
+//! column — so an editor can underline it and a terminal can print it.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::bundle::Bundle;
+use crate::cluster::{ClusterSettings, parse_cluster_document};
+use crate::diagnostics::{Diagnostic, Input, Span};
+use crate::input::parse_documents;
+use crate::profile::parse_profile;
+use crate::source_map::SourceMap;
+use crate::translate::Translation;
+
+/// What a text holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Role {
+    /// The pod or workload, and possibly anything a bundle holds.
+    Stream,
+    /// The eci-profile ConfigMap.
+    Profile,
+    /// Cluster settings (bare, an `env:` list, or the `ClusterSettings` wrapper).
+    Cluster,
+    /// ConfigMaps, Secrets, claims, tokens.
+    Objects,
+}
+
+/// One named text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceFile {
+    /// Its name (a file path or an editor tab).
+    pub name: String,
+    /// What it holds.
+    pub role: Role,
+    /// The YAML or JSON text. Blank texts are ignored.
+    pub text: String,
+}
+
+/// Texts that make one case.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sources {
+    /// The texts; the stream comes first.
+    pub files: Vec<SourceFile>,
+}
+
+/// The texts, read.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    /// The case.
+    pub bundle: Bundle,
+    /// Problems found while reading (placed).
+    pub diagnostics: Vec<Diagnostic>,
+    /// For each document of the combined stream: (file, document in that file).
+    origins: Vec<(usize, usize)>,
+    /// One map per file.
+    maps: Vec<SourceMap>,
+    names: Vec<String>,
+}
+
+impl Sources {
+    /// One stream, as the CLI's `-f` or a fixture.
+    pub fn stream(name: &str, text: &str) -> Sources {
+        Sources { files: vec![SourceFile { name: name.into(), role: Role::Stream, text: text.into() }] }
+    }
+
+    /// Adds a text.
+    pub fn with(mut self, name: &str, role: Role, text: &str) -> Sources {
+        self.files.push(SourceFile { name: name.into(), role, text: text.into() });
+        self
+    }
+
+    /// Reads every text. Fails on a syntax error (placed in its file) or
+    /// when there is no pod (placed where the pod should be).
+    pub fn load(&self) -> Result<Loaded, Diagnostic> {
+        let names: Vec<String> = self.files.iter().map(|f| f.name.clone()).collect();
+        let maps: Vec<SourceMap> = self.files.iter().map(|f| SourceMap::parse(&f.text)).collect();
+        let mut all: Vec<(Role, Value)> = Vec::new();
+        let mut origins = Vec::new();
+        for (i, file) in self.files.iter().enumerate() {
+            if file.text.trim().is_empty() {
+                continue;
+            }
+            let input = match file.role {
+                Role::Stream => Input::Pod,
+                Role::Profile => Input::Profile,
+                Role::Cluster => Input::Cluster,
+                Role::Objects => Input::Object(file.name.clone()),
+            };
+            let docs = parse_documents(&file.text, input).map_err(|mut d| {
+                if let Some(span) = d.span.as_mut() {
+                    span.file = Some(file.name.clone());
+                }
+                d
+            })?;
+            for (j, doc) in docs.into_iter().enumerate() {
+                origins.push((i, j));
+                all.push((file.role, doc));
+            }
+        }
+        let numbered: Vec<(usize, &Value)> = all
+            .iter()
+            .enumerate()
+            .filter(|(_, (role, _))| matches!(role, Role::Stream | Role::Objects))
+            .map(|(i, (_, doc))| (i, doc))
+            .collect();
+        let mut loaded =
+            Loaded { bundle: Bundle::from_numbered(&numbered)?, diagnostics: Vec::new(), origins, maps, names };
+        for (i, (role, doc)) in all.iter().enumerate() {
+            match role {
+                Role::Profile => {
+                    let (profile, diags) = parse_profile(doc);
+                    loaded.bundle.profile = Some(profile);
+                    loaded.bundle.documents.profile = Some(i);
+                    loaded.bundle.diagnostics.extend(diags);
+                }
+                Role::Cluster => {
+                    let (settings, diags) = parse_cluster_document(doc);
+                    loaded.bundle.cluster = settings;
+                    loaded.bundle.documents.cluster = Some(i);
+                    loaded.bundle.documents.cluster_wrapped = doc.get("kind").is_some();
+                    loaded.bundle.diagnostics.extend(diags);
+                }
+                Role::Stream | Role::Objects => {}
+            }
+        }
+        let mut diagnostics = std::mem::take(&mut loaded.bundle.diagnostics);
+        loaded.locate(&mut diagnostics);
+        loaded.diagnostics = diagnostics;
+        Ok(loaded)
+    }
+}
+
+impl Loaded {
+    /// Places every diagnostic that has no span yet.
+    pub fn locate(&self, diagnostics: &mut [Diagnostic]) {
+        for d in diagnostics.iter_mut().filter(|d| d.span.is_none()) {
+            d.span = self.span(&d.input, &d.pointer);
+        }
+    }
+
+    /// Where `pointer` into `input` is.
+    pub fn span(&self, input: &Input, pointer: &str) -> Option<Span> {
+        let (doc, pointer) = self.bundle.documents.place(input, pointer)?;
+        let (file, doc_in_file) = *self.origins.get(doc)?;
+        let range = self.maps.get(file)?.locate(doc_in_file, &pointer)?;
+        Some(Span { file: self.names.get(file).cloned(), start: range.start, end: range.end })
+    }
+
+    /// Translates the case, every diagnostic placed; `cluster` is used when
+    /// no text gives settings.
+    pub fn translate(&self, cluster: &ClusterSettings) -> Translation {
+        let mut t = self.bundle.translate(cluster);
+        // Reading diagnostics first (already placed), as `Bundle::translate` orders them.
+        let mut diagnostics = self.diagnostics.clone();
+        diagnostics.append(&mut t.diagnostics);
+        self.locate(&mut diagnostics);
+        t.diagnostics = diagnostics;
+        t
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostics::Code;
+
+    const POD: &str = "apiVersion: v1\nkind: Pod\nmetadata: {name: web}\nspec:\n  containers:\n  - name: web\n    image: nginx\n    volumeMounts: [{name: logs, mountPath: /logs}]\n  volumes:\n  - name: logs\n    hostPath: {path: /var/log}\n";
+
+    #[test]
+    fn diagnostics_land_on_their_line() {
+        let loaded = Sources::stream("pod.yaml", POD).load().expect("loads");
+        let t = loaded.translate(&ClusterSettings::example());
+        let d = t.diagnostics.iter().find(|d| d.code == Code::HostPathVolume).expect("hostPath is reported");
+        let span = d.span.as_ref().expect("placed");
+        assert_eq!((span.file.as_deref(), span.start.line, span.start.column), (Some("pod.yaml"), 11, 5));
+    }
+
+    #[test]
+    fn reading_and_translation_diagnostics_are_both_kept() {
+        let pod = POD.replace("metadata: {name: web}", "metadata: {name: web}\nbogus: 1");
+        let loaded = Sources::stream("pod", &pod).load().expect("loads");
+        let t = loaded.translate(&ClusterSettings::example());
+        let codes: Vec<Code> = t.diagnostics.iter().map(|d| d.code).collect();
+        assert!(codes.contains(&Code::UnknownField) && codes.contains(&Code::HostPathVolume), "{codes:?}");
+        let direct = Bundle::from_documents(&crate::input::parse_documents(&pod, Input::Pod).expect("yaml"))
+            .expect("bundle")
+            .translate(&ClusterSettings::example());
+        assert_eq!(t.diagnostics.len(), direct.diagnostics.len());
+    }
+
+    #[test]
+    fn tabs_override_and_are_placed() {
+        let profile =
+            "kind: ConfigMap\nmetadata: {name: eci-profile, namespace: kube-system}\ndata:\n  enableClusterIp: maybe\n";
+        let cluster = "regionId: cn-shanghai\nbogusKey: 1\n";
+        let sources =
+            Sources::stream("pod", POD).with("profile", Role::Profile, profile).with("cluster", Role::Cluster, cluster);
+        let loaded = sources.load().expect("loads");
+        assert_eq!(loaded.bundle.cluster.as_ref().map(|c| c.region_id.as_str()), Some("cn-shanghai"));
+        let bad_bool = loaded.diagnostics.iter().find(|d| d.input == Input::Profile).expect("profile diagnostic");
+        let span = bad_bool.span.as_ref().expect("placed");
+        assert_eq!((span.file.as_deref(), span.start.line), (Some("profile"), 4));
+        let unknown = loaded.diagnostics.iter().find(|d| d.input == Input::Cluster).expect("cluster diagnostic");
+        assert_eq!(unknown.span.as_ref().map(|s| (s.file.as_deref(), s.start.line)), Some((Some("cluster"), 2)));
+    }
+
+    #[test]
+    fn syntax_errors_name_their_file() {
+        let e = Sources::stream("pod", POD).with("objects", Role::Objects, "kind: [").load().expect_err("fails");
+        assert_eq!(e.span.and_then(|s| s.file).as_deref(), Some("objects"));
+    }
+}
