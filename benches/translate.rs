@@ -38,5 +38,32 @@ fn benches(c: &mut Criterion) {
     }
 }
 
-criterion_group!(translate_benches, benches);
+/// What the playground computes per keystroke (YAML text → request JSON,
+/// wire query, explain with spans, admission, placed diagnostics → JSON
+/// text), for the largest fixture: the native side of the playground's
+/// "translate time in Chromium vs native" measurement, beside parsing the
+/// same YAML as its floor.
+fn preview_benches(c: &mut Criterion) {
+    use eci_bridge_core::preview::{PreviewOptions, preview};
+    use eci_bridge_core::sources::Sources;
+    let name = "pvc-nas-disk-oss.yaml";
+    let text = eci_bridge_benches::fixture_text(name);
+    let sources = Sources::stream("pod", &text);
+    let mut group = c.benchmark_group("preview-pvc-nas-disk-oss");
+    group.throughput(Throughput::Bytes(text.len() as u64));
+    group.bench_function("floor: parse the YAML", |bench| {
+        bench.iter(|| {
+            eci_bridge_core::input::parse_documents(black_box(&text), eci_bridge_core::Input::Pod).expect("yaml")
+        })
+    });
+    group.bench_function("preview -> JSON text", |bench| {
+        bench.iter(|| {
+            let p = preview(black_box(&sources), &PreviewOptions::default()).expect("preview");
+            serde_json::to_value(&p).expect("json").to_string()
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(translate_benches, benches, preview_benches);
 criterion_main!(translate_benches);

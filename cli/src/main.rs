@@ -18,7 +18,7 @@ use eci_bridge_core::eci::sign::{self, Credentials, HttpMethod, SigningContext, 
 use eci_bridge_core::eci::{SecretString, WireParams};
 use eci_bridge_core::node::NodesCase;
 use eci_bridge_core::profile::diff::diff_profiles;
-use eci_bridge_core::status::{self, case::StatusCase};
+use eci_bridge_core::status::case::StatusCase;
 use eci_bridge_core::update::UpdateCase;
 use eci_bridge_core::{ClusterSettings, Reveal};
 
@@ -128,6 +128,9 @@ enum Command {
         /// Print secret values instead of `<redacted>`.
         #[arg(long)]
         show_secrets: bool,
+        /// Print the request even when an error rejects the pod (the exit status stays 2).
+        #[arg(long)]
+        print_rejected: bool,
     },
     /// List the ConfigMaps, Secrets, claims and tokens a pod needs.
     RequiredObjects {
@@ -389,23 +392,32 @@ fn main() -> ExitCode {
 
 fn run(command: Command) -> Result<ExitCode, String> {
     match command {
-        Command::Translate { file, profile, cluster, objects, namespace_labels, output, show_secrets } => {
+        Command::Translate {
+            file,
+            profile,
+            cluster,
+            objects,
+            namespace_labels,
+            output,
+            show_secrets,
+            print_rejected,
+        } => {
             let mut loaded = inputs::read_sources(&file, profile.as_deref(), cluster.as_deref(), &objects)?;
             loaded.bundle.namespace_labels.extend(inputs::parse_labels(&namespace_labels)?);
             let translation = loaded.translate(&ClusterSettings::example());
             render::diagnostics(&translation.diagnostics);
-            if translation.is_rejected() {
+            if translation.is_rejected() && !print_rejected {
                 return Ok(ExitCode::from(2));
             }
             let reveal = if show_secrets { Reveal::Secrets } else { Reveal::Redacted };
             let text = match output {
-                Output::Json => render::json(&translation.request_for(reveal).to_json()),
+                Output::Json => translation.request_json(reveal),
                 Output::Yaml => render::yaml(&translation.request_for(reveal).to_json())?,
                 Output::Query => translation.wire(reveal).to_lines(),
                 Output::Explain => translation.explain(reveal).iter().map(|r| format!("{r}\n")).collect(),
             };
             render::out(&text);
-            Ok(ExitCode::SUCCESS)
+            Ok(if translation.is_rejected() { ExitCode::from(2) } else { ExitCode::SUCCESS })
         }
         Command::RequiredObjects { file } => {
             let bundle = inputs::read_bundle(&file)?;
@@ -560,29 +572,25 @@ fn run(command: Command) -> Result<ExitCode, String> {
             if let Some(pod) = pod {
                 docs.extend(inputs::read_documents(&pod)?);
             }
-            let case = StatusCase::from_documents(&docs).map_err(|d| render::diagnostic(&d))?;
+            let mut case = StatusCase::from_documents(&docs).map_err(|d| render::diagnostic(&d))?;
             let now = match now {
-                Some(t) => parse_time(&t)?,
-                None => case.now.unwrap_or_else(jiff::Timestamp::now),
+                Some(t) => {
+                    case.now = None;
+                    parse_time(&t)?
+                }
+                None => jiff::Timestamp::now(),
             };
-            let cluster = match cluster {
-                Some(path) => inputs::read_cluster(&path)?.0,
-                None => case.cluster.clone().unwrap_or_else(ClusterSettings::example),
-            };
-            let result = match &case.group {
-                Some(group) => status::pod_status(group, &case.pod, now, &cluster),
-                None => status::pod_status_gone(&case.pod, now),
-            };
-            let mut diags = case.diagnostics.clone();
-            diags.extend(result.diagnostics.iter().cloned());
-            render::diagnostics(&diags);
+            if let Some(path) = cluster {
+                case.cluster = Some(inputs::read_cluster(&path)?.0);
+            }
+            let view = case.map(now, &ClusterSettings::example());
+            render::diagnostics(&view.diagnostics);
             let value = if events {
-                let list = case.group.as_ref().map(|g| status::pod_events(g, &case.pod, now)).unwrap_or_default();
-                serde_json::to_value(&list)
+                serde_json::to_value(&view.events)
             } else if with_pod {
-                serde_json::to_value(status::pod_with_status(&case.pod, &result.status))
+                serde_json::to_value(&view.pod)
             } else {
-                serde_json::to_value(&result.status)
+                serde_json::to_value(&view.status)
             }
             .map_err(|e| e.to_string())?;
             render::out(&render::yaml(&value)?);

@@ -64,6 +64,7 @@ pub mod node;
 pub mod objects;
 pub mod overflow;
 pub mod placement;
+pub mod preview;
 pub mod profile;
 pub mod quantity;
 pub mod resource_policy;

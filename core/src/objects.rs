@@ -213,28 +213,26 @@ impl ObjectStore {
     fn add_document(&mut self, doc: &Value, label: &str, diags: &mut Vec<Diagnostic>) {
         let input = Input::Object(label.to_string());
         let kind = doc.get("kind").and_then(Value::as_str).unwrap_or_default();
-        let bad = |e: serde_json::Error| {
-            Diagnostic::pod(Severity::Error, Code::Schema, "", format!("{kind} is malformed: {e}")).on(input.clone())
-        };
+        let bad = |d: Diagnostic| Diagnostic { message: format!("{kind} is malformed: {}", d.message), ..d };
         match kind {
             "List" | "ConfigMapList" | "SecretList" => {
                 for (i, item) in doc.get("items").and_then(Value::as_array).into_iter().flatten().enumerate() {
                     self.add_document(item, &format!("{label} item {}", i + 1), diags);
                 }
             }
-            "ConfigMap" => match serde_json::from_value(doc.clone()) {
+            "ConfigMap" => match crate::input::from_value(doc, input.clone()) {
                 Ok(cm) => self.insert_config_map(cm),
                 Err(e) => diags.push(bad(e)),
             },
-            "Secret" => match serde_json::from_value(doc.clone()) {
+            "Secret" => match crate::input::from_value(doc, input.clone()) {
                 Ok(s) => self.insert_secret(s),
                 Err(e) => diags.push(bad(e)),
             },
-            "PersistentVolumeClaim" => match serde_json::from_value(doc.clone()) {
+            "PersistentVolumeClaim" => match crate::input::from_value(doc, input.clone()) {
                 Ok(c) => self.insert_claim(c),
                 Err(e) => diags.push(bad(e)),
             },
-            "PersistentVolume" => match serde_json::from_value(doc.clone()) {
+            "PersistentVolume" => match crate::input::from_value(doc, input.clone()) {
                 Ok(v) => self.insert_volume(v),
                 Err(e) => diags.push(bad(e)),
             },

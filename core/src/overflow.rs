@@ -187,7 +187,7 @@ fn selects_arm64(pod: &Value) -> bool {
 /// Decides what to do with a pod.
 pub fn decide(input: &OverflowInput<'_>) -> Overflow {
     let mut diags = Vec::new();
-    let pod: Pod = match serde_json::from_value(input.pod.clone()) {
+    let pod: Pod = match crate::input::from_value(input.pod, crate::diagnostics::Input::Pod) {
         Ok(p) => p,
         Err(e) => {
             let d = Diagnostic::pod(Severity::Error, Code::Schema, "", format!("not a Pod: {e}"));
@@ -292,7 +292,7 @@ pub fn decide(input: &OverflowInput<'_>) -> Overflow {
     if selects_arm64(&patched) {
         add_arm_toleration(&mut patched);
     }
-    let moved: Pod = serde_json::from_value(patched.clone()).unwrap_or_default();
+    let moved: Pod = crate::input::from_value(&patched, crate::diagnostics::Input::Pod).unwrap_or_default();
     let moved_spec = moved.spec.clone().unwrap_or_default();
     let candidates: Vec<String> =
         nodes.iter().filter(|n| misfit(&moved_spec, n).is_none()).filter_map(|n| n.metadata.name.clone()).collect();

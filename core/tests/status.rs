@@ -10,7 +10,7 @@ use eci_bridge_core::eci::describe::ContainerGroup;
 use eci_bridge_core::input::parse_documents;
 use eci_bridge_core::node::NodesCase;
 use eci_bridge_core::status::case::StatusCase;
-use eci_bridge_core::status::{pod_events, pod_status, pod_status_gone};
+use eci_bridge_core::status::pod_status;
 use eci_bridge_core::update::{UpdateCase, delete_request};
 use eci_bridge_core::{Bundle, ClusterSettings, Input};
 use k8s_openapi::api::core::v1::Pod;
@@ -37,19 +37,12 @@ fn names(pod: &Pod, init: bool) -> Vec<String> {
 fn status_fixtures() {
     insta::glob!("../../fixtures", "status/*.yaml", |path| {
         let case = StatusCase::from_documents(&documents(path)).expect("fixture is a status case");
-        let now = case.now.unwrap_or_else(now);
-        let cluster = case.cluster.clone().unwrap_or_else(ClusterSettings::example);
-        let result = match &case.group {
-            Some(group) => pod_status(group, &case.pod, now, &cluster),
-            None => pod_status_gone(&case.pod, now),
-        };
-        let events = case.group.as_ref().map(|g| pod_events(g, &case.pod, now)).unwrap_or_default();
-        let mut diagnostics = case.diagnostics.clone();
-        diagnostics.extend(result.diagnostics.iter().cloned());
+        let view = case.map(now(), &ClusterSettings::example());
+        let (result, events) = (&view, &view.events);
 
         insta::assert_yaml_snapshot!("status", result.status);
         insta::assert_yaml_snapshot!("status-events", events);
-        insta::assert_yaml_snapshot!("status-diagnostics", diagnostics);
+        insta::assert_yaml_snapshot!("status-diagnostics", view.diagnostics);
 
         // The phase is one of Kubernetes' five.
         let phase = result.status.phase.as_deref().unwrap_or_default();
@@ -63,17 +56,15 @@ fn status_fixtures() {
         }
         // Events name the pod and never repeat a (reason, message) pair.
         let mut seen = BTreeSet::new();
-        for e in &events {
+        for e in events {
             assert_eq!(e.involved_object.name, case.pod.metadata.name);
             assert!(["Normal", "Warning"].contains(&e.type_.as_deref().unwrap_or_default()));
             assert!(seen.insert((e.reason.clone(), e.message.clone())), "duplicate event {:?}", e.reason);
         }
-        // Deterministic.
-        let again = match &case.group {
-            Some(group) => pod_status(group, &case.pod, now, &cluster),
-            None => pod_status_gone(&case.pod, now),
-        };
+        // Deterministic, and the merged pod carries exactly this status.
+        let again = case.map(now(), &ClusterSettings::example());
         assert_eq!(again.status, result.status);
+        assert_eq!(view.pod.status.as_ref(), Some(&view.status));
     });
 }
 

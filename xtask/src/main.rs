@@ -1,9 +1,16 @@
-//! `cargo xtask`: orchestration of the whole test suite.
+//! `cargo xtask`: orchestration of the whole test suite and the playground.
 //!
 //! `cargo xtask test` installs what a fresh machine lacks (the wasm32 target,
-//! a Python virtualenv with the vendor SDK) and runs every layer: format and
-//! lint checks, unit/snapshot/property/CLI tests, the wasm32 build of the
-//! core with its dependency audit, and the vendor conformance suite.
+//! wasm-bindgen-cli, a Python virtualenv with the vendor SDK, the npm
+//! packages, Chromium) and runs every layer: format and lint checks,
+//! unit/snapshot/property/CLI tests, the wasm32 build of the core with its
+//! dependency audit, the vendor conformance suites, the wasm tests under
+//! node, and the playground's end-to-end tests in Chromium.
+//!
+//! `cargo xtask playground [PORT]` builds the playground and serves it on
+//! 127.0.0.1 (default port 8080).
+
+mod playground;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -37,19 +44,22 @@ const PYTHON_PACKAGES: &[&str] = &[
     "jsonschema",
 ];
 
-fn root() -> PathBuf {
+pub(crate) fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
 }
 
-struct Runner {
-    failures: Vec<String>,
+pub(crate) struct Runner {
+    pub(crate) failures: Vec<String>,
 }
 
 impl Runner {
-    fn step(&mut self, name: &str, cmd: &mut Command) -> bool {
+    pub(crate) fn step(&mut self, name: &str, cmd: &mut Command) -> bool {
         println!("\n==> {name}\n    $ {}", describe(cmd));
         let start = Instant::now();
-        let ok = cmd.current_dir(root()).status().map(|s| s.success()).unwrap_or(false);
+        if cmd.get_current_dir().is_none() {
+            cmd.current_dir(root());
+        }
+        let ok = cmd.status().map(|s| s.success()).unwrap_or(false);
         println!("<== {name}: {} in {:.1}s", if ok { "ok" } else { "FAILED" }, start.elapsed().as_secs_f64());
         if !ok {
             self.failures.push(name.to_string());
@@ -67,11 +77,11 @@ fn describe(cmd: &Command) -> String {
     s
 }
 
-fn cargo() -> Command {
+pub(crate) fn cargo() -> Command {
     Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
 }
 
-fn output(cmd: &mut Command) -> Option<String> {
+pub(crate) fn output(cmd: &mut Command) -> Option<String> {
     let out = cmd.current_dir(root()).output().ok()?;
     out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned())
 }
@@ -130,6 +140,20 @@ fn test() -> ExitCode {
     ensure_wasm_target(&mut r);
     r.step("format", cargo().args(["fmt", "--all", "--check"]));
     r.step("lint", cargo().args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]));
+    r.step(
+        "lint the wasm bindings and their tests for wasm32",
+        cargo().args([
+            "clippy",
+            "-p",
+            "eci-bridge-wasm",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ]),
+    );
     let mut tests = cargo();
     tests.args(["test", "--workspace"]);
     if ci {
@@ -164,6 +188,19 @@ fn test() -> ExitCode {
             Command::new(&python).arg("conformance/capacity_conformance.py").arg(&binary).arg("fixtures"),
         );
     }
+    if playground::ensure_wasm_bindgen(&mut r) {
+        r.step(
+            "wasm tests under node (wasm-bindgen-test-runner)",
+            cargo().args(["test", "-p", "eci-bridge-wasm", "--target", "wasm32-unknown-unknown"]),
+        );
+    }
+    if playground::build_all(&mut r) && playground::ensure_chromium(&mut r) && built {
+        playground::e2e(&mut r);
+    }
+    finish(&r)
+}
+
+fn finish(r: &Runner) -> ExitCode {
     if r.failures.is_empty() {
         println!("\nall steps passed");
         ExitCode::SUCCESS
@@ -173,12 +210,25 @@ fn test() -> ExitCode {
     }
 }
 
+const USAGE: &str = "usage: cargo xtask <task>
+  test               install what is missing and run every test layer
+  playground [PORT]  build the browser playground and serve it on 127.0.0.1 (default 8080)";
+
 fn main() -> ExitCode {
-    let task = std::env::args().nth(1).unwrap_or_default();
-    match task.as_str() {
-        "test" => test(),
+    let mut args = std::env::args().skip(1);
+    match args.next().as_deref() {
+        Some("test") => test(),
+        Some("playground") => {
+            let Ok(port) = args.next().unwrap_or_else(|| "8080".into()).parse::<u16>() else {
+                eprintln!("{USAGE}");
+                return ExitCode::from(2);
+            };
+            let mut r = Runner { failures: Vec::new() };
+            playground::serve(&mut r, port);
+            finish(&r)
+        }
         _ => {
-            eprintln!("usage: cargo xtask test\n  test   install what is missing and run every test layer");
+            eprintln!("{USAGE}");
             ExitCode::from(2)
         }
     }

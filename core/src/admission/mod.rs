@@ -607,7 +607,7 @@ fn check_translation(
     diags: &mut Vec<Diagnostic>,
     decision: &mut Decision,
 ) {
-    let Ok(mut pod) = serde_json::from_value::<Pod>(patched.clone()) else { return };
+    let Ok(mut pod) = crate::input::from_value::<Pod>(patched, crate::diagnostics::Input::Pod) else { return };
     if pod.metadata.namespace.is_none() {
         pod.metadata.namespace = request.namespace.clone();
     }

@@ -238,7 +238,8 @@ pub fn api_server_calls(
 ) -> bool {
     let part = |v: Option<&Value>, labels: &BTreeMap<String, String>| match v {
         None => true,
-        Some(v) => serde_json::from_value::<LabelSelector>(v.clone()).is_ok_and(|s| label_selector_matches(&s, labels)),
+        Some(v) => crate::input::from_value::<LabelSelector>(v, crate::diagnostics::Input::Profile)
+            .is_ok_and(|s| label_selector_matches(&s, labels)),
     };
     config
         .get("webhooks")

@@ -305,10 +305,16 @@ fn parse_selector_values(raw: &Value, ptr: &Pointer, diags: &mut Vec<Diagnostic>
     let mut seen: BTreeMap<String, usize> = BTreeMap::new();
     for (i, item) in items.iter().enumerate() {
         let item_ptr = ptr.index(i);
-        let selector: Selector = match serde_json::from_value(item.clone()) {
+        let selector: Selector = match crate::input::from_value(item, Input::Profile) {
             Ok(s) => s,
             Err(e) => {
-                diags.push(diag(Severity::Error, Code::Schema, &item_ptr, format!("selector {i} is malformed: {e}")));
+                let at = format!("{}{}", String::from(item_ptr.clone()), e.pointer);
+                diags.push(diag(
+                    Severity::Error,
+                    Code::Schema,
+                    &Pointer(at),
+                    format!("selector {i} is malformed: {}", e.message),
+                ));
                 continue;
             }
         };

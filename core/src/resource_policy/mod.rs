@@ -509,7 +509,7 @@ pub fn place(input: &PlacementInput<'_>) -> Placement {
         patched: None,
         diagnostics,
     };
-    let pod: Pod = match serde_json::from_value(input.pod.clone()) {
+    let pod: Pod = match crate::input::from_value(input.pod, Input::Pod) {
         Ok(p) => p,
         Err(e) => {
             diagnostics.push(Diagnostic::pod(Severity::Error, Code::Schema, "", format!("not a Pod: {e}")));

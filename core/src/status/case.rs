@@ -113,3 +113,40 @@ impl StatusCase {
         Ok(case)
     }
 }
+
+/// Everything a status case maps to.
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StatusView {
+    /// The pod's new status.
+    pub status: k8s_openapi::api::core::v1::PodStatus,
+    /// The instance's events as Kubernetes Events.
+    pub events: Vec<k8s_openapi::api::core::v1::Event>,
+    /// The pod with the status merged.
+    pub pod: Pod,
+    /// Problems with the case and the instance.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl StatusCase {
+    /// Maps the case at `now` (the case's own time when it has one);
+    /// `cluster` is used when the case has no settings. A case without an
+    /// instance is the status of a deleted instance.
+    pub fn map(&self, now: Timestamp, cluster: &ClusterSettings) -> StatusView {
+        let now = self.now.unwrap_or(now);
+        let cluster = self.cluster.as_ref().unwrap_or(cluster);
+        let result = match &self.group {
+            Some(group) => super::pod_status(group, &self.pod, now, cluster),
+            None => super::pod_status_gone(&self.pod, now),
+        };
+        let events = self.group.as_ref().map(|g| super::pod_events(g, &self.pod, now)).unwrap_or_default();
+        let mut diagnostics = self.diagnostics.clone();
+        diagnostics.extend(result.diagnostics.iter().cloned());
+        StatusView {
+            pod: super::pod_with_status(&self.pod, &result.status),
+            status: result.status,
+            events,
+            diagnostics,
+        }
+    }
+}

@@ -92,6 +92,14 @@ impl Translation {
         }
     }
 
+    /// The request as JSON text: pretty, two-space indent, a final newline —
+    /// what `eci-bridge translate -o json` prints and the playground shows.
+    pub fn request_json(&self, reveal: Reveal) -> String {
+        let mut text = serde_json::to_string_pretty(&self.request_for(reveal).to_json()).unwrap_or_default();
+        text.push('\n');
+        text
+    }
+
     /// The flattened wire parameters.
     pub fn wire(&self, reveal: Reveal) -> WireParams {
         WireParams::from_json(&self.request_for(reveal).to_json())

@@ -1,0 +1,241 @@
+// End-to-end tests of the built playground (dist/) in Debian's Chromium,
+// driven by playwright-core. Serves dist/ on 127.0.0.1 itself.
+//
+//   node e2e/run.mjs            (from playground/, after `npm run build`)
+//
+// Environment: ECI_BRIDGE_BIN (the native CLI, default ../target/debug/eci-bridge),
+// CHROMIUM (default /usr/bin/chromium), E2E_OUT (screenshots and measurements,
+// default ../target/playground-e2e).
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import http from "node:http";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, "..");
+const repo = path.resolve(root, "..");
+const dist = path.join(root, "dist");
+const cli = process.env.ECI_BRIDGE_BIN ?? path.join(repo, "target/debug/eci-bridge");
+const out = process.env.E2E_OUT ?? path.join(repo, "target/playground-e2e");
+fs.mkdirSync(out, { recursive: true });
+
+const TYPES = { ".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".wasm": "application/wasm", ".json": "application/json", ".svg": "image/svg+xml" };
+const server = http.createServer((req, res) => {
+  const url = new URL(req.url ?? "/", "http://127.0.0.1");
+  const file = path.join(dist, decodeURIComponent(url.pathname === "/" ? "/index.html" : url.pathname));
+  if (!file.startsWith(dist) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) {
+    res.writeHead(404).end("not found");
+    return;
+  }
+  res.writeHead(200, { "content-type": TYPES[path.extname(file)] ?? "application/octet-stream" });
+  fs.createReadStream(file).pipe(res);
+});
+await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+const base = `http://127.0.0.1:${server.address().port}/`;
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
+});
+
+const results = [];
+const measurements = {};
+async function test(name, fn) {
+  const started = Date.now();
+  try {
+    await fn();
+    results.push({ name, ok: true });
+    console.log(`ok   ${name} (${Date.now() - started} ms)`);
+  } catch (e) {
+    results.push({ name, ok: false, error: String(e?.stack ?? e) });
+    console.log(`FAIL ${name}\n     ${String(e?.message ?? e).split("\n").join("\n     ")}`);
+  }
+}
+function assert(cond, message) {
+  if (!cond) throw new Error(message);
+}
+
+async function open(url = base, colorScheme = "light") {
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, colorScheme });
+  const page = await context.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
+  await page.goto(url);
+  await page.waitForSelector("body[data-ready=true]", { timeout: 30000 });
+  return { page, context, errors };
+}
+const renders = (page) => page.evaluate(() => Number(document.body.dataset.renders ?? 0));
+async function afterRender(page, action) {
+  const before = await renders(page);
+  await action();
+  await page.waitForFunction((n) => Number(document.body.dataset.renders ?? 0) > n, before, { timeout: 15000 });
+}
+const requestJson = (page) => page.locator("#request-json").textContent();
+function cliJson(name) {
+  try {
+    return execFileSync(cli, ["translate", "-f", path.join(repo, "fixtures/pods", `${name}.yaml`), "-o", "json", "--print-rejected"], { stdio: ["ignore", "pipe", "ignore"] }).toString();
+  } catch (e) {
+    return e.stdout.toString(); // rejected pods exit 2 and still print their request
+  }
+}
+
+const SIMPLE_POD = `apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+  namespace: default
+spec:
+  containers:
+  - name: web
+    image: nginx:1.27
+    resources:
+      limits:
+        cpu: "1"
+        memory: 2Gi
+`;
+
+let shared;
+
+await test("the page loads, with no errors, and renders the default example", async () => {
+  const navigationStart = Date.now();
+  const { page, context, errors } = await open();
+  measurements.firstRenderMs = await page.evaluate(() => window.eciBridge.firstRenderMs());
+  measurements.loadToRequestMs = Date.now() - navigationStart;
+  const json = JSON.parse(await requestJson(page));
+  assert(json.Container?.[0]?.Image === "nginx:1.27", "the default example's request is shown");
+  assert((await page.locator("[data-testid=verdict]").textContent()).includes("accepts"), "the verdict is shown");
+  assert(errors.length === 0, `console errors: ${errors.join("; ")}`);
+  await context.close();
+});
+
+await test("every example shows exactly the CLI's translate -o json", async () => {
+  const { page, context } = await open();
+  const names = await page.evaluate(() => window.eciBridge.examples());
+  assert(names.length >= 60, `only ${names.length} examples`);
+  const mismatches = [];
+  for (const name of names) {
+    const current = await page.locator("#examples").inputValue();
+    if (current === name) {
+      await afterRender(page, () => page.evaluate(() => window.eciBridge.setText("pod", window.eciBridge.text("pod") + "\n")));
+    } else {
+      await afterRender(page, () => page.selectOption("#examples", name));
+    }
+    const shown = await requestJson(page);
+    if (shown !== cliJson(name)) mismatches.push(name);
+  }
+  measurements.examplesCompared = names.length;
+  assert(mismatches.length === 0, `differ from the CLI: ${mismatches.join(", ")}`);
+  await context.close();
+});
+
+await test("typing a higher CPU limit changes Cpu and Memory, as the CLI computes them", async () => {
+  const { page, context } = await open();
+  await afterRender(page, () => page.evaluate((t) => window.eciBridge.setText("pod", t), SIMPLE_POD));
+  let json = JSON.parse(await requestJson(page));
+  assert(json.Cpu === 1 && json.Memory === 2, `before: Cpu ${json.Cpu}, Memory ${json.Memory}`);
+  const at = SIMPLE_POD.indexOf('cpu: "1"') + 'cpu: "'.length;
+  await page.evaluate((pos) => window.eciBridge.select("pod", pos, pos + 1), at);
+  await afterRender(page, () => page.keyboard.type("6"));
+  const typed = await page.evaluate(() => window.eciBridge.text("pod"));
+  assert(typed.includes('cpu: "6"'), "the keystroke replaced the limit");
+  const file = path.join(out, "typed-pod.yaml");
+  fs.writeFileSync(file, typed);
+  const expected = JSON.parse(execFileSync(cli, ["translate", "-f", file, "-o", "json"], { stdio: ["ignore", "pipe", "ignore"] }).toString());
+  json = JSON.parse(await requestJson(page));
+  assert(json.Cpu === expected.Cpu && json.Memory === expected.Memory, `shown Cpu ${json.Cpu}/Memory ${json.Memory}, CLI ${expected.Cpu}/${expected.Memory}`);
+  assert(json.Cpu > 1 && json.Memory > 2, `raised: Cpu ${json.Cpu}, Memory ${json.Memory}`);
+  assert((await page.locator("[data-testid=metric-cpu] b").textContent()) === `${json.Cpu} vCPU`, "the summary follows");
+  await context.close();
+});
+
+await test("a hostPath volume is flagged on its own line", async () => {
+  const { page, context } = await open();
+  await afterRender(page, () => page.evaluate((t) => window.eciBridge.setText("pod", t), SIMPLE_POD));
+  const end = SIMPLE_POD.length;
+  await page.evaluate((pos) => window.eciBridge.select("pod", pos), end);
+  await afterRender(page, () => page.keyboard.insertText("  volumes:\n  - name: logs\n    hostPath:\n      path: /var/log\n"));
+  await page.waitForSelector("#editor-pod .cm-lintRange-error", { timeout: 10000 });
+  const line = await page.evaluate(() => document.querySelector("#editor-pod .cm-lintRange-error").closest(".cm-line").textContent);
+  assert(line.trim() === "hostPath:", `the error underlines \`${line}\``);
+  assert((await page.locator("[data-testid=verdict]").textContent()).includes("reject"), "the verdict says reject");
+  await page.click("[data-testid=out-tab-diagnostics]");
+  assert(await page.locator("#diagnostics li[data-code=hostpath-volume]").count() === 1, "listed with its code");
+  await context.close();
+});
+
+await test("an annotation is added through autocompletion, with a value hint", async () => {
+  const { page, context } = await open();
+  const pod = SIMPLE_POD.replace("  namespace: default\n", "  namespace: default\n  annotations:\n    \n");
+  await afterRender(page, () => page.evaluate((t) => window.eciBridge.setText("pod", t), pod));
+  const at = pod.indexOf("  annotations:\n") + "  annotations:\n    ".length;
+  await page.evaluate((pos) => window.eciBridge.select("pod", pos), at);
+  await page.keyboard.type("k8s.aliyun.com/eci-use-sp", { delay: 15 });
+  const option = page.locator(".cm-tooltip-autocomplete li", { hasText: "k8s.aliyun.com/eci-use-specs" });
+  await option.first().waitFor({ timeout: 10000 });
+  // CodeMirror ignores Enter for a moment after a list opens (interactionDelay), as a person would pause.
+  await page.waitForTimeout(200);
+  await page.keyboard.press("Enter");
+  const hint = page.locator(".cm-tooltip-autocomplete li", { hasText: "2-4Gi,ecs.c6.xlarge" });
+  await hint.first().waitFor({ timeout: 10000 });
+  await page.waitForTimeout(200);
+  await afterRender(page, () => page.keyboard.press("Enter"));
+  const text = await page.evaluate(() => window.eciBridge.text("pod"));
+  assert(text.includes('k8s.aliyun.com/eci-use-specs: "2-4Gi,ecs.c6.xlarge"'), `the editor holds: ${text}`);
+  await page.waitForFunction(() => JSON.parse(document.getElementById("request-json").textContent).InstanceType === "2-4Gi,ecs.c6.xlarge", null, { timeout: 10000 });
+  shared = { url: null, pod: text };
+  await page.click("[data-testid=share]");
+  await page.waitForFunction(() => location.hash.length > 10);
+  shared.url = await page.evaluate(() => location.href);
+  shared.json = await requestJson(page);
+  await context.close();
+});
+
+await test("a share link opened in a fresh page reproduces the state", async () => {
+  assert(shared?.url, "the previous test made a link");
+  const { page, context } = await open(shared.url);
+  assert((await page.evaluate(() => window.eciBridge.text("pod"))) === shared.pod, "same pod text");
+  assert((await requestJson(page)) === shared.json, "same request");
+  await context.close();
+});
+
+await test("screenshots, light and dark, with a diagnostic showing", async () => {
+  for (const scheme of ["light", "dark"]) {
+    const { page, context } = await open(base, scheme);
+    await afterRender(page, () => page.selectOption("#examples", "hostpath-rejected"));
+    await page.click("[data-testid=out-tab-explain]");
+    await page.locator("#explain-body tr[data-field=Cpu]").click();
+    await page.click("[data-testid=out-tab-diagnostics]");
+    await page.waitForSelector("#editor-pod .cm-lintRange-error");
+    const file = path.join(out, `playground-${scheme}.png`);
+    await page.screenshot({ path: file });
+    assert(fs.statSync(file).size > 20000, `${file} looks empty`);
+    const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    measurements[`${scheme}Background`] = background;
+    await context.close();
+  }
+  assert(measurements.lightBackground !== measurements.darkBackground, "dark mode changes the page");
+});
+
+await test("translate time in Chromium for the largest fixture", async () => {
+  const { page, context } = await open();
+  const largest = fs.readdirSync(path.join(repo, "fixtures/pods")).sort((a, b) => fs.statSync(path.join(repo, "fixtures/pods", b)).size - fs.statSync(path.join(repo, "fixtures/pods", a)).size)[0].replace(/\.yaml$/, "");
+  await afterRender(page, () => page.selectOption("#examples", largest));
+  measurements.largestFixture = largest;
+  measurements.chromiumMsPerPreview = await page.evaluate(() => window.eciBridge.bench(300));
+  assert(measurements.chromiumMsPerPreview > 0, "timed");
+  await context.close();
+});
+
+await browser.close();
+server.close();
+const wasm = fs.readdirSync(path.join(dist, "assets")).find((f) => f.endsWith(".wasm"));
+measurements.wasmBytes = fs.statSync(path.join(dist, "assets", wasm)).size;
+fs.writeFileSync(path.join(out, "measurements.json"), JSON.stringify(measurements, null, 2));
+console.log(`measurements: ${JSON.stringify(measurements)}`);
+console.log(`screenshots: ${path.join(out, "playground-light.png")}, ${path.join(out, "playground-dark.png")}`);
+const failed = results.filter((r) => !r.ok);
+console.log(`e2e: ${results.length - failed.length} passed, ${failed.length} failed`);
+process.exit(failed.length ? 1 : 0);

@@ -1,0 +1,285 @@
+// The playground: YAML in on the left, everything ECI will receive on the
+// right, re-computed on every edit by the engine in a Web Worker.
+import "./style.css";
+import { autocompletion } from "@codemirror/autocomplete";
+import { annotationCompletion, createEditor, setDark, type YamlEditor } from "./editor";
+import { Engine } from "./engine";
+import examples from "./generated/examples.json";
+import { diagnosticItem, explainRows, highlightJson, highlightQuery, objectItem } from "./render";
+import { decodeState, encodeState, type SharedState } from "./share";
+import type { Annotation, Diagnostic, EngineError, Example, Preview, Role, SourceFile, Span } from "./types";
+
+type InputName = "pod" | "profile" | "cluster" | "objects";
+const INPUTS: { name: InputName; role: Role; placeholder: string }[] = [
+  { name: "pod", role: "stream", placeholder: "" },
+  {
+    name: "profile",
+    role: "profile",
+    placeholder:
+      "# The eci-profile ConfigMap (kube-system/eci-profile). When set, it replaces one in the pod's stream.\n# apiVersion: v1\n# kind: ConfigMap\n# metadata: {name: eci-profile, namespace: kube-system}\n# data:\n#   vSwitchIds: vsw-xxx,vsw-yyy\n#   securityGroupId: sg-xxx\n",
+  },
+  {
+    name: "cluster",
+    role: "cluster",
+    placeholder:
+      "# Cluster settings (the virtual node's environment). Empty: the example cluster in cn-hangzhou.\n# regionId: cn-hangzhou\n# vswitchIds: vsw-xxx\n# securityGroupId: sg-xxx\n# clusterType: ACK\n",
+  },
+  { name: "objects", role: "objects", placeholder: "# ConfigMaps, Secrets, PersistentVolumeClaims the pod refers to (documents separated by ---).\n" },
+];
+const EXAMPLES = examples as Example[];
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+
+const engine = new Engine();
+let registry: Annotation[] = [];
+let editors = {} as Record<InputName, YamlEditor>;
+let activeOutput = "request";
+let last: Preview | null = null;
+let timer: number | undefined;
+let firstRender: number | null = null;
+
+// --- theme -----------------------------------------------------------------
+const prefersDark = window.matchMedia?.("(prefers-color-scheme: dark)").matches ?? false;
+let dark = (localStorage.getItem("eci-bridge-theme") ?? (prefersDark ? "dark" : "light")) === "dark";
+const applyTheme = () => {
+  document.documentElement.dataset.theme = dark ? "dark" : "light";
+  setDark(Object.values(editors), dark);
+};
+
+// --- tabs ------------------------------------------------------------------
+function showInput(name: InputName) {
+  for (const i of INPUTS) $(`editor-${i.name}`).hidden = i.name !== name;
+  document.querySelectorAll<HTMLButtonElement>("#input-tabs button").forEach((b) => b.setAttribute("aria-selected", String(b.dataset.input === name)));
+  editors[name]?.view.requestMeasure();
+}
+function showOutput(name: string) {
+  activeOutput = name;
+  document.querySelectorAll<HTMLElement>(".panel").forEach((p) => (p.hidden = p.dataset.panel !== name));
+  document.querySelectorAll<HTMLButtonElement>("#output-tabs button").forEach((b) => b.setAttribute("aria-selected", String(b.dataset.output === name)));
+  scheduleHashUpdate();
+}
+
+// --- state -----------------------------------------------------------------
+function files(): SourceFile[] {
+  return INPUTS.map((i) => ({ name: i.name, role: i.role, text: editors[i.name].text() }));
+}
+function state(): SharedState {
+  return {
+    pod: editors.pod.text(),
+    profile: editors.profile.text(),
+    cluster: editors.cluster.text(),
+    objects: editors.objects.text(),
+    showSecrets: $<HTMLInputElement>("secrets").checked,
+    output: activeOutput,
+  };
+}
+let hashTimer: number | undefined;
+function scheduleHashUpdate() {
+  clearTimeout(hashTimer);
+  hashTimer = window.setTimeout(async () => {
+    if (!editors.pod) return;
+    history.replaceState(null, "", `#${await encodeState(state())}`);
+  }, 300);
+}
+
+// --- rendering --------------------------------------------------------------
+function fileOf(span: Span | undefined): InputName {
+  const name = span?.file as InputName | undefined;
+  return name && name in editors ? name : "pod";
+}
+function jumpTo(d: Diagnostic) {
+  if (!d.span) return;
+  const name = fileOf(d.span);
+  showInput(name);
+  editors[name].highlight([d.span]);
+}
+function gib(n: unknown): string {
+  return typeof n === "number" ? `${n}` : "—";
+}
+function renderSummary(p: Preview, ms: number) {
+  const errors = p.diagnostics.filter((d) => d.severity === "error").length;
+  const warnings = p.diagnostics.filter((d) => d.severity === "warning").length;
+  const r = p.request;
+  const metric = (value: string, label: string, testid: string) => {
+    const m = document.createElement("div");
+    m.className = "metric";
+    m.dataset.testid = testid;
+    m.innerHTML = `<b></b><span>${label}</span>`;
+    (m.querySelector("b") as HTMLElement).textContent = value;
+    return m;
+  };
+  const badge = document.createElement("span");
+  badge.className = `badge ${p.rejected ? "bad" : "ok"}`;
+  badge.dataset.testid = "verdict";
+  badge.textContent = p.rejected ? "ECI would reject this pod" : "ECI accepts this pod";
+  const summary = $("summary");
+  summary.replaceChildren(
+    badge,
+    metric(p.sourceKind, "from", "metric-kind"),
+    metric(r.InstanceType ? String(r.InstanceType) : `${gib(r.Cpu)} vCPU`, r.InstanceType ? "instance type" : "cpu", "metric-cpu"),
+    metric(r.InstanceType ? "—" : `${gib(r.Memory)} GiB`, "memory", "metric-memory"),
+    metric(`${errors} / ${warnings}`, "errors / warnings", "metric-diagnostics"),
+    metric(`${ms.toFixed(1)} ms`, "translate", "metric-ms"),
+  );
+  $("diag-count").textContent = String(p.diagnostics.length);
+}
+const SEVERITY_ORDER = { error: 0, warning: 1, info: 2 } as const;
+const bySeverity = (a: Diagnostic, b: Diagnostic) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity];
+
+function renderPreview(p: Preview, ms: number) {
+  p.diagnostics.sort(bySeverity);
+  p.admission.diagnostics.sort(bySeverity);
+  last = p;
+  document.body.classList.remove("stale");
+  $("request-json").innerHTML = highlightJson(p.requestJson);
+  $("query").innerHTML = highlightQuery(p.query);
+  renderExplain();
+  const decision = p.admission.decision as Record<string, unknown>;
+  const kind = String(decision.decision ?? "");
+  const decisionText: Record<string, string> = {
+    routed: "Routed to ECI", notRouted: "Not routed: no selector or label sends this pod to ECI", overflow: "May overflow to ECI (burst-resource: eci)",
+    denied: "Denied", skipped: "Passed through unchanged",
+  };
+  const reasons = Array.isArray(decision.reasons) ? ` — ${(decision.reasons as string[]).join(", ")}` : decision.reason ? ` — ${decision.reason}` : "";
+  $("admission-decision").textContent = `${decisionText[kind] ?? kind}${reasons}`;
+  $("admission-diagnostics").replaceChildren(...p.admission.diagnostics.map((d) => diagnosticItem(d, jumpTo)));
+  $("admission-patch").innerHTML = highlightJson(JSON.stringify(p.admission.patch, null, 2));
+  $("admission-patched").innerHTML = highlightJson(JSON.stringify(p.admission.patched, null, 2));
+  $("diagnostics").replaceChildren(...p.diagnostics.map((d) => diagnosticItem(d, jumpTo)));
+  $("objects").replaceChildren(...(p.requiredObjects.length ? p.requiredObjects.map(objectItem) : [Object.assign(document.createElement("li"), { textContent: "The pod needs no ConfigMaps, Secrets or claims." })]));
+  for (const i of INPUTS) editors[i.name].showDiagnostics(p.diagnostics.filter((d) => fileOf(d.span) === i.name));
+  renderSummary(p, ms);
+}
+function renderExplain() {
+  if (!last) return;
+  const body = $("explain-body");
+  body.replaceChildren(
+    explainRows(last.explain, $<HTMLInputElement>("explain-filter").value, (row, tr) => {
+      body.querySelectorAll("tr.selected").forEach((r) => r.classList.remove("selected"));
+      tr.classList.add("selected");
+      const spans = row.spans;
+      if (!spans.length) return;
+      const name = fileOf(spans[0]);
+      showInput(name);
+      for (const i of INPUTS) editors[i.name].highlight(spans.filter((s) => fileOf(s) === i.name));
+    }),
+  );
+}
+function renderFailure(e: EngineError) {
+  document.body.classList.add("stale");
+  const d = e.diagnostic;
+  const banner = document.createElement("div");
+  banner.className = "banner";
+  banner.dataset.testid = "failure";
+  banner.textContent = e.message;
+  $("summary").replaceChildren(banner);
+  for (const i of INPUTS) editors[i.name].showDiagnostics(d && fileOf(d.span) === i.name ? [d] : []);
+}
+
+// --- the loop ---------------------------------------------------------------
+async function update() {
+  try {
+    const result = await engine.preview(files(), $<HTMLInputElement>("secrets").checked);
+    if (!result) return;
+    renderPreview(result.value, result.ms);
+    document.body.dataset.renders = String(Number(document.body.dataset.renders ?? 0) + 1);
+    if (firstRender === null) {
+      firstRender = performance.now();
+      document.body.dataset.ready = "true";
+    }
+  } catch (e) {
+    renderFailure(e as EngineError);
+    document.body.dataset.renders = String(Number(document.body.dataset.renders ?? 0) + 1);
+  }
+}
+function changed() {
+  clearTimeout(timer);
+  timer = window.setTimeout(update, 120);
+  scheduleHashUpdate();
+}
+
+function loadExample(name: string) {
+  const example = EXAMPLES.find((e) => e.name === name);
+  if (!example) return;
+  editors.pod.setText(example.text);
+  for (const i of INPUTS.slice(1)) editors[i.name].setText(i.placeholder);
+  showInput("pod");
+}
+
+async function main() {
+  const select = $<HTMLSelectElement>("examples");
+  for (const e of EXAMPLES) {
+    const option = document.createElement("option");
+    option.value = e.name;
+    option.textContent = e.title ? `${e.name} — ${e.title}` : e.name;
+    select.append(option);
+  }
+  const shared = await decodeState(location.hash);
+  const initial = EXAMPLES.find((e) => e.name === "deployment-nginx") ?? EXAMPLES[0];
+  const texts: Record<InputName, string> = {
+    pod: shared?.pod ?? initial?.text ?? "",
+    profile: shared?.profile ?? INPUTS[1].placeholder,
+    cluster: shared?.cluster ?? INPUTS[2].placeholder,
+    objects: shared?.objects ?? INPUTS[3].placeholder,
+  };
+  if (!shared && initial) select.value = initial.name;
+  if (shared) select.value = EXAMPLES.find((e) => e.text === shared.pod)?.name ?? "";
+  $<HTMLInputElement>("secrets").checked = shared?.showSecrets ?? false;
+  const completion = autocompletion({ override: [annotationCompletion(() => registry)], activateOnTyping: true });
+  for (const i of INPUTS) {
+    editors[i.name] = createEditor($(`editor-${i.name}`), {
+      text: texts[i.name],
+      dark,
+      onChange: changed,
+      completion: i.name === "pod" ? completion : [],
+      label: `${i.name} YAML`,
+    });
+  }
+  applyTheme();
+  document.querySelectorAll<HTMLButtonElement>("#input-tabs button").forEach((b) => b.addEventListener("click", () => showInput(b.dataset.input as InputName)));
+  document.querySelectorAll<HTMLButtonElement>("#output-tabs button").forEach((b) => b.addEventListener("click", () => showOutput(b.dataset.output as string)));
+  showInput("pod");
+  showOutput(shared?.output ?? "request");
+  select.addEventListener("change", () => loadExample(select.value));
+  $<HTMLInputElement>("secrets").addEventListener("change", changed);
+  $<HTMLInputElement>("explain-filter").addEventListener("input", renderExplain);
+  $("theme").addEventListener("click", () => {
+    dark = !dark;
+    localStorage.setItem("eci-bridge-theme", dark ? "dark" : "light");
+    applyTheme();
+  });
+  $("share").addEventListener("click", async () => {
+    const url = `${location.origin}${location.pathname}#${await encodeState(state())}`;
+    history.replaceState(null, "", url);
+    try {
+      await navigator.clipboard.writeText(url);
+      $("share").textContent = "Link copied";
+    } catch {
+      $("share").textContent = "Link in the address bar";
+    }
+    setTimeout(() => ($("share").textContent = "Share link"), 1800);
+  });
+  const meta = await engine.meta();
+  registry = meta.annotations;
+  $("version").textContent = `eci-bridge ${meta.version.eciBridge} · ECI API ${meta.version.eciApi} · Kubernetes ${meta.version.kubernetes} types`;
+  await update();
+}
+
+// Hooks for the end-to-end tests and the curious (`eciBridge.bench(200)` in
+// the console times the engine on the current inputs).
+Object.assign(window, {
+  eciBridge: {
+    bench: (runs: number) => engine.bench(files(), runs),
+    firstRenderMs: () => firstRender,
+    examples: () => EXAMPLES.map((e) => e.name),
+    text: (name: InputName) => editors[name].text(),
+    setText: (name: InputName, text: string) => editors[name].setText(text),
+    /** Puts the cursor (or a selection) in an editor, for typing. */
+    select: (name: InputName, from: number, to = from) => {
+      showInput(name);
+      editors[name].view.focus();
+      editors[name].view.dispatch({ selection: { anchor: from, head: to } });
+    },
+  },
+});
+
+main();

@@ -1,0 +1,44 @@
+// The engine's thread: loads the wasm module once and answers previews, so
+// typing never waits for a translation.
+import init, { annotations, preview, version } from "./pkg/eci_bridge_wasm.js";
+
+export type Request =
+  | { id: number; kind: "preview"; sources: string; options: string }
+  | { id: number; kind: "bench"; sources: string; runs: number }
+  | { id: number; kind: "meta" };
+
+const ready = init();
+
+function failure(e: unknown) {
+  const err = e as { message?: string; diagnostic?: unknown };
+  return { message: String(err?.message ?? e), diagnostic: err?.diagnostic };
+}
+
+self.onmessage = async (event: MessageEvent<Request>) => {
+  const request = event.data;
+  try {
+    await ready;
+    switch (request.kind) {
+      case "meta":
+        postMessage({ id: request.id, ok: true, result: { version: JSON.parse(version()), annotations: JSON.parse(annotations()) } });
+        break;
+      case "preview": {
+        const started = performance.now();
+        const text = preview(request.sources, request.options);
+        const ms = performance.now() - started;
+        postMessage({ id: request.id, ok: true, result: JSON.parse(text), ms });
+        break;
+      }
+      case "bench": {
+        // Times the wasm call alone (no JSON.parse, no messaging).
+        preview(request.sources, "{}");
+        const started = performance.now();
+        for (let i = 0; i < request.runs; i++) preview(request.sources, "{}");
+        postMessage({ id: request.id, ok: true, result: { msPerCall: (performance.now() - started) / request.runs } });
+        break;
+      }
+    }
+  } catch (e) {
+    postMessage({ id: request.id, ok: false, error: failure(e) });
+  }
+};
