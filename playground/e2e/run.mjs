@@ -64,7 +64,12 @@ async function open(url = base, colorScheme = "light") {
   page.on("pageerror", (e) => errors.push(String(e)));
   page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
   await page.goto(url);
-  await page.waitForSelector("body[data-ready=true]", { timeout: 30000 });
+  try {
+    await page.waitForSelector("body[data-ready=true]", { timeout: 30000 });
+  } catch (e) {
+    const summary = await page.locator("#summary").textContent().catch(() => "?");
+    throw new Error(`the page did not render a request (${url.slice(0, 120)}…): summary "${summary}", errors: ${errors.join("; ")}`);
+  }
   return { page, context, errors };
 }
 const renders = (page) => page.evaluate(() => Number(document.body.dataset.renders ?? 0));
@@ -187,8 +192,9 @@ await test("an annotation is added through autocompletion, with a value hint", a
   await page.waitForFunction(() => JSON.parse(document.getElementById("request-json").textContent).InstanceType === "2-4Gi,ecs.c6.xlarge", null, { timeout: 10000 });
   shared = { url: null, pod: text };
   await page.click("[data-testid=share]");
-  await page.waitForFunction(() => location.hash.length > 10);
-  shared.url = await page.evaluate(() => location.href);
+  await page.waitForSelector("body[data-share-url]");
+  shared.url = await page.evaluate(() => document.body.dataset.shareUrl);
+  assert(shared.url === (await page.evaluate(() => location.href)), "the address bar holds the shared link");
   shared.json = await requestJson(page);
   await context.close();
 });
@@ -198,6 +204,17 @@ await test("a share link opened in a fresh page reproduces the state", async () 
   const { page, context } = await open(shared.url);
   assert((await page.evaluate(() => window.eciBridge.text("pod"))) === shared.pod, "same pod text");
   assert((await requestJson(page)) === shared.json, "same request");
+  await context.close();
+});
+
+await test("clicking an explain row highlights the inputs it came from", async () => {
+  const { page, context } = await open();
+  await afterRender(page, () => page.evaluate((t) => window.eciBridge.setText("pod", t), SIMPLE_POD));
+  await page.click("[data-testid=out-tab-explain]");
+  await page.locator("#explain-body tr[data-field=Cpu]").click();
+  await page.waitForSelector("#editor-pod .cm-input-highlight", { timeout: 5000 });
+  const marked = await page.evaluate(() => [...document.querySelectorAll("#editor-pod .cm-input-highlight")].map((e) => e.closest(".cm-line").textContent.trim()));
+  assert(marked.includes('cpu: "1"') && marked.includes("memory: 2Gi"), `highlighted: ${JSON.stringify(marked)}`);
   await context.close();
 });
 

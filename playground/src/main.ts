@@ -73,12 +73,18 @@ function state(): SharedState {
   };
 }
 let hashTimer: number | undefined;
+let hashGeneration = 0;
+/** Writes the state into the URL; an older (slower) encoding never
+ * overwrites a newer one. */
+async function writeHash(): Promise<string> {
+  const generation = ++hashGeneration;
+  const url = `${location.origin}${location.pathname}#${await encodeState(state())}`;
+  if (generation === hashGeneration) history.replaceState(null, "", url);
+  return url;
+}
 function scheduleHashUpdate() {
   clearTimeout(hashTimer);
-  hashTimer = window.setTimeout(async () => {
-    if (!editors.pod) return;
-    history.replaceState(null, "", `#${await encodeState(state())}`);
-  }, 300);
+  hashTimer = window.setTimeout(() => editors.pod && writeHash(), 300);
 }
 
 // --- rendering --------------------------------------------------------------
@@ -248,8 +254,9 @@ async function main() {
     applyTheme();
   });
   $("share").addEventListener("click", async () => {
-    const url = `${location.origin}${location.pathname}#${await encodeState(state())}`;
-    history.replaceState(null, "", url);
+    clearTimeout(hashTimer);
+    const url = await writeHash();
+    document.body.dataset.shareUrl = url;
     try {
       await navigator.clipboard.writeText(url);
       $("share").textContent = "Link copied";
