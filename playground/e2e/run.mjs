@@ -136,6 +136,31 @@ await test("every example shows exactly the CLI's translate -o json", async () =
   await context.close();
 });
 
+await test("every mode renders each of its examples (status phases as the CLI says)", async () => {
+  const { page, context } = await open();
+  const counts = {};
+  for (const mode of ["admission", "status", "nodes", "elastic", "overflow", "units"]) {
+    await afterRender(page, () => page.selectOption("#mode", mode));
+    const names = await page.evaluate((m) => window.eciBridge.examples(m), mode);
+    assert(names.length > 0, `${mode} has examples`);
+    for (const name of names) {
+      const current = await page.locator("#examples").inputValue();
+      if (current !== name) await afterRender(page, () => page.selectOption("#examples", name));
+      assert((await page.locator("[data-testid=failure]").count()) === 0, `${mode}/${name} failed: ${await page.locator("#summary").textContent()}`);
+      const summary = await page.locator("[data-testid=tool-summary]").textContent();
+      assert(summary && summary.length > 3, `${mode}/${name} has a summary`);
+      if (mode === "status") {
+        const cliYaml = execFileSync(cli, ["status", "-f", path.join(repo, "fixtures/status", `${name}.yaml`)], { stdio: ["ignore", "pipe", "ignore"] }).toString();
+        const phase = /^phase: (\w+)$/m.exec(cliYaml)?.[1];
+        assert(summary.startsWith(`phase ${phase}`), `${name}: page says "${summary}", CLI says phase ${phase}`);
+      }
+    }
+    counts[mode] = names.length;
+  }
+  measurements.toolExamples = counts;
+  await context.close();
+});
+
 await test("typing a higher CPU limit changes Cpu and Memory, as the CLI computes them", async () => {
   const { page, context } = await open();
   await afterRender(page, () => page.evaluate((t) => window.eciBridge.setText("pod", t), SIMPLE_POD));
@@ -234,6 +259,12 @@ await test("screenshots, light and dark, with a diagnostic showing", async () =>
     await context.close();
   }
   assert(measurements.lightBackground !== measurements.darkBackground, "dark mode changes the page");
+  // One of the other engines, for the record.
+  const { page, context } = await open();
+  await afterRender(page, () => page.selectOption("#mode", "elastic"));
+  await afterRender(page, () => page.selectOption("#examples", "three-units-in-order"));
+  await page.screenshot({ path: path.join(out, "playground-elastic.png") });
+  await context.close();
 });
 
 await test("translate time in Chromium for the largest fixture", async () => {

@@ -51,6 +51,15 @@ export class Engine {
     return { value: reply.result as Preview, ms: reply.ms ?? 0 };
   }
 
+  /** Runs one of the other engines (status, nodes, elastic, …) on a YAML stream. */
+  async tool(tool: string, text: string, now: string, replicas: number): Promise<Timed<unknown> | null> {
+    const ticket = ++this.latestPreview;
+    const reply = await this.call({ kind: "tool", tool, text, now, replicas });
+    if (ticket !== this.latestPreview) return null;
+    if (!reply.ok) throw reply.error;
+    return { value: reply.result, ms: reply.ms ?? 0 };
+  }
+
   /** Milliseconds per wasm preview call for `files`, over `runs` calls. */
   async bench(files: SourceFile[], runs: number): Promise<number> {
     const reply = await this.call({ kind: "bench", sources: JSON.stringify({ files }), runs });

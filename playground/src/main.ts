@@ -26,7 +26,22 @@ const INPUTS: { name: InputName; role: Role; placeholder: string }[] = [
   },
   { name: "objects", role: "objects", placeholder: "# ConfigMaps, Secrets, PersistentVolumeClaims the pod refers to (documents separated by ---).\n" },
 ];
-const EXAMPLES = examples as Example[];
+type Mode = "pod" | "admission" | "status" | "nodes" | "elastic" | "overflow" | "units";
+const MODES: Record<Mode, { dir: string; needsNow?: boolean; needsReplicas?: boolean }> = {
+  pod: { dir: "pods" },
+  admission: { dir: "admission" },
+  status: { dir: "status", needsNow: true },
+  nodes: { dir: "nodes", needsNow: true },
+  elastic: { dir: "elastic", needsNow: true, needsReplicas: true },
+  overflow: { dir: "overflow" },
+  units: { dir: "units" },
+};
+const ALL_EXAMPLES = examples as unknown as Record<string, Example[]>;
+const examplesOf = (mode: Mode) => ALL_EXAMPLES[MODES[mode].dir] ?? [];
+const EXAMPLES = examplesOf("pod");
+let mode: Mode = "pod";
+/** The input text of each mode, kept while another mode is shown. */
+const modeTexts: Partial<Record<Mode, string>> = {};
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
 const engine = new Engine();
@@ -70,6 +85,9 @@ function state(): SharedState {
     objects: editors.objects.text(),
     showSecrets: $<HTMLInputElement>("secrets").checked,
     output: activeOutput,
+    mode,
+    now: $<HTMLInputElement>("now").value,
+    replicas: Number($<HTMLInputElement>("replicas").value),
   };
 }
 let hashTimer: number | undefined;
@@ -182,8 +200,55 @@ function renderFailure(e: EngineError) {
 }
 
 // --- the loop ---------------------------------------------------------------
+function summarize(value: Record<string, any>): string {
+  switch (mode) {
+    case "admission": {
+      const r = value.review?.response ?? {};
+      return `${r.allowed ? "allowed" : "denied"} · ${value.decision?.decision ?? ""} · ${(value.patch ?? []).length} patch operation(s)`;
+    }
+    case "status":
+      return `phase ${value.status?.phase ?? "?"}${value.status?.reason ? ` (${value.status.reason})` : ""} · ${(value.events ?? []).length} event(s)`;
+    case "nodes":
+      return `${(value.nodes ?? []).length} virtual node(s): ${(value.nodes ?? []).map((n: any) => n.metadata?.name).join(", ")}`;
+    case "elastic":
+      return `source ${value.split?.source} · units ${(value.split?.units ?? []).join(" / ")}${value.split?.unplaced ? ` · ${value.split.unplaced} unplaced` : ""}`;
+    case "overflow":
+      return value.decision?.action === "move" ? `move to ECI (${(value.decision.candidates ?? []).length} candidate node(s))` : `leave: ${value.decision?.reason} — ${value.decision?.detail}`;
+    case "units": {
+      const d = value.decision ?? {};
+      return d.decision === "unit" ? `unit ${d.index} (${d.resource})` : `${d.decision}${d.reason ? `: ${d.reason}` : ""}`;
+    }
+    default:
+      return "";
+  }
+}
+function renderTool(value: Record<string, any>, ms: number) {
+  document.body.classList.remove("stale");
+  const diagnostics: Diagnostic[] = [...(value.diagnostics ?? [])].sort(bySeverity);
+  $("result-diagnostics").replaceChildren(...diagnostics.map((d) => diagnosticItem(d, jumpTo)));
+  // The answer first; diagnostics (listed above) and events last.
+  const late = ["events", "diagnostics", "deletedUnits"];
+  const ordered = Object.fromEntries(Object.entries(value).sort(([a], [b]) => Number(late.includes(a)) - Number(late.includes(b))));
+  $("result-json").innerHTML = highlightJson(JSON.stringify(ordered, null, 2));
+  const line = document.createElement("span");
+  line.dataset.testid = "tool-summary";
+  line.textContent = summarize(value);
+  const took = document.createElement("span");
+  took.className = "muted";
+  took.textContent = `${ms.toFixed(1)} ms`;
+  $("summary").replaceChildren(line, took);
+  editors.pod.showDiagnostics([]);
+}
+
 async function update() {
   try {
+    if (mode !== "pod") {
+      const r = await engine.tool(mode, editors.pod.text(), $<HTMLInputElement>("now").value, Number($<HTMLInputElement>("replicas").value));
+      if (!r) return;
+      renderTool(r.value as Record<string, any>, r.ms);
+      document.body.dataset.renders = String(Number(document.body.dataset.renders ?? 0) + 1);
+      return;
+    }
     const result = await engine.preview(files(), $<HTMLInputElement>("secrets").checked);
     if (!result) return;
     renderPreview(result.value, result.ms);
@@ -204,22 +269,50 @@ function changed() {
 }
 
 function loadExample(name: string) {
-  const example = EXAMPLES.find((e) => e.name === name);
+  const example = examplesOf(mode).find((e) => e.name === name);
   if (!example) return;
   editors.pod.setText(example.text);
-  for (const i of INPUTS.slice(1)) editors[i.name].setText(i.placeholder);
+  if (mode === "pod") for (const i of INPUTS.slice(1)) editors[i.name].setText(i.placeholder);
   showInput("pod");
 }
 
-async function main() {
+function fillExamples(selected?: string) {
   const select = $<HTMLSelectElement>("examples");
-  for (const e of EXAMPLES) {
+  select.replaceChildren();
+  for (const e of examplesOf(mode)) {
     const option = document.createElement("option");
     option.value = e.name;
     option.textContent = e.title ? `${e.name} — ${e.title}` : e.name;
     select.append(option);
   }
+  select.value = selected ?? "";
+}
+
+/** Switches the page between the pod preview and the other engines. */
+function setMode(next: Mode, text?: string) {
+  if (editors.pod) modeTexts[mode] = editors.pod.text();
+  mode = next;
+  $<HTMLSelectElement>("mode").value = next;
+  const tool = next !== "pod";
+  document.querySelectorAll<HTMLButtonElement>("#input-tabs button").forEach((b) => (b.hidden = tool && b.dataset.input !== "pod"));
+  document.querySelectorAll<HTMLButtonElement>("#output-tabs button").forEach((b) => (b.hidden = tool !== (b.dataset.output === "result")));
+  ($("now-field") as HTMLElement).hidden = !MODES[next].needsNow;
+  ($("replicas-field") as HTMLElement).hidden = !MODES[next].needsReplicas;
+  (document.querySelector("[data-testid=tab-pod]") as HTMLElement).textContent = tool ? "Input" : "Pod / workload";
+  const list = examplesOf(next);
+  const body = text ?? modeTexts[next] ?? list[0]?.text ?? "";
+  fillExamples(list.find((e) => e.text === body)?.name);
+  editors.pod?.setText(body);
+  showInput("pod");
+  showOutput(tool ? "result" : activeOutput === "result" ? "request" : activeOutput);
+}
+
+async function main() {
+  const select = $<HTMLSelectElement>("examples");
   const shared = await decodeState(location.hash);
+  $<HTMLInputElement>("now").value = shared?.now ?? new Date().toISOString().replace(/\.\d+Z$/, "Z");
+  $<HTMLInputElement>("replicas").value = String(shared?.replicas ?? -1);
+  fillExamples();
   const initial = EXAMPLES.find((e) => e.name === "deployment-nginx") ?? EXAMPLES[0];
   const texts: Record<InputName, string> = {
     pod: shared?.pod ?? initial?.text ?? "",
@@ -227,8 +320,6 @@ async function main() {
     cluster: shared?.cluster ?? INPUTS[2].placeholder,
     objects: shared?.objects ?? INPUTS[3].placeholder,
   };
-  if (!shared && initial) select.value = initial.name;
-  if (shared) select.value = EXAMPLES.find((e) => e.text === shared.pod)?.name ?? "";
   $<HTMLInputElement>("secrets").checked = shared?.showSecrets ?? false;
   const completion = autocompletion({ override: [annotationCompletion(() => registry)], activateOnTyping: true });
   for (const i of INPUTS) {
@@ -244,8 +335,16 @@ async function main() {
   document.querySelectorAll<HTMLButtonElement>("#input-tabs button").forEach((b) => b.addEventListener("click", () => showInput(b.dataset.input as InputName)));
   document.querySelectorAll<HTMLButtonElement>("#output-tabs button").forEach((b) => b.addEventListener("click", () => showOutput(b.dataset.output as string)));
   showInput("pod");
-  showOutput(shared?.output ?? "request");
+  if (shared?.mode && shared.mode !== "pod" && shared.mode in MODES) {
+    setMode(shared.mode as Mode, shared.pod);
+  } else {
+    fillExamples(select.value || (shared ? EXAMPLES.find((e) => e.text === shared.pod)?.name : initial?.name));
+    showOutput(shared?.output ?? "request");
+  }
   select.addEventListener("change", () => loadExample(select.value));
+  $<HTMLSelectElement>("mode").addEventListener("change", () => setMode($<HTMLSelectElement>("mode").value as Mode));
+  $<HTMLInputElement>("now").addEventListener("change", changed);
+  $<HTMLInputElement>("replicas").addEventListener("change", changed);
   $<HTMLInputElement>("secrets").addEventListener("change", changed);
   $<HTMLInputElement>("explain-filter").addEventListener("input", renderExplain);
   $("theme").addEventListener("click", () => {
@@ -277,7 +376,8 @@ Object.assign(window, {
   eciBridge: {
     bench: (runs: number) => engine.bench(files(), runs),
     firstRenderMs: () => firstRender,
-    examples: () => EXAMPLES.map((e) => e.name),
+    examples: (m: Mode = "pod") => examplesOf(m).map((e) => e.name),
+    setMode: (m: Mode) => setMode(m),
     text: (name: InputName) => editors[name].text(),
     setText: (name: InputName, text: string) => editors[name].setText(text),
     /** Puts the cursor (or a selection) in an editor, for typing. */

@@ -9,6 +9,9 @@ export interface SharedState {
   objects: string;
   showSecrets: boolean;
   output: string;
+  mode?: string;
+  now?: string;
+  replicas?: number;
 }
 
 function toBase64Url(bytes: Uint8Array): string {

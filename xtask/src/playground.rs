@@ -111,16 +111,15 @@ pub fn build_wasm(r: &mut Runner) -> bool {
     true
 }
 
-/// `playground/src/generated/examples.json` from every `fixtures/pods/*.yaml`:
-/// name, the fixture's first comment line as a title, the text.
-pub fn write_examples(r: &mut Runner) -> bool {
-    println!("\n==> generate the examples menu from fixtures/pods");
-    let dir = root().join("fixtures/pods");
-    let mut names: Vec<PathBuf> = std::fs::read_dir(&dir)
+/// The fixture directories the playground offers as examples, by mode.
+const EXAMPLE_DIRS: &[&str] = &["pods", "admission", "status", "nodes", "elastic", "overflow", "units"];
+
+fn examples_in(dir: &Path) -> Vec<serde_json::Value> {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
         .map(|d| d.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "yaml")).collect())
         .unwrap_or_default();
-    names.sort();
-    let examples: Vec<serde_json::Value> = names
+    paths.sort();
+    paths
         .iter()
         .filter_map(|p| {
             let text = std::fs::read_to_string(p).ok()?;
@@ -129,14 +128,24 @@ pub fn write_examples(r: &mut Runner) -> bool {
             let name = p.file_stem()?.to_string_lossy().into_owned();
             Some(serde_json::json!({"name": name, "title": title, "text": text}))
         })
-        .collect();
+        .collect()
+}
+
+/// `playground/src/generated/examples.json`: for each mode, every fixture of
+/// its directory (name, the first comment line as a title, the text).
+pub fn write_examples(r: &mut Runner) -> bool {
+    println!("\n==> generate the examples menus from fixtures/");
+    let mut all = serde_json::Map::new();
+    for dir in EXAMPLE_DIRS {
+        all.insert((*dir).to_string(), serde_json::Value::Array(examples_in(&root().join("fixtures").join(dir))));
+    }
+    let count: usize = all.values().filter_map(serde_json::Value::as_array).map(Vec::len).sum();
     let out = root().join("playground/src/generated");
-    let written = std::fs::create_dir_all(&out).and_then(|()| {
-        std::fs::write(out.join("examples.json"), serde_json::Value::Array(examples.clone()).to_string())
-    });
+    let written = std::fs::create_dir_all(&out)
+        .and_then(|()| std::fs::write(out.join("examples.json"), serde_json::Value::Object(all).to_string()));
     match written {
         Ok(()) => {
-            println!("<== {} examples", examples.len());
+            println!("<== {count} examples in {} menus", EXAMPLE_DIRS.len());
             true
         }
         Err(e) => {
