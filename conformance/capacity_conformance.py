@@ -23,24 +23,14 @@ import jsonpatch
 import jsonschema
 import yaml
 
-from common import Report, run, validate, yaml_files
+from common import Report, run, validate, validate_fixture_documents, yaml_files
 
-CUSTOM_KINDS = {"ElasticWorkload", "ResourcePolicy", "ElasticSettings", "PlacementSettings", "ClusterSettings"}
-
-
-
+# Custom resources kubernetes-validate has no schema for.
+CUSTOM_KINDS = {"ElasticWorkload", "ResourcePolicy"}
 
 
 
-def fixture_inputs(directory, report, counts):
-    for path in yaml_files(directory):
-        with open(path) as f:
-            for doc in yaml.safe_load_all(f):
-                if not doc or doc.get("kind") in CUSTOM_KINDS:
-                    continue
-                items = doc.get("items", []) if doc.get("kind") == "List" else [doc]
-                for item in items:
-                    validate(item, os.path.basename(path), report, counts)
+
 
 
 def elastic(binary, directory, report, stats, schema):
@@ -99,7 +89,7 @@ def main():
     report = Report()
     inputs = {}
     for kind in ("elastic", "overflow", "units"):
-        fixture_inputs(os.path.join(fixtures, kind), report, inputs)
+        validate_fixture_documents(os.path.join(fixtures, kind), report, inputs, CUSTOM_KINDS)
     stats = {"elastic": 0, "elastic_rejected": 0, "ElasticWorkload (CRD schema)": 0, "produced": {},
              "moved": 0, "overflow_rejected": 0, "placed": 0, "units_rejected": 0}
 

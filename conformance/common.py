@@ -68,3 +68,22 @@ def validate(doc, what, report, counts):
     except Exception as e:  # noqa: BLE001 - report every kind of failure
         first = (str(e) or type(e).__name__).splitlines()[0][:300]
         report.check(False, f"{what}: {doc.get('kind')} is not valid Kubernetes {K8S_VERSION}: {first}")
+
+
+def validate_fixture_documents(directory, report, counts, skip_kinds=()):
+    """Validates the Kubernetes documents of every fixture in `directory` (a
+    List's items one by one), counting them by kind; documents without a kind
+    (ECI API items), eci-bridge's own settings and `skip_kinds` (custom
+    resources kubernetes-validate has no schema for) are skipped."""
+    import yaml
+
+    for path in yaml_files(directory):
+        with open(path) as f:
+            for doc in yaml.safe_load_all(f):
+                if not doc or not doc.get("kind") or doc.get("kind") in skip_kinds:
+                    continue
+                if str(doc.get("apiVersion", "")).startswith("eci-bridge/"):
+                    continue
+                items = doc.get("items", []) if doc.get("kind") == "List" else [doc]
+                for item in items:
+                    validate(item, os.path.basename(path), report, counts)

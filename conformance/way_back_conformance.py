@@ -28,7 +28,7 @@ import yaml
 from alibabacloud_eci20180808 import models
 from alibabacloud_openapi_util.client import Client
 
-from common import Report, bool_keys, run, strip_empty, validate, yaml_files
+from common import Report, bool_keys, run, strip_empty, validate, validate_fixture_documents, yaml_files
 
 NOW = "2026-11-23T10:00:00Z"
 SECRET = "conformance-secret"
@@ -44,16 +44,6 @@ DELETE_EXTENSIONS = {"Force": lambda v: isinstance(v, bool)}
 
 
 
-
-
-def fixture_inputs(directory, report, stats):
-    """The Kubernetes documents of the fixtures themselves are valid objects."""
-    for path in yaml_files(directory):
-        with open(path) as f:
-            for doc in yaml.safe_load_all(f):
-                if doc and doc.get("kind") and not doc.get("apiVersion", "").startswith("eci-bridge/"):
-                    validate(doc, os.path.basename(path), report, stats)
-                    stats["inputs"] += 1
 
 
 def status_fixtures(binary, directory, report, stats):
@@ -167,17 +157,16 @@ def main():
         return 2
     binary, fixtures = sys.argv[1], sys.argv[2]
     report = Report()
-    stats = {"inputs": 0, "items": 0, "updates": 0, "update_rejected": 0, "update_none": 0, "deletes": 0, "delete_rejected": 0, "delete_extensions": 0}
+    stats = {"items": 0, "updates": 0, "update_rejected": 0, "update_none": 0, "deletes": 0, "delete_rejected": 0, "delete_extensions": 0}
+    inputs = {}
     for kind in ("status", "nodes", "update", "delete"):
-        fixture_inputs(os.path.join(fixtures, kind), report, stats)
-    inputs = stats.pop("inputs")
-    kinds_before = {k: stats.pop(k) for k in [k for k in stats if k[0].isupper()]}
+        validate_fixture_documents(os.path.join(fixtures, kind), report, inputs)
     status_fixtures(binary, os.path.join(fixtures, "status"), report, stats)
     node_fixtures(binary, os.path.join(fixtures, "nodes"), report, stats)
     update_fixtures(binary, os.path.join(fixtures, "update"), report, stats)
     delete_fixtures(binary, os.path.join(fixtures, "delete"), report, stats)
 
-    print(f"fixture input documents validated: {inputs} (" + ", ".join(f"{v} {k}" for k, v in sorted(kinds_before.items())) + ")")
+    print(f"fixture input documents validated: {sum(inputs.values())} (" + ", ".join(f"{v} {k}" for k, v in sorted(inputs.items())) + ")")
     print(f"DescribeContainerGroups items round-tripped through the SDK model: {stats['items']}")
     kinds = {k: v for k, v in stats.items() if k and k[0].isupper()}
     print("produced Kubernetes objects validated: " + ", ".join(f"{v} {k}" for k, v in sorted(kinds.items())))
