@@ -78,13 +78,13 @@ pub fn elastic(
     }
     let value = match output {
         ElasticOutput::List => {
-            let mut items = vec![kinded(&result.source, "apps/v1", "Deployment")];
-            items.extend(result.units.iter().map(|d| kinded(d, "apps/v1", "Deployment")));
+            let mut items = vec![to_value(&result.source)];
+            items.extend(result.units.iter().map(to_value));
             items.push(to_value(&result.workload));
             json!({"apiVersion": "v1", "kind": "List", "items": items})
         }
         ElasticOutput::Status => to_value(&result.workload.status),
-        ElasticOutput::Scale => kinded(&result.scale, "autoscaling/v1", "Scale"),
+        ElasticOutput::Scale => to_value(&result.scale),
         ElasticOutput::Events => to_value(&result.events),
         ElasticOutput::Split => to_value(&result.split),
         ElasticOutput::Steps => unreachable!("steps are printed above"),
@@ -114,8 +114,10 @@ pub fn overflow(
     output: OverflowOutput,
 ) -> Result<ExitCode, String> {
     use eci_bridge_core::overflow::{Decision, decide_bundle};
-    let (bundle, mut diags) = inputs::read_bundle_with(file, profile, cluster, objects)?;
-    let result = decide_bundle(&bundle, &eci_bridge_core::ClusterSettings::example());
+    let loaded = inputs::read_sources(file, profile, cluster, objects)?;
+    let mut result = decide_bundle(&loaded.bundle, &eci_bridge_core::ClusterSettings::example());
+    loaded.locate(&mut result.diagnostics);
+    let mut diags = loaded.diagnostics.clone();
     diags.extend(result.diagnostics.iter().cloned());
     render::diagnostics(&diags);
     let value = match (&result.decision, output) {
@@ -189,15 +191,4 @@ pub fn units(
 
 fn to_value(v: &impl serde::Serialize) -> Value {
     serde_json::to_value(v).unwrap_or(Value::Null)
-}
-
-/// k8s-openapi serializes apiVersion and kind itself; this only orders them first for reading.
-fn kinded(v: &impl serde::Serialize, api_version: &str, kind: &str) -> Value {
-    let mut out = serde_json::Map::new();
-    out.insert("apiVersion".into(), api_version.into());
-    out.insert("kind".into(), kind.into());
-    if let Value::Object(map) = to_value(v) {
-        out.extend(map.into_iter().filter(|(k, _)| k != "apiVersion" && k != "kind"));
-    }
-    Value::Object(out)
 }

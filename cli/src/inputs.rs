@@ -56,32 +56,6 @@ pub fn read_sources(
     sources.load().map_err(|d| render::diagnostic(&d))
 }
 
-/// A bundle with the command line's overrides: `--profile`, `--cluster`
-/// and `--objects` replace or extend what the file holds.
-pub fn read_bundle_with(
-    path: &str,
-    profile: Option<&str>,
-    cluster: Option<&str>,
-    objects: &[String],
-) -> Result<(Bundle, Vec<Diagnostic>), String> {
-    let mut bundle = read_bundle(path)?;
-    let mut diags = Vec::new();
-    if profile.is_some() {
-        let (p, d) = read_profile(profile)?;
-        bundle.profile = p;
-        diags.extend(d);
-    }
-    if let Some(path) = cluster {
-        let (c, d) = read_cluster(path)?;
-        bundle.cluster = Some(c);
-        diags.extend(d);
-    }
-    let (store, d) = read_objects(objects)?;
-    bundle.objects.merge(store);
-    diags.extend(d);
-    Ok((bundle, diags))
-}
-
 /// Every document of a file.
 pub fn read_documents(path: &str) -> Result<Vec<serde_json::Value>, String> {
     parse_documents(&read_text(path)?, Input::Pod).map_err(|d| fail(d, path))

@@ -619,9 +619,10 @@ fn run(command: Command) -> Result<ExitCode, String> {
             let nodes = case.nodes(&ClusterSettings::example(), now);
             diags.extend(nodes.diagnostics.iter().cloned());
             render::diagnostics(&diags);
-            let mut items: Vec<serde_json::Value> = nodes.nodes.iter().map(|n| with_kind(n, "v1", "Node")).collect();
+            let mut items: Vec<serde_json::Value> =
+                nodes.nodes.iter().map(|n| serde_json::to_value(n).unwrap_or_default()).collect();
             if leases {
-                items.extend(nodes.leases.iter().map(|l| with_kind(l, "coordination.k8s.io/v1", "Lease")));
+                items.extend(nodes.leases.iter().map(|l| serde_json::to_value(l).unwrap_or_default()));
             }
             let list = serde_json::json!({"apiVersion": "v1", "kind": "List", "items": items});
             render::out(&render::yaml(&list)?);
@@ -713,16 +714,6 @@ fn run(command: Command) -> Result<ExitCode, String> {
 
 pub(crate) fn parse_time(text: &str) -> Result<jiff::Timestamp, String> {
     text.parse().map_err(|e| format!("error: `{text}` is not an RFC 3339 time: {e}"))
-}
-
-/// A typed object as JSON with its apiVersion and kind (k8s-openapi leaves them out of the struct).
-fn with_kind<T: serde::Serialize>(object: &T, api_version: &str, kind: &str) -> serde_json::Value {
-    let mut v = serde_json::to_value(object).unwrap_or_default();
-    if let Some(map) = v.as_object_mut() {
-        map.insert("apiVersion".into(), api_version.into());
-        map.insert("kind".into(), kind.into());
-    }
-    v
 }
 
 /// Accepts RFC 3339 with any offset and converts it to the UTC form signers use.

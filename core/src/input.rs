@@ -96,6 +96,13 @@ pub fn unknown_fields(original: &Value, typed: &Value, at: &Pointer, out: &mut V
     }
 }
 
+/// The warning for a field (at `pointer`, in the pod unless moved with
+/// [`Diagnostic::on`]) that its schema does not know.
+pub fn unknown_field(pointer: String) -> Diagnostic {
+    let name = pointer.rsplit('/').next().unwrap_or_default().replace("~1", "/").replace("~0", "~");
+    Diagnostic::pod(Severity::Warning, Code::UnknownField, pointer, format!("unknown field `{name}`; it is ignored"))
+}
+
 /// Warnings for the fields of a pod document that are not part of the Pod
 /// schema, pointing into the document.
 pub fn unknown_pod_fields(doc: &Value, pod: &Pod, source: &PodSource) -> Vec<Diagnostic> {
@@ -114,14 +121,8 @@ pub fn unknown_pod_fields(doc: &Value, pod: &Pod, source: &PodSource) -> Vec<Dia
     found
         .into_iter()
         .map(|pointer| {
-            let name = pointer.rsplit('/').next().unwrap_or_default().replace("~1", "/").replace("~0", "~");
-            Diagnostic::pod(
-                Severity::Warning,
-                Code::UnknownField,
-                pointer,
-                format!("unknown field `{name}`; it is ignored"),
-            )
-            .help("check the spelling: Kubernetes rejects unknown fields with kubectl --validate=strict")
+            unknown_field(pointer)
+                .help("check the spelling: Kubernetes rejects unknown fields with kubectl --validate=strict")
         })
         .collect()
 }

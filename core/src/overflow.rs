@@ -282,10 +282,12 @@ pub fn decide(input: &OverflowInput<'_>) -> Overflow {
         );
     }
 
-    let mut patched = input.pod.clone();
-    if let Some(map) = patched.as_object_mut() {
+    // The patch is computed against the pod without its status, which it never touches.
+    let mut original = input.pod.clone();
+    if let Some(map) = original.as_object_mut() {
         map.remove("status");
     }
+    let mut patched = original.clone();
     let selectors = input.profile.map(|p| p.selectors.as_slice()).unwrap_or_default();
     apply_effects(&mut patched, selectors, &labels, input.namespace_labels);
     add_toleration(&mut patched, &input.cluster.taint.key);
@@ -328,10 +330,6 @@ pub fn decide(input: &OverflowInput<'_>) -> Overflow {
         return leave(LeaveReason::RejectedByEci, format!("ECI would reject it: {}", rules.join("; ")), diags);
     }
     diags.extend(translation.diagnostics.iter().filter(|d| d.severity == Severity::Warning).cloned());
-    let mut original = input.pod.clone();
-    if let Some(map) = original.as_object_mut() {
-        map.remove("status");
-    }
     let patch = json_patch::diff(&original, &patched);
     Overflow { decision: Decision::Move { patch, patched, candidates, shortage }, diagnostics: diags }
 }

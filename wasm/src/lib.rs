@@ -138,7 +138,9 @@ pub fn webhook_config(profile: &str, options: &str) -> Result<String, JsValue> {
 pub fn status(text: &str, now: &str) -> Result<String, JsValue> {
     let case =
         eci_bridge_core::status::case::StatusCase::from_documents(&documents(text, Input::Instance)?).map_err(fail)?;
-    to_json(&case.map(time(now)?, &ClusterSettings::example()))
+    // The case's own time wins; `now` is read only when the case has none.
+    let now = case.now.map_or_else(|| time(now), Ok)?;
+    to_json(&case.map(now, &ClusterSettings::example()))
 }
 
 /// Cluster settings and/or the eci-profile → the virtual Nodes and Leases.

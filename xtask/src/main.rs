@@ -188,13 +188,14 @@ fn test() -> ExitCode {
             Command::new(&python).arg("conformance/capacity_conformance.py").arg(&binary).arg("fixtures"),
         );
     }
-    if playground::ensure_wasm_bindgen(&mut r) {
+    let bindgen = playground::ensure_wasm_bindgen(&mut r);
+    if bindgen {
         r.step(
             "wasm tests under node (wasm-bindgen-test-runner)",
             cargo().args(["test", "-p", "eci-bridge-wasm", "--target", "wasm32-unknown-unknown"]),
         );
     }
-    if playground::build_all(&mut r) && playground::ensure_chromium(&mut r) && built {
+    if bindgen && playground::build(&mut r) && playground::ensure_chromium(&mut r) && built {
         playground::e2e(&mut r);
     }
     finish(&r)

@@ -213,7 +213,12 @@ pub fn e2e(r: &mut Runner) -> bool {
 
 /// Everything the site needs, built.
 pub fn build_all(r: &mut Runner) -> bool {
-    ensure_wasm_bindgen(r) && ensure_npm(r) && build_wasm(r) && write_examples(r) && build_site(r)
+    ensure_wasm_bindgen(r) && build(r)
+}
+
+/// The site, built, once wasm-bindgen-cli is there.
+pub fn build(r: &mut Runner) -> bool {
+    ensure_npm(r) && build_wasm(r) && write_examples(r) && build_site(r)
 }
 
 /// `cargo xtask playground`: build, then serve on 127.0.0.1.

@@ -340,8 +340,8 @@ fn decide(
     (decision, Some(mutated))
 }
 
-/// The object at `path`, created (as an empty object) when missing.
-fn object_at<'a>(v: &'a mut Value, path: &[&str]) -> &'a mut Map<String, Value> {
+/// The object at `path`, created (as an empty object) when missing or not an object.
+pub(crate) fn object_at<'a>(v: &'a mut Value, path: &[&str]) -> &'a mut Map<String, Value> {
     let mut cur = v;
     for key in path {
         if !cur.is_object() {

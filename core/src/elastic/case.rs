@@ -10,7 +10,7 @@ use serde_json::Value;
 use super::model::{ElasticWorkload, KIND};
 use super::{ElasticInput, Reconciled, reconcile};
 use crate::diagnostics::{Code, Diagnostic, Input, Pointer, Severity};
-use crate::input::{from_value, unknown_fields};
+use crate::input::{from_value, unknown_field, unknown_fields};
 
 /// The kind of the settings document.
 pub const ELASTIC_SETTINGS_KIND: &str = "ElasticSettings";
@@ -41,14 +41,7 @@ fn kind(doc: &Value) -> &str {
 fn unknown_field_warnings(doc: &Value, typed: &impl serde::Serialize, input: Input) -> Vec<Diagnostic> {
     let mut found = Vec::new();
     unknown_fields(doc, &serde_json::to_value(typed).unwrap_or(Value::Null), &Pointer::root(), &mut found);
-    found
-        .into_iter()
-        .map(|p| {
-            let name = p.rsplit('/').next().unwrap_or_default().replace("~1", "/").replace("~0", "~");
-            Diagnostic::pod(Severity::Warning, Code::UnknownField, p, format!("unknown field `{name}`; it is ignored"))
-                .on(input.clone())
-        })
-        .collect()
+    found.into_iter().map(|p| unknown_field(p).on(input.clone())).collect()
 }
 
 impl ElasticCase {

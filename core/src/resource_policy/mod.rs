@@ -49,8 +49,9 @@ use std::collections::BTreeMap;
 use k8s_openapi::api::core::v1::Pod;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
+use crate::admission::object_at;
 use crate::cluster::ClusterSettings;
 use crate::diagnostics::{Code, Diagnostic, Input, Pointer, Severity};
 use crate::labels::check_labels;
@@ -610,22 +611,6 @@ pub fn place(input: &PlacementInput<'_>) -> Placement {
     }
 }
 
-fn map_at<'a>(pod: &'a mut Value, path: &[&str]) -> &'a mut Map<String, Value> {
-    let mut cur = pod;
-    for key in path {
-        if !cur.is_object() {
-            *cur = Value::Object(Map::new());
-        }
-        let map = cur.as_object_mut().expect("just made an object");
-        let entry = map.entry((*key).to_string()).or_insert(Value::Null);
-        if !entry.is_object() {
-            *entry = Value::Object(Map::new());
-        }
-        cur = entry;
-    }
-    cur.as_object_mut().expect("just made an object")
-}
-
 /// Writes the unit's labels, annotations, nodeSelector, toleration and deletion cost.
 fn apply_unit(
     pod: &mut Value,
@@ -635,7 +620,7 @@ fn apply_unit(
     cluster: &ClusterSettings,
     diags: &mut Vec<Diagnostic>,
 ) {
-    let labels = map_at(pod, &["metadata", "labels"]);
+    let labels = object_at(pod, &["metadata", "labels"]);
     for (k, v) in &unit.pod_labels {
         if let Some(old) = labels.get(k).and_then(Value::as_str).filter(|old| *old != v) {
             diags.push(Diagnostic::pod(
@@ -647,7 +632,7 @@ fn apply_unit(
         }
         labels.insert(k.clone(), Value::String(v.clone()));
     }
-    let annotations = map_at(pod, &["metadata", "annotations"]);
+    let annotations = object_at(pod, &["metadata", "annotations"]);
     for (k, v) in &unit.pod_annotations {
         annotations.entry(k.clone()).or_insert_with(|| Value::String(v.clone()));
     }
@@ -675,7 +660,7 @@ fn apply_unit(
         crate::admission::add_toleration(pod, &cluster.taint.key);
     }
     if !selector.is_empty() {
-        let node_selector = map_at(pod, &["spec", "nodeSelector"]);
+        let node_selector = object_at(pod, &["spec", "nodeSelector"]);
         for (k, v) in selector {
             node_selector.insert(k, Value::String(v));
         }

@@ -498,7 +498,8 @@ pub fn pod_status(group: &ContainerGroup, pod: &Pod, now: Timestamp, cluster: &C
 /// it: `Failed` with reason `NotFound`, every container terminated with exit
 /// code 137.
 pub fn pod_status_gone(pod: &Pod, now: Timestamp) -> StatusResult {
-    let spec = pod.spec.clone().unwrap_or_default();
+    let no_spec = PodSpec::default();
+    let spec = pod.spec.as_ref().unwrap_or(&no_spec);
     let previous = pod.status.clone().unwrap_or_default();
     let terminated = |name: &str, image: &str, prior: Option<&Vec<ContainerStatus>>| {
         let prior = prior.and_then(|list| list.iter().find(|s| s.name == name));
