@@ -10,6 +10,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::text::escape_text;
+
 /// How bad a diagnostic is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -55,6 +57,8 @@ pub enum Input {
     Workload,
     /// The ResourcePolicy.
     ResourcePolicy,
+    /// The options of the call (command-line flags, webhook settings).
+    Options,
 }
 
 impl fmt::Display for Input {
@@ -69,6 +73,7 @@ impl fmt::Display for Input {
             Input::ElasticWorkload => f.write_str("elasticworkload"),
             Input::Workload => f.write_str("workload"),
             Input::ResourcePolicy => f.write_str("resourcepolicy"),
+            Input::Options => f.write_str("options"),
         }
     }
 }
@@ -159,6 +164,8 @@ codes! {
     ReplicasUnplaced = "replicas-unplaced",
     /// Every unit of a ResourcePolicy is at its max; the pod waits.
     UnitsFull = "units-full",
+    /// An input beyond eci-bridge's own safety limits; it is not processed further.
+    LimitExceeded = "limit-exceeded",
 }
 
 /// One finding about the inputs.
@@ -239,22 +246,27 @@ impl Diagnostic {
 
 impl fmt::Display for Diagnostic {
     /// Compact, rustc-like: `error[hostpath-volume]: message` then the
-    /// location and the hint on indented lines.
+    /// location and the hint on indented lines. Input text inside them is
+    /// shown with control characters escaped ([`escape_text`]), so a value
+    /// can neither drive the terminal nor forge a line.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}[{}]: {}", self.severity.as_str(), self.code.as_str(), self.message)?;
-        let pointer = if self.pointer.is_empty() { "/" } else { &self.pointer };
+        write!(f, "{}[{}]: {}", self.severity.as_str(), self.code.as_str(), escape_text(&self.message))?;
+        let pointer = escape_text(if self.pointer.is_empty() { "/" } else { &self.pointer });
+        let input = self.input.to_string();
+        let input = escape_text(&input);
         match &self.span {
             Some(s) if self.pointer.is_empty() => {
-                write!(f, "\n  --> {} line {}, column {}", self.input, s.start.line, s.start.column)?
+                let file = s.file.as_deref().map(|f| format!("{}:", escape_text(f))).unwrap_or_default();
+                write!(f, "\n  --> {input} ({file}{}:{})", s.start.line, s.start.column)?
             }
             Some(s) => {
-                let file = s.file.as_deref().map(|f| format!("{f}:")).unwrap_or_default();
-                write!(f, "\n  --> {} {} ({file}{}:{})", self.input, pointer, s.start.line, s.start.column)?
+                let file = s.file.as_deref().map(|f| format!("{}:", escape_text(f))).unwrap_or_default();
+                write!(f, "\n  --> {input} {pointer} ({file}{}:{})", s.start.line, s.start.column)?
             }
-            None => write!(f, "\n  --> {} {}", self.input, pointer)?,
+            None => write!(f, "\n  --> {input} {pointer}")?,
         }
         if let Some(help) = &self.help {
-            write!(f, "\n  = help: {help}")?;
+            write!(f, "\n  = help: {}", escape_text(help))?;
         }
         Ok(())
     }

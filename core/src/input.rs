@@ -10,13 +10,31 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use serde_saphyr::budget::BudgetBreach;
+
 use crate::diagnostics::{Code, Diagnostic, Input, Pointer, Severity, Span, TextLocation};
+use crate::limits::{self, Limits};
+use crate::text::escape_text;
 
 /// Parses every document of a YAML (or JSON) stream. Empty documents are
-/// skipped; a syntax error is one diagnostic with its line and column.
+/// skipped; a syntax error is one diagnostic with its line and column. The
+/// text is bounded by [`Limits::DEFAULT`] before and while it is read: a
+/// breach is a [`Code::LimitExceeded`] error, never unbounded work.
 pub fn parse_documents(text: &str, input: Input) -> Result<Vec<Value>, Diagnostic> {
+    let limits = Limits::DEFAULT;
+    if text.len() > limits.max_text_bytes {
+        return Err(limits::exceeded(input, "", "bytes", text.len(), limits.max_text_bytes)
+            .help("split the input; a Kubernetes object is at most about 1.5 MiB"));
+    }
     let mut options = serde_saphyr::Options::default();
     options.legacy_octal_numbers = true;
+    let mut budget = serde_saphyr::Budget::default();
+    budget.max_documents = limits.max_documents;
+    budget.max_nodes = limits.max_nodes;
+    budget.max_depth = limits.max_depth;
+    budget.max_aliases = limits.max_aliases;
+    budget.max_total_scalar_bytes = limits.max_scalar_bytes;
+    options.budget = Some(budget);
     match serde_saphyr::from_multiple_with_options::<Value>(text, options) {
         Ok(docs) => Ok(docs.into_iter().filter(|d| !d.is_null()).collect()),
         Err(e) => {
@@ -24,14 +42,53 @@ pub fn parse_documents(text: &str, input: Input) -> Result<Vec<Value>, Diagnosti
                 let at = TextLocation { line: l.line(), column: l.column() };
                 Span { file: None, start: at, end: TextLocation { column: at.column + 1, ..at } }
             });
-            let message = first_line(&e.to_string());
-            let mut d =
-                Diagnostic::pod(Severity::Error, Code::Syntax, "", format!("not valid YAML or JSON: {message}"))
-                    .on(input);
+            let mut d = match budget_breach(&e) {
+                Some(breach) => breach_diagnostic(breach, input),
+                None => Diagnostic::pod(
+                    Severity::Error,
+                    Code::Syntax,
+                    "",
+                    format!("not valid YAML or JSON: {}", escape_text(&first_line(&e.to_string()))),
+                )
+                .on(input),
+            };
             d.span = span;
             Err(d)
         }
     }
+}
+
+fn budget_breach(e: &serde_saphyr::Error) -> Option<&BudgetBreach> {
+    match e {
+        serde_saphyr::Error::Budget { breach, .. } => Some(breach),
+        serde_saphyr::Error::AliasError { error, .. } => budget_breach(error),
+        _ => None,
+    }
+}
+
+/// The reader's budget breach, said in the words of [`Limits`].
+fn breach_diagnostic(breach: &BudgetBreach, input: Input) -> Diagnostic {
+    let l = Limits::DEFAULT;
+    let (what, found, limit) = match *breach {
+        BudgetBreach::Documents { documents } => ("documents", documents, l.max_documents),
+        BudgetBreach::Nodes { nodes } => ("YAML nodes", nodes, l.max_nodes),
+        BudgetBreach::Depth { depth } => ("levels of nesting", depth, l.max_depth),
+        BudgetBreach::Aliases { aliases } => ("alias uses (*name)", aliases, l.max_aliases),
+        BudgetBreach::ScalarBytes { total_scalar_bytes } => {
+            ("bytes of scalars", total_scalar_bytes, l.max_scalar_bytes)
+        }
+        _ => {
+            return Diagnostic::pod(
+                Severity::Error,
+                Code::LimitExceeded,
+                "",
+                format!("the input exceeds a limit of the YAML reader ({})", escape_text(&format!("{breach:?}"))),
+            )
+            .on(input)
+            .help("anchors, aliases and merge keys are bounded; write the values out");
+        }
+    };
+    limits::exceeded(input, "", what, found, limit)
 }
 
 /// Parses exactly one document.
@@ -54,9 +111,50 @@ fn first_line(s: &str) -> String {
 pub fn from_value<T: DeserializeOwned>(value: &Value, input: Input) -> Result<T, Diagnostic> {
     serde_path_to_error::deserialize(value).map_err(|e| {
         let pointer = path_to_pointer(e.path());
-        let message = first_line(&e.inner().to_string());
+        let message = plain_schema_message(&first_line(&e.inner().to_string()));
         Diagnostic::pod(Severity::Error, Code::Schema, pointer, message).on(input)
     })
+}
+
+/// serde's `invalid type: string "http", expected i32` in a user's words,
+/// and without the value: `expected an integer, found a string`. The value
+/// is left out on purpose: it may be a Secret's (an unquoted number in
+/// `stringData`), and the pointer already says where it is.
+fn plain_schema_message(message: &str) -> String {
+    let Some(rest) = message.strip_prefix("invalid type: ").or_else(|| message.strip_prefix("invalid value: ")) else {
+        return escape_text(message).into_owned();
+    };
+    let Some((found, expected)) = rest.rsplit_once(", expected ") else {
+        return "the value has the wrong type".to_string();
+    };
+    let kind = found.split(['`', '"']).next().unwrap_or_default().trim();
+    let found = match kind {
+        "string" => "a string",
+        "integer" => "an integer",
+        "floating point" => "a number with a fraction",
+        "boolean" => "a boolean",
+        "sequence" => "a list",
+        "map" => "a mapping",
+        "unit value" | "unit" | "Option value" | "null" => "null",
+        "character" => "a character",
+        _ => "another kind of value",
+    };
+    let same_kind = message.starts_with("invalid value: ");
+    let expected = match expected.trim() {
+        "i8" | "i16" | "i32" | "i64" | "isize" => "an integer",
+        "u8" | "u16" | "u32" | "u64" | "usize" => "a non-negative integer",
+        "f32" | "f64" => "a number",
+        "a boolean" | "bool" => "true or false",
+        "a sequence" => "a list",
+        e if e.starts_with("struct ") || e == "a map" => "a mapping",
+        e if same_kind => return format!("expected {}; this value is not one", escape_text(e)),
+        e => return format!("expected {}, found {found}", escape_text(e)),
+    };
+    if same_kind {
+        format!("expected {expected}; this value is out of range")
+    } else {
+        format!("expected {expected}, found {found}")
+    }
 }
 
 fn path_to_pointer(path: &serde_path_to_error::Path) -> String {
@@ -245,6 +343,24 @@ mod tests {
         .unwrap();
         let d = pod_from_document(&doc).unwrap_err();
         assert_eq!(d.pointer, "/spec/containers/0/env/0/value");
+    }
+
+    #[test]
+    fn schema_messages_never_echo_the_value() {
+        assert_eq!(
+            plain_schema_message("invalid type: string \"http\", expected i32"),
+            "expected an integer, found a string"
+        );
+        assert_eq!(
+            plain_schema_message("invalid type: integer `8675309`, expected a string"),
+            "expected a string, found an integer"
+        );
+        assert_eq!(
+            plain_schema_message("invalid value: integer `-1`, expected u32"),
+            "expected a non-negative integer; this value is out of range"
+        );
+        assert_eq!(plain_schema_message("invalid type: map, expected a sequence"), "expected a list, found a mapping");
+        assert!(!plain_schema_message("invalid type: floating point `3.14159`, expected a string").contains("3.14"));
     }
 
     #[test]

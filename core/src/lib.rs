@@ -60,6 +60,7 @@ pub mod elastic;
 pub mod explain;
 pub mod input;
 pub mod labels;
+pub mod limits;
 pub mod node;
 pub mod objects;
 pub mod overflow;
@@ -72,6 +73,7 @@ pub mod sizing;
 pub mod source_map;
 pub mod sources;
 pub mod status;
+pub mod text;
 pub mod translate;
 pub mod update;
 

@@ -1,18 +1,26 @@
 //! Where a JSON pointer sits in YAML text: diagnostics point into documents
 //! by RFC 6901 pointer (`/spec/volumes/1/hostPath`); people read line and
-//! column. [`SourceMap`] records, for every node of every document of a
-//! YAML (or JSON) stream, the span of its key and of its value, so a
-//! pointer becomes a range an editor can underline or a terminal can print.
+//! column. [`SourceMap`] turns pointers into the span of their key (or
+//! value), so an editor can underline it and a terminal can print it.
+//!
+//! The map is lazy: it keeps the text and, when asked, walks the parser's
+//! events once for a whole batch of pointers ([`SourceMap::locate_all`]),
+//! following only the branches of a trie built from the pointers it was
+//! asked for. Cost is linear in the text plus the pointers, whatever the
+//! shape of the document (a long key above a long list used to make one
+//! pointer string per node: quadratic memory). Callers parse the text with
+//! [`crate::input::parse_documents`] first, so the reader's input limits
+//! ([`crate::limits`]) apply before the map is walked.
 //!
 //! Documents are numbered as [`crate::input::parse_documents`] numbers them:
 //! empty documents are skipped.
 
 use std::collections::BTreeMap;
 
-use granit_parser::{Event, Parser, Span};
+use granit_parser::{Event, Parser, ScalarStyle, Span};
 use serde::{Deserialize, Serialize};
 
-use crate::diagnostics::{Pointer, TextLocation};
+use crate::diagnostics::TextLocation;
 
 /// A range of text: start inclusive, end exclusive; lines and columns from 1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -31,6 +39,20 @@ struct Node {
     value: TextRange,
 }
 
+impl Node {
+    /// The range to show: the key of a mapping entry, else the value's first line.
+    fn shown(&self) -> TextRange {
+        self.key.unwrap_or(TextRange {
+            start: self.value.start,
+            end: if self.value.end.line == self.value.start.line {
+                self.value.end
+            } else {
+                TextLocation { line: self.value.start.line, column: self.value.start.column + 1 }
+            },
+        })
+    }
+}
+
 fn location(marker: granit_parser::Marker) -> TextLocation {
     TextLocation { line: marker.line() as u64, column: marker.col() as u64 + 1 }
 }
@@ -39,97 +61,94 @@ fn range(span: &Span) -> TextRange {
     TextRange { start: location(span.start), end: location(span.end) }
 }
 
-enum Frame {
-    Map { at: Pointer, key: Option<(String, TextRange)> },
-    Seq { at: Pointer, next: usize },
+/// The unescaped reference tokens of an RFC 6901 pointer (`""` has none).
+fn tokens(pointer: &str) -> impl Iterator<Item = String> + '_ {
+    pointer.split('/').skip(1).map(|t| t.replace("~1", "/").replace("~0", "~"))
 }
 
-/// The spans of every node of a stream.
+/// The pointers asked for, as a trie per document; each trie node records
+/// where its node was found.
+#[derive(Debug, Default)]
+struct Trie {
+    children: Vec<BTreeMap<String, usize>>,
+    found: Vec<Option<Node>>,
+}
+
+impl Trie {
+    fn new_node(&mut self) -> usize {
+        self.children.push(BTreeMap::new());
+        self.found.push(None);
+        self.children.len() - 1
+    }
+
+    fn insert(&mut self, root: usize, pointer: &str) {
+        let mut at = root;
+        for token in tokens(pointer) {
+            at = match self.children[at].get(&token) {
+                Some(&next) => next,
+                None => {
+                    let next = self.new_node();
+                    self.children[at].insert(token, next);
+                    next
+                }
+            };
+        }
+    }
+
+    fn child(&self, at: Option<usize>, token: &str) -> Option<usize> {
+        at.and_then(|t| self.children[t].get(token).copied())
+    }
+
+    /// The deepest node on `pointer`'s path that was found.
+    fn nearest(&self, root: usize, pointer: &str) -> Option<TextRange> {
+        let mut at = root;
+        let mut best = self.found[at];
+        for token in tokens(pointer) {
+            let Some(&next) = self.children[at].get(&token) else { break };
+            at = next;
+            best = self.found[at].or(best);
+        }
+        best.map(|n| n.shown())
+    }
+}
+
+enum Frame {
+    Map { trie: Option<usize>, key: Option<(String, TextRange)> },
+    Seq { trie: Option<usize>, next: usize },
+}
+
+/// Where the nodes of a YAML (or JSON) stream are written.
 #[derive(Debug, Clone, Default)]
 pub struct SourceMap {
-    documents: Vec<BTreeMap<String, Node>>,
+    text: String,
 }
 
 impl SourceMap {
-    /// Maps `text`. Never fails: a syntax error ends the map where it occurs.
+    /// A map of `text`. Nothing is computed until a pointer is located.
     pub fn parse(text: &str) -> SourceMap {
-        let mut documents = Vec::new();
-        let mut doc: BTreeMap<String, Node> = BTreeMap::new();
-        let mut stack: Vec<Frame> = Vec::new();
-        // Open containers: (pointer, key range, start of the value).
-        let mut open: Vec<(String, Option<TextRange>, TextLocation)> = Vec::new();
-        let mut empty = true;
-        for item in Parser::new_from_str(text) {
-            let Ok((event, span)) = item else { break };
+        SourceMap { text: text.to_string() }
+    }
+
+    /// How many (non-empty) documents the stream has, up to a syntax error.
+    pub fn documents(&self) -> usize {
+        let mut count = 0;
+        let mut at_root = false;
+        for item in Parser::new_from_str(&self.text) {
+            let Ok((event, _)) = item else { break };
             match event {
-                Event::DocumentStart(..) => {
-                    doc = BTreeMap::new();
-                    stack.clear();
-                    empty = true;
+                Event::DocumentStart(..) => at_root = true,
+                Event::MappingStart(..) | Event::SequenceStart(..) | Event::Alias(..) if at_root => {
+                    count += 1;
+                    at_root = false;
                 }
-                Event::DocumentEnd if !empty => documents.push(std::mem::take(&mut doc)),
-                Event::Alias(..) => {
-                    // `*name`: a value whose nodes live at the anchor; pointers below it show the alias.
-                    if let Some((at, key)) = Self::place(&mut stack) {
-                        doc.insert(at, Node { key, value: range(&span) });
-                    }
-                }
-                Event::Scalar(value, ..) => {
-                    // A key of a mapping, or a value.
-                    if let Some(Frame::Map { key: key @ None, .. }) = stack.last_mut() {
-                        *key = Some((value.into_owned(), range(&span)));
-                        continue;
-                    }
-                    let Some((at, key)) = Self::place(&mut stack) else {
-                        // The root: a document that is only a scalar (or empty).
-                        empty = value.is_empty() || value == "~" || value == "null";
-                        continue;
-                    };
-                    doc.insert(at, Node { key, value: range(&span) });
-                }
-                Event::MappingStart(..) | Event::SequenceStart(..) => {
-                    let is_map = matches!(event, Event::MappingStart(..));
-                    let (at, key) = match Self::place(&mut stack) {
-                        Some((at, key)) => (at, key),
-                        None => {
-                            empty = false;
-                            (String::new(), None)
-                        }
-                    };
-                    open.push((at.clone(), key, location(span.start)));
-                    let at = Pointer(at);
-                    stack.push(if is_map { Frame::Map { at, key: None } } else { Frame::Seq { at, next: 0 } });
-                }
-                Event::MappingEnd | Event::SequenceEnd => {
-                    stack.pop();
-                    if let Some((at, key, start)) = open.pop() {
-                        doc.insert(at, Node { key, value: TextRange { start, end: location(span.end) } });
-                    }
+                Event::Scalar(value, style, ..) if at_root => {
+                    count += usize::from(!is_null_scalar(&value, style));
+                    at_root = false;
                 }
                 _ => {}
             }
         }
-        SourceMap { documents }
-    }
-
-    /// The pointer and key range of the node that comes next in the
-    /// innermost container; `None` at the root.
-    fn place(stack: &mut [Frame]) -> Option<(String, Option<TextRange>)> {
-        match stack.last_mut()? {
-            Frame::Map { at, key } => {
-                let (name, range) = key.take()?;
-                Some((at.key(&name).into(), Some(range)))
-            }
-            Frame::Seq { at, next } => {
-                *next += 1;
-                Some((at.index(*next - 1).into(), None))
-            }
-        }
-    }
-
-    /// How many documents the stream has.
-    pub fn documents(&self) -> usize {
-        self.documents.len()
+        count
     }
 
     /// The range to show for `pointer` in document `doc`: the key of a
@@ -137,25 +156,134 @@ impl SourceMap {
     /// absent (a field the tool reports missing) shows its nearest present
     /// ancestor. `None` only for an unknown document.
     pub fn locate(&self, doc: usize, pointer: &str) -> Option<TextRange> {
-        let nodes = self.documents.get(doc)?;
-        let mut at = pointer.to_string();
-        loop {
-            if let Some(node) = nodes.get(&at) {
-                return Some(node.key.unwrap_or(TextRange {
-                    start: node.value.start,
-                    end: if node.value.end.line == node.value.start.line {
-                        node.value.end
+        self.locate_all(&[(doc, pointer)]).pop().flatten()
+    }
+
+    /// [`SourceMap::locate`] for many `(document, pointer)` pairs in one
+    /// pass over the text; the answers come in the order asked.
+    pub fn locate_all(&self, wanted: &[(usize, &str)]) -> Vec<Option<TextRange>> {
+        let mut trie = Trie::default();
+        let mut roots: BTreeMap<usize, usize> = BTreeMap::new();
+        for &(doc, pointer) in wanted {
+            let root = *roots.entry(doc).or_insert_with(|| trie.new_node());
+            trie.insert(root, pointer);
+        }
+        let Some(&last_doc) = roots.keys().next_back() else { return Vec::new() };
+        self.walk(&mut trie, &roots, last_doc);
+        wanted.iter().map(|&(doc, pointer)| roots.get(&doc).and_then(|&root| trie.nearest(root, pointer))).collect()
+    }
+
+    /// Records, in `trie`, the spans of the nodes it names.
+    fn walk(&self, trie: &mut Trie, roots: &BTreeMap<usize, usize>, last_doc: usize) {
+        let mut stack: Vec<Frame> = Vec::new();
+        // Open containers: (trie node, key range, start of the value).
+        let mut open: Vec<(Option<usize>, Option<TextRange>, TextLocation)> = Vec::new();
+        // The number of the current document, once its root shows it is not empty.
+        let mut doc: Option<usize> = None;
+        let mut next_doc = 0;
+        let mut at_root = false;
+        for item in Parser::new_from_str(&self.text) {
+            let Ok((event, span)) = item else { break };
+            let root_of = |d: Option<usize>| d.and_then(|d| roots.get(&d).copied());
+            match event {
+                Event::DocumentStart(..) => {
+                    if doc.is_some_and(|d| d >= last_doc) {
+                        break;
+                    }
+                    stack.clear();
+                    open.clear();
+                    doc = None;
+                    at_root = true;
+                }
+                Event::Alias(..) => {
+                    // `*name`: a value whose nodes live at the anchor; pointers below it show the alias.
+                    let at =
+                        if at_root { Self::enter_root(&mut doc, &mut next_doc, &mut at_root, root_of) } else { None };
+                    let (node, key) = if stack.is_empty() { (at, None) } else { Self::place(trie, &mut stack) };
+                    if let Some(t) = node {
+                        trie.found[t] = Some(Node { key, value: range(&span) });
+                    }
+                }
+                Event::Scalar(value, style, ..) => {
+                    if let Some(Frame::Map { key: key @ None, .. }) = stack.last_mut() {
+                        *key = Some((value.into_owned(), range(&span)));
+                        continue;
+                    }
+                    if stack.is_empty() {
+                        // A document that is only a scalar (or empty).
+                        if at_root && !is_null_scalar(&value, style) {
+                            let root = Self::enter_root(&mut doc, &mut next_doc, &mut at_root, root_of);
+                            if let Some(t) = root {
+                                trie.found[t] = Some(Node { key: None, value: range(&span) });
+                            }
+                        }
+                        at_root = false;
+                        continue;
+                    }
+                    let (node, key) = Self::place(trie, &mut stack);
+                    if let Some(t) = node {
+                        trie.found[t] = Some(Node { key, value: range(&span) });
+                    }
+                }
+                Event::MappingStart(..) | Event::SequenceStart(..) => {
+                    let (node, key) = if stack.is_empty() {
+                        (Self::enter_root(&mut doc, &mut next_doc, &mut at_root, root_of), None)
                     } else {
-                        TextLocation { line: node.value.start.line, column: node.value.start.column + 1 }
-                    },
-                }));
+                        Self::place(trie, &mut stack)
+                    };
+                    open.push((node, key, location(span.start)));
+                    stack.push(if matches!(event, Event::MappingStart(..)) {
+                        Frame::Map { trie: node, key: None }
+                    } else {
+                        Frame::Seq { trie: node, next: 0 }
+                    });
+                }
+                Event::MappingEnd | Event::SequenceEnd => {
+                    stack.pop();
+                    if let Some((Some(t), key, start)) = open.pop() {
+                        trie.found[t] = Some(Node { key, value: TextRange { start, end: location(span.end) } });
+                    }
+                }
+                _ => {}
             }
-            let cut = at.rfind('/')?;
-            at.truncate(cut);
+        }
+    }
+
+    /// The root of a non-empty document: numbers it and returns its trie node.
+    fn enter_root(
+        doc: &mut Option<usize>,
+        next_doc: &mut usize,
+        at_root: &mut bool,
+        root_of: impl Fn(Option<usize>) -> Option<usize>,
+    ) -> Option<usize> {
+        *doc = Some(*next_doc);
+        *next_doc += 1;
+        *at_root = false;
+        root_of(*doc)
+    }
+
+    /// The trie node and key range of the node that comes next in the
+    /// innermost container (`None` when no pointer asked goes there).
+    fn place(trie: &Trie, stack: &mut [Frame]) -> (Option<usize>, Option<TextRange>) {
+        match stack.last_mut() {
+            Some(Frame::Map { trie: at, key }) => match key.take() {
+                Some((name, range)) => (trie.child(*at, &name), Some(range)),
+                None => (None, None),
+            },
+            Some(Frame::Seq { trie: at, next }) => {
+                *next += 1;
+                let node = at.and_then(|_| trie.child(*at, &(*next - 1).to_string()));
+                (node, None)
+            }
+            None => (None, None),
         }
     }
 }
 
+/// A root scalar that reads as null: the document is empty.
+fn is_null_scalar(value: &str, style: ScalarStyle) -> bool {
+    style == ScalarStyle::Plain && matches!(value, "" | "~" | "null" | "Null" | "NULL")
+}
 #[cfg(test)]
 mod tests {
     use super::*;

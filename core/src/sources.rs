@@ -140,10 +140,28 @@ impl Sources {
 }
 
 impl Loaded {
-    /// Places every diagnostic that has no span yet.
+    /// Places every diagnostic that has no span yet: one pass over each
+    /// file's text for all of its diagnostics.
     pub fn locate(&self, diagnostics: &mut [Diagnostic]) {
-        for d in diagnostics.iter_mut().filter(|d| d.span.is_none()) {
-            d.span = self.span(&d.input, &d.pointer);
+        // (diagnostic, file, document in the file, pointer in that document)
+        let mut wanted: Vec<(usize, usize, usize, String)> = Vec::new();
+        for (i, d) in diagnostics.iter().enumerate().filter(|(_, d)| d.span.is_none()) {
+            let Some((doc, pointer)) = self.bundle.documents.place(&d.input, &d.pointer) else { continue };
+            let Some(&(file, doc_in_file)) = self.origins.get(doc) else { continue };
+            wanted.push((i, file, doc_in_file, pointer));
+        }
+        for (file, map) in self.maps.iter().enumerate() {
+            let mine: Vec<&(usize, usize, usize, String)> = wanted.iter().filter(|w| w.1 == file).collect();
+            if mine.is_empty() {
+                continue;
+            }
+            let asked: Vec<(usize, &str)> = mine.iter().map(|w| (w.2, w.3.as_str())).collect();
+            for (w, range) in mine.iter().zip(map.locate_all(&asked)) {
+                if let Some(range) = range {
+                    diagnostics[w.0].span =
+                        Some(Span { file: self.names.get(file).cloned(), start: range.start, end: range.end });
+                }
+            }
         }
     }
 

@@ -1,0 +1,139 @@
+//! Input limits: one policy for every reader of untrusted text.
+//!
+//! eci-bridge reads what any namespace owner writes (the admission webhook
+//! sits on every pod creation), so every input is bounded *before* any work
+//! that grows faster than the input: the text's size, the YAML reader's
+//! documents, nodes, depth, aliases and scalar bytes, `$(VAR)` expansion,
+//! the profile's selectors and a pod's containers and volumes. A breach is a
+//! [`Code::LimitExceeded`] error with the limit, the amount found and a
+//! hint; the input is not processed further. The CLI, the playground and
+//! the daemons share [`Limits::DEFAULT`].
+//!
+//! The numbers sit well above anything a valid Kubernetes object can hold
+//! (the API server refuses objects over about 1.5 MiB, ECI accepts 20
+//! containers, 20 volumes and 256-character environment values), so they
+//! only ever stop hostile or broken input.
+
+use crate::diagnostics::{Code, Diagnostic, Input, Severity};
+
+/// Bounds on what the core reads and computes from one input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Bytes of one text (a file, a request body, an editor tab).
+    pub max_text_bytes: usize,
+    /// Documents in one YAML stream.
+    pub max_documents: usize,
+    /// YAML nodes (mappings, sequences, scalars, after aliases) in one stream.
+    pub max_nodes: usize,
+    /// Nesting depth of mappings and sequences.
+    pub max_depth: usize,
+    /// Alias (`*name`) uses in one stream.
+    pub max_aliases: usize,
+    /// Bytes of all scalars of one stream, aliases replayed.
+    pub max_scalar_bytes: usize,
+    /// Bytes of one value after `$(VAR)` expansion.
+    pub max_expanded_value_bytes: usize,
+    /// Bytes produced by `$(VAR)` expansion in one pod, all values together.
+    pub max_expanded_pod_bytes: usize,
+    /// Selectors in one eci-profile.
+    pub max_selectors: usize,
+    /// Containers plus init containers in one pod.
+    pub max_containers: usize,
+    /// Volumes in one pod.
+    pub max_volumes: usize,
+}
+
+impl Limits {
+    /// The limits every reader uses.
+    pub const DEFAULT: Limits = Limits {
+        max_text_bytes: 4 * 1024 * 1024,
+        max_documents: 1_000,
+        max_nodes: 250_000,
+        max_depth: 64,
+        max_aliases: 1_000,
+        max_scalar_bytes: 8 * 1024 * 1024,
+        max_expanded_value_bytes: 32 * 1024,
+        max_expanded_pod_bytes: 1024 * 1024,
+        max_selectors: 1_000,
+        max_containers: 200,
+        max_volumes: 1_000,
+    };
+
+    /// Every limit as `(name, value, what)`, for documentation and the CLI.
+    pub fn table(&self) -> [(&'static str, usize, &'static str); 11] {
+        [
+            ("max_text_bytes", self.max_text_bytes, "bytes of one input text"),
+            ("max_documents", self.max_documents, "documents in one YAML stream"),
+            ("max_nodes", self.max_nodes, "YAML nodes in one stream (aliases replayed)"),
+            ("max_depth", self.max_depth, "nesting depth of mappings and sequences"),
+            ("max_aliases", self.max_aliases, "alias (*name) uses in one stream"),
+            ("max_scalar_bytes", self.max_scalar_bytes, "bytes of all scalars of one stream"),
+            ("max_expanded_value_bytes", self.max_expanded_value_bytes, "bytes of one value after $(VAR) expansion"),
+            ("max_expanded_pod_bytes", self.max_expanded_pod_bytes, "bytes produced by $(VAR) expansion in one pod"),
+            ("max_selectors", self.max_selectors, "selectors in one eci-profile"),
+            ("max_containers", self.max_containers, "containers and init containers in one pod"),
+            ("max_volumes", self.max_volumes, "volumes in one pod"),
+        ]
+    }
+}
+
+/// The diagnostic for a breached limit: `what` was `found`, at most `limit`
+/// are read.
+pub fn exceeded(input: Input, pointer: impl Into<String>, what: &str, found: usize, limit: usize) -> Diagnostic {
+    let found = if found > limit { format!("{found}") } else { format!("more than {limit}") };
+    Diagnostic::pod(
+        Severity::Error,
+        Code::LimitExceeded,
+        pointer,
+        format!("the input has {found} {what}; eci-bridge reads at most {limit}"),
+    )
+    .on(input)
+    .help("this limit protects the webhook and the tools from hostile input; no valid Kubernetes object comes near it")
+}
+
+/// The pod's containers and volumes within [`Limits::DEFAULT`]; the
+/// diagnostic of the first breach otherwise. Checked before translation
+/// does any per-container or per-volume work (mounts look volumes up by
+/// name, ports are compared across containers).
+pub fn check_pod(pod: &k8s_openapi::api::core::v1::Pod) -> Option<Diagnostic> {
+    let l = Limits::DEFAULT;
+    let spec = pod.spec.as_ref()?;
+    let containers = spec.containers.len() + spec.init_containers.as_ref().map_or(0, Vec::len);
+    if containers > l.max_containers {
+        return Some(exceeded(
+            Input::Pod,
+            "/spec/containers",
+            "containers and init containers",
+            containers,
+            l.max_containers,
+        ));
+    }
+    let volumes = spec.volumes.as_ref().map_or(0, Vec::len);
+    if volumes > l.max_volumes {
+        return Some(exceeded(Input::Pod, "/spec/volumes", "volumes", volumes, l.max_volumes));
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limit_messages_read_as_sentences() {
+        let d = exceeded(Input::Pod, "", "YAML nodes", 250_001, 250_000);
+        assert_eq!(d.code, Code::LimitExceeded);
+        assert_eq!(d.message, "the input has 250001 YAML nodes; eci-bridge reads at most 250000");
+        let d = exceeded(Input::Pod, "/spec", "containers", 0, 200);
+        assert_eq!(d.message, "the input has more than 200 containers; eci-bridge reads at most 200");
+    }
+
+    #[test]
+    fn limits_are_above_what_kubernetes_and_eci_accept() {
+        let l = Limits::DEFAULT;
+        // The API server's object limit is about 1.5 MiB; ECI: 20 containers/volumes, 256-char values.
+        assert!(l.max_text_bytes > 3 * 1024 * 1024 / 2);
+        assert!(l.max_containers > 20 && l.max_volumes > 20 && l.max_expanded_value_bytes > 256);
+        assert_eq!(l.table().len(), 11);
+    }
+}

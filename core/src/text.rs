@@ -1,0 +1,52 @@
+//! Text helpers shared by every module: making untrusted text safe to show.
+//!
+//! Values from the input reach human-facing text (diagnostic messages, the
+//! explain table, logs). A value holding `ESC]0;…BEL` would retitle a
+//! terminal, `ESC[2J` clear it, a newline forge a diagnostic line, and a
+//! right-to-left override (U+202E) make `gpj.exe` read as `exe.jpg`. Such
+//! characters are shown escaped, the way Rust's `{:?}` shows them.
+
+use std::borrow::Cow;
+
+/// Whether `c` must not reach a terminal or a log line as itself: C0 and C1
+/// controls, DEL, line and paragraph separators, and the bidirectional
+/// embedding, override and isolate marks.
+pub fn is_unsafe_char(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{2028}' | '\u{2029}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
+}
+
+/// `text` with every [unsafe character](is_unsafe_char) escaped (`\n`,
+/// `\t`, `\u{1b}`, `\u{202e}`), borrowed when there is none.
+pub fn escape_text(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(is_unsafe_char) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if is_unsafe_char(c) => out.push_str(&format!("\\u{{{:x}}}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn terminal_controls_are_shown_escaped() {
+        assert_eq!(escape_text("plain ü"), "plain ü");
+        assert!(matches!(escape_text("plain"), Cow::Borrowed(_)));
+        assert_eq!(escape_text("a\u{1b}]0;x\u{7}\u{1b}[2J"), "a\\u{1b}]0;x\\u{7}\\u{1b}[2J");
+        assert_eq!(escape_text("two\nlines\ttab"), "two\\nlines\\ttab");
+        assert_eq!(escape_text("gpj\u{202e}.exe"), "gpj\\u{202e}.exe");
+        assert_eq!(escape_text("nul\0"), "nul\\u{0}");
+        assert_eq!(escape_text("c1\u{9b}"), "c1\\u{9b}");
+    }
+}
