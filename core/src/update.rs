@@ -23,7 +23,6 @@ use std::collections::BTreeMap;
 use k8s_openapi::api::core::v1::Pod;
 use serde::Serialize;
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 
 use crate::cluster::{ClusterSettings, ClusterType};
 use crate::diagnostics::{Code, Diagnostic, Severity};
@@ -95,10 +94,28 @@ impl UpdatePlan {
     }
 }
 
+/// ECI instance IDs (`eci-2ze…`): ASCII letters, digits and `-`. Anything
+/// else (a newline, a space, `&`) would corrupt the request's parameters.
+fn is_instance_id(id: &str) -> bool {
+    id.len() <= 64 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+}
+
 /// The instance ID of a pod: the given one, else the provider's annotation.
 fn instance_id(pod: &Pod, given: Option<&str>, diags: &mut Vec<Diagnostic>) -> Option<String> {
     let from_annotation = pod.metadata.annotations.as_ref().and_then(|a| a.get(INSTANCE_ID_ANNOTATION)).cloned();
     let id = given.map(String::from).or(from_annotation).filter(|s| !s.is_empty());
+    if let Some(bad) = id.as_deref().filter(|id| !is_instance_id(id)) {
+        diags.push(
+            Diagnostic::pod(
+                Severity::Error,
+                Code::InvalidValue,
+                crate::annotations::pointer(INSTANCE_ID_ANNOTATION),
+                format!("`{bad}` is not an ECI instance ID"),
+            )
+            .help("an instance ID is letters, digits and `-`, at most 64 characters (e.g. eci-2ze0bkk2xgbwbx9xxxxx)"),
+        );
+        return None;
+    }
     if id.is_none() {
         diags.push(
             Diagnostic::pod(
@@ -113,10 +130,20 @@ fn instance_id(pod: &Pod, given: Option<&str>, diags: &mut Vec<Diagnostic>) -> O
     id
 }
 
-fn token(prefix: &str, value: &impl Serialize) -> String {
-    let bytes = serde_json::to_vec(value).unwrap_or_default();
-    let hex: String = Sha256::digest(&bytes).iter().take(16).map(|b| format!("{b:02x}")).collect();
-    format!("{prefix}-{hex}")
+/// The update's ClientToken, from identities only: the pod's UID and the
+/// version of the new pod (`resourceVersion`, else `generation`), so a
+/// retried update is recognised and a new one is not. Never derived from
+/// the request: that would print a hash of Secret values in redacted output,
+/// letting anyone confirm a guessed secret offline.
+fn update_token(new: &Pod) -> Option<String> {
+    let uid = new.metadata.uid.as_deref().filter(|u| !u.is_empty())?;
+    let version = new
+        .metadata
+        .resource_version
+        .clone()
+        .filter(|v| !v.is_empty())
+        .or_else(|| new.metadata.generation.map(|g| format!("g{g}")))?;
+    Some(crate::translate::client_token(&format!("update-{uid}-{version}")))
 }
 
 fn is_hybrid(cluster: &ClusterSettings, input: &TranslateInput<'_>) -> bool {
@@ -158,6 +185,24 @@ pub fn plan_update(old: &TranslateInput<'_>, new: &TranslateInput<'_>, container
     let mut diags = Vec::new();
     let mut changes = Vec::new();
     let mut actions = Vec::new();
+    let uids = (old.pod.metadata.uid.as_deref(), new.pod.metadata.uid.as_deref());
+    if let (Some(a), Some(b)) = uids
+        && !a.is_empty()
+        && !b.is_empty()
+        && a != b
+    {
+        // An update changes one instance; two UIDs are two pods (a re-created pod gets a new instance).
+        diags.push(
+            Diagnostic::pod(
+                Severity::Error,
+                Code::Conflict,
+                "/metadata/uid",
+                format!("the old and the new pod are different pods (UID {a} and {b})"),
+            )
+            .help("give two versions of the same pod; a pod re-created under the same name gets a new instance"),
+        );
+        return UpdatePlan { request: None, changes, provider_actions: actions, diagnostics: diags };
+    }
     let hybrid = is_hybrid(new.cluster, new);
     let hybrid_note = |what: &str| {
         Diagnostic::pod(
@@ -321,9 +366,17 @@ pub fn plan_update(old: &TranslateInput<'_>, new: &TranslateInput<'_>, container
         request.region_id = Some(new.cluster.region_id.clone());
         request.container_group_id = id;
         request.update_type = Some("IncrementalUpdate".into());
-        request.client_token = Some(token("update", &request));
+        request.client_token = update_token(new.pod);
         request
     });
+    if request.is_some() && request.as_ref().is_some_and(|r| r.client_token.is_none()) {
+        diags.push(Diagnostic::pod(
+            Severity::Info,
+            Code::Defaulted,
+            "/metadata/resourceVersion",
+            "no ClientToken: it is made from the pod's UID and resourceVersion, and the new pod lacks one of them",
+        ).help("pods read from the API server have both; a retried update without a token may be applied twice (harmless: the update is incremental)"));
+    }
     UpdatePlan { request, changes, provider_actions: actions, diagnostics: diags }
 }
 
@@ -371,7 +424,7 @@ pub fn delete_request(
     }
     let uid = pod.metadata.uid.clone().unwrap_or_default();
     let request = DeleteContainerGroupRequest {
-        client_token: (!uid.is_empty()).then(|| format!("delete-{uid}")),
+        client_token: (!uid.is_empty()).then(|| crate::translate::client_token(&format!("delete-{uid}"))),
         container_group_id: id,
         force: (grace == Some(0)).then_some(true),
         region_id: Some(cluster.region_id.clone()),

@@ -195,9 +195,9 @@ pub struct AcrRegistryInfo {
 #[serde(rename_all = "PascalCase", default)]
 pub struct Container {
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub arg: Vec<String>,
+    pub arg: Vec<Sensitive>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub command: Vec<String>,
+    pub command: Vec<Sensitive>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cpu: Option<f64>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -282,9 +282,9 @@ pub struct Container {
 #[serde(rename_all = "PascalCase", default)]
 pub struct InitContainer {
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub arg: Vec<String>,
+    pub arg: Vec<Sensitive>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub command: Vec<String>,
+    pub command: Vec<Sensitive>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cpu: Option<f64>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -436,7 +436,7 @@ pub struct VolumeMount {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub read_only: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub sub_path: Option<String>,
+    pub sub_path: Option<Sensitive>,
 }
 
 /// `DnsConfig`.
@@ -614,14 +614,16 @@ pub struct NfsVolume {
 
 impl CreateContainerGroupRequest {
     /// A copy in which every secret value reads `<redacted>`: registry
-    /// passwords, env values and file contents that came from Secrets.
+    /// passwords, file contents that came from Secrets, and env values,
+    /// commands, args and sub-paths that carry Secret material (directly or
+    /// through `$(VAR)` expansion).
     pub fn redacted(&self) -> Self {
         let mut copy = self.clone();
         for c in &mut copy.container {
-            redact_env(&mut c.environment_var);
+            redact_process(&mut c.command, &mut c.arg, &mut c.environment_var, &mut c.volume_mount);
         }
         for c in &mut copy.init_container {
-            redact_env(&mut c.environment_var);
+            redact_process(&mut c.command, &mut c.arg, &mut c.environment_var, &mut c.volume_mount);
         }
         for v in &mut copy.volume {
             if let Some(files) = &mut v.config_file_volume {
@@ -644,9 +646,21 @@ impl CreateContainerGroupRequest {
     }
 }
 
-fn redact_env(vars: &mut [EnvironmentVar]) {
+/// Redacts what a container's process sees: command, args, env, sub-paths.
+pub(crate) fn redact_process(
+    command: &mut [Sensitive],
+    args: &mut [Sensitive],
+    vars: &mut [EnvironmentVar],
+    mounts: &mut [VolumeMount],
+) {
+    for item in command.iter_mut().chain(args.iter_mut()) {
+        *item = item.redacted();
+    }
     for var in vars {
         var.value = var.value.as_ref().map(Sensitive::redacted);
+    }
+    for m in mounts {
+        m.sub_path = m.sub_path.as_ref().map(Sensitive::redacted);
     }
 }
 

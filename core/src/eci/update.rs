@@ -79,9 +79,9 @@ pub struct UpdateAcrRegistryInfo {
 #[allow(missing_docs)]
 pub struct UpdateContainer {
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub arg: Vec<String>,
+    pub arg: Vec<Sensitive>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub command: Vec<String>,
+    pub command: Vec<Sensitive>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cpu: Option<f64>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -156,9 +156,9 @@ pub struct UpdateContainer {
 #[allow(missing_docs)]
 pub struct UpdateInitContainer {
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub arg: Vec<String>,
+    pub arg: Vec<Sensitive>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub command: Vec<String>,
+    pub command: Vec<Sensitive>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cpu: Option<f64>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -336,21 +336,15 @@ impl UpdateVolume {
     }
 }
 
-fn redact_env(vars: &mut [EnvironmentVar]) {
-    for v in vars {
-        v.value = v.value.as_ref().map(Sensitive::redacted);
-    }
-}
-
 impl UpdateContainerGroupRequest {
     /// A copy safe to show (secret values read `<redacted>`).
     pub fn redacted(&self) -> Self {
         let mut copy = self.clone();
         for c in &mut copy.container {
-            redact_env(&mut c.environment_var);
+            request::redact_process(&mut c.command, &mut c.arg, &mut c.environment_var, &mut c.volume_mount);
         }
         for c in &mut copy.init_container {
-            redact_env(&mut c.environment_var);
+            request::redact_process(&mut c.command, &mut c.arg, &mut c.environment_var, &mut c.volume_mount);
         }
         for v in &mut copy.volume {
             for f in v.config_file_volume.iter_mut().flat_map(|c| c.config_file_to_path.iter_mut()) {

@@ -14,10 +14,10 @@ use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::Container as K8sContainer;
 
-use super::env::{self, Environment};
+use super::env::{self, Environment, Expansion};
 use super::{Ctx, probe, security};
 use crate::diagnostics::{Code, Diagnostic, Pointer, Severity};
-use crate::eci::{Container, CreateContainerGroupRequest, InitContainer, Port, VolumeMount};
+use crate::eci::{Container, CreateContainerGroupRequest, InitContainer, Port, Sensitive, VolumeMount};
 use crate::explain::InputRef;
 use crate::quantity::{bytes_to_gib, format_bytes, format_millis, millis_to_vcpu};
 use crate::sizing::{ContainerResources, InstanceSize, Sizing};
@@ -43,8 +43,8 @@ struct Common {
     name: String,
     image: Option<String>,
     pull_policy: Option<String>,
-    command: Vec<String>,
-    args: Vec<String>,
+    command: Vec<Sensitive>,
+    args: Vec<Sensitive>,
     working_dir: Option<String>,
     env: Vec<crate::eci::EnvironmentVar>,
     ports: Vec<Port>,
@@ -114,10 +114,13 @@ fn common(
         (None, None) => None,
     };
 
-    let expand_list = |ctx: &mut Ctx<'_>, list: &Option<Vec<String>>, field: &str| -> Vec<String> {
+    let expand_list = |ctx: &mut Ctx<'_>, list: &Option<Vec<String>>, field: &str| -> Vec<Sensitive> {
         let mut out = Vec::new();
         for (i, item) in list.iter().flatten().enumerate() {
-            let (text, _secret, runtime) = environment.expand(item);
+            let Expansion { text, secret, runtime, cut } = environment.expand(item, &mut ctx.expansion);
+            if let Some(cut) = cut {
+                ctx.push(env::cut_diagnostic(base.key(field).index(i), cut));
+            }
             if !runtime.is_empty() {
                 ctx.push(Diagnostic::pod(
                     Severity::Warning,
@@ -133,7 +136,8 @@ fn common(
                     vec![InputRef::pod(base.key(field).index(i))],
                 );
             }
-            out.push(text);
+            // A Secret's value expanded into a command is as secret as the Secret.
+            out.push(if secret { Sensitive::secret(text) } else { Sensitive::public(text) });
         }
         out
     };
@@ -303,16 +307,19 @@ fn mounts(
                 None
             }
         };
-        let mut sub_path = m.sub_path.clone().filter(|s| !s.is_empty());
+        let mut sub_path = m.sub_path.clone().filter(|s| !s.is_empty()).map(Sensitive::public);
         if let Some(expr) = m.sub_path_expr.clone().filter(|s| !s.is_empty()) {
-            let (text, _, runtime) = environment.expand(&expr);
+            let Expansion { text, secret, runtime, cut } = environment.expand(&expr, &mut ctx.expansion);
+            if let Some(cut) = cut {
+                ctx.push(env::cut_diagnostic(at.key("subPathExpr"), cut));
+            }
             if runtime.is_empty() {
                 ctx.note(
                     format!("{prefix}.VolumeMount.{}.SubPath", out.len() + 1),
                     "subPathExpr expanded with the container's env",
                     vec![InputRef::pod(at.key("subPathExpr"))],
                 );
-                sub_path = Some(text);
+                sub_path = Some(if secret { Sensitive::secret(text) } else { Sensitive::public(text) });
             } else {
                 ctx.push(
                     Diagnostic::pod(

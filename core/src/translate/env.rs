@@ -21,6 +21,7 @@ use super::Ctx;
 use crate::diagnostics::{Code, Diagnostic, Input, Pointer, Severity};
 use crate::eci::{EnvironmentVar, FieldRef, Sensitive};
 use crate::explain::InputRef;
+use crate::limits::Limits;
 use crate::objects::{ObjectKind, object_name};
 use crate::quantity::{Quantity, format_bytes, format_millis};
 use crate::sizing::ContainerResources;
@@ -51,24 +52,30 @@ impl Environment {
         self.vars.into_values().map(|(v, _)| v).collect()
     }
 
-    /// Expands `$(VAR)` in `input` (Kubernetes `expansion.Expand`). Returns
-    /// the text, whether it now carries a secret, and the names of run-time
-    /// variables that could not be expanded.
-    pub fn expand(&self, input: &str) -> (String, bool, Vec<String>) {
+    /// Expands `$(VAR)` in `input` (Kubernetes `expansion.Expand`) within
+    /// what is left of the pod's `budget`: the text, whether it now carries
+    /// a secret, the run-time variables that stay unexpanded, and where the
+    /// text was cut by a limit.
+    pub fn expand(&self, input: &str, budget: &mut ExpansionBudget) -> Expansion {
         let mut secret = false;
-        let mut runtime = Vec::new();
-        let text = expand(input, |name| match self.vars.get(name).map(|(_, k)| k) {
+        let mut runtime: Vec<String> = Vec::new();
+        let cap = budget.value_cap();
+        let (text, complete) = expand(input, cap, |name| match self.vars.get(name).map(|(_, k)| k) {
             Some(Known::Text { text, secret: s }) => {
                 secret |= *s;
-                Some(text.clone())
+                Some(text.as_str())
             }
             Some(Known::Runtime) => {
-                runtime.push(name.to_string());
+                if !runtime.iter().any(|r| r == name) {
+                    runtime.push(name.to_string());
+                }
                 None
             }
             None => None,
         });
-        (text, secret, runtime)
+        let cut = (!complete).then(|| budget.cut_reason());
+        budget.spend(text.len());
+        Expansion { text, secret, runtime, cut }
     }
 
     fn set(&mut self, name: String, var: ResolvedVar, known: Known) {
@@ -82,33 +89,111 @@ impl Environment {
     }
 }
 
+/// What expanding one value produced.
+#[derive(Debug, Clone)]
+pub(super) struct Expansion {
+    pub text: String,
+    /// A Secret's value was substituted: the text is secret too.
+    pub secret: bool,
+    /// Run-time variables left as `$(NAME)`, each once.
+    pub runtime: Vec<String>,
+    /// Set when a limit cut the text short.
+    pub cut: Option<Cut>,
+}
+
+/// Which limit cut an expansion short.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Cut {
+    /// [`Limits::max_expanded_value_bytes`].
+    Value,
+    /// [`Limits::max_expanded_pod_bytes`].
+    Pod,
+}
+
+/// Bytes `$(VAR)` expansion may still produce in this pod. Values that
+/// refer to earlier values twice double at each step (`V1=$(V0)$(V0)`,
+/// `V2=$(V1)$(V1)`, …): without a bound, 1.4 KB of pod becomes gigabytes.
+#[derive(Debug, Clone)]
+pub(crate) struct ExpansionBudget {
+    left: usize,
+}
+
+impl Default for ExpansionBudget {
+    fn default() -> Self {
+        ExpansionBudget { left: Limits::DEFAULT.max_expanded_pod_bytes }
+    }
+}
+
+impl ExpansionBudget {
+    fn value_cap(&self) -> usize {
+        self.left.min(Limits::DEFAULT.max_expanded_value_bytes)
+    }
+
+    fn cut_reason(&self) -> Cut {
+        if self.left < Limits::DEFAULT.max_expanded_value_bytes { Cut::Pod } else { Cut::Value }
+    }
+
+    fn spend(&mut self, bytes: usize) {
+        self.left = self.left.saturating_sub(bytes);
+    }
+}
+
+/// The error for an expansion cut short at `pointer`.
+pub(super) fn cut_diagnostic(pointer: impl Into<String>, cut: Cut) -> Diagnostic {
+    let l = Limits::DEFAULT;
+    let (what, limit) = match cut {
+        Cut::Value => ("bytes in one value after $(VAR) expansion", l.max_expanded_value_bytes),
+        Cut::Pod => ("bytes of $(VAR) expansion in the pod", l.max_expanded_pod_bytes),
+    };
+    crate::limits::exceeded(Input::Pod, pointer, what, 0, limit)
+        .help("the value refers to variables whose values grow with each reference; ECI accepts at most 256 characters per value")
+}
+
 /// Kubernetes' `$(VAR)` expansion: `$$` escapes, undefined references stay.
-pub fn expand(input: &str, mut mapping: impl FnMut(&str) -> Option<String>) -> String {
+/// Produces at most `max_len` bytes; the flag is false when the text was
+/// cut there. Linear in the input: the next `)` is searched once per
+/// stretch of text, not once per `$(`.
+pub fn expand<'v>(input: &str, max_len: usize, mut mapping: impl FnMut(&str) -> Option<&'v str>) -> (String, bool) {
     let bytes = input.as_bytes();
     let mut out = String::new();
+    // The last search for `)`: where it started and what it found.
+    let mut close: Option<(usize, Option<usize>)> = None;
+    let mut find_close = |from: usize| -> Option<usize> {
+        if let Some((searched, found)) = close
+            && from >= searched
+            && found.is_none_or(|f| f >= from)
+        {
+            return found;
+        }
+        let found = input[from..].find(')').map(|i| i + from);
+        close = Some((from, found));
+        found
+    };
     let mut checkpoint = 0;
     let mut cursor = 0;
     while cursor < bytes.len() {
+        if out.len() > max_len {
+            break;
+        }
         if bytes[cursor] == b'$' && cursor + 1 < bytes.len() {
             out.push_str(&input[checkpoint..cursor]);
-            let rest = &input[cursor + 1..];
-            let advance = match rest.as_bytes()[0] {
+            let advance = match bytes[cursor + 1] {
                 b'$' => {
                     out.push('$');
                     1
                 }
-                b'(' => match rest[1..].find(')') {
+                b'(' => match find_close(cursor + 2) {
                     Some(end) => {
-                        let name = &rest[1..=end];
+                        let name = &input[cursor + 2..end];
                         match mapping(name) {
-                            Some(v) => out.push_str(&v),
+                            Some(v) => push_capped(&mut out, v, max_len),
                             None => {
                                 out.push_str("$(");
-                                out.push_str(name);
+                                push_capped(&mut out, name, max_len);
                                 out.push(')');
                             }
                         }
-                        end + 2
+                        end - cursor
                     }
                     None => {
                         out.push_str("$(");
@@ -117,9 +202,9 @@ pub fn expand(input: &str, mut mapping: impl FnMut(&str) -> Option<String>) -> S
                 },
                 _ => {
                     // `$` followed by any other character is kept as written.
-                    let ch = rest.chars().next().map_or(0, char::len_utf8);
+                    let ch = input[cursor + 1..].chars().next().map_or(0, char::len_utf8);
                     out.push('$');
-                    out.push_str(&rest[..ch]);
+                    out.push_str(&input[cursor + 1..cursor + 1 + ch]);
                     ch
                 }
             };
@@ -128,10 +213,32 @@ pub fn expand(input: &str, mut mapping: impl FnMut(&str) -> Option<String>) -> S
         }
         cursor += 1;
     }
-    if checkpoint < input.len() {
-        out.push_str(&input[checkpoint..]);
+    if checkpoint < input.len() && out.len() <= max_len {
+        push_capped(&mut out, &input[checkpoint..], max_len);
     }
-    out
+    if out.len() > max_len {
+        let mut end = max_len;
+        while !out.is_char_boundary(end) {
+            end -= 1;
+        }
+        out.truncate(end);
+        return (out, false);
+    }
+    (out, true)
+}
+
+/// Appends at most one byte past `max_len` (enough to tell it was cut).
+fn push_capped(out: &mut String, text: &str, max_len: usize) {
+    let room = (max_len + 1).saturating_sub(out.len());
+    if text.len() <= room {
+        out.push_str(text);
+    } else {
+        let mut end = room;
+        while !text.is_char_boundary(end) {
+            end += 1;
+        }
+        out.push_str(&text[..end]);
+    }
 }
 
 /// ECI's rule for keys: 1–128 characters of letters, digits and `_`, not
@@ -376,7 +483,10 @@ fn resolve_var(
     };
     let Some(from) = &var.value_from else {
         let raw = var.value.clone().unwrap_or_default();
-        let (text, secret, runtime) = env.expand(&raw);
+        let Expansion { text, secret, runtime, cut } = env.expand(&raw, &mut ctx.expansion);
+        if let Some(cut) = cut {
+            ctx.push(cut_diagnostic(at.key("value"), cut));
+        }
         for name in runtime {
             ctx.push(Diagnostic::pod(
                 Severity::Warning,
@@ -535,11 +645,34 @@ mod tests {
     use super::*;
 
     fn exp(input: &str) -> String {
-        expand(input, |n| match n {
-            "A" => Some("1".into()),
-            "B" => Some("two".into()),
+        let (text, complete) = expand(input, 1000, |n| match n {
+            "A" => Some("1"),
+            "B" => Some("two"),
             _ => None,
-        })
+        });
+        assert!(complete);
+        text
+    }
+
+    #[test]
+    fn expansion_is_capped() {
+        let (text, complete) = expand("$(A)$(A)$(A)", 5, |_| Some("abcd"));
+        assert_eq!((text.as_str(), complete), ("abcda", false));
+        let (text, complete) = expand("x".repeat(10).as_str(), 10, |_| None);
+        assert_eq!((text.len(), complete), (10, true));
+        let (text, complete) = expand("ééé", 3, |_| None);
+        assert_eq!((text.as_str(), complete), ("é", false));
+    }
+
+    #[test]
+    fn unterminated_references_scan_once() {
+        // A megabyte of `$(` without `)`: each used to rescan the rest (quadratic).
+        let input = "$(".repeat(500_000);
+        let (text, complete) = expand(&input, usize::MAX, |_| Some("never"));
+        assert!(complete);
+        assert_eq!(text, input);
+        let (text, _) = expand("$(A$(B)", 100, |n| (n == "A$(B").then_some("x"));
+        assert_eq!(text, "x");
     }
 
     #[test]

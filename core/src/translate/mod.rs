@@ -126,6 +126,8 @@ pub(crate) struct Ctx<'a> {
     pub annotation_origin: BTreeMap<String, InputRef>,
     pub diags: Vec<Diagnostic>,
     pub explain: Vec<Explanation>,
+    /// What `$(VAR)` expansion may still produce in this pod.
+    pub expansion: env::ExpansionBudget,
 }
 
 impl<'a> Ctx<'a> {
@@ -162,6 +164,18 @@ impl<'a> Ctx<'a> {
 
 /// Translates one pod.
 pub fn translate(input: &TranslateInput<'_>) -> Translation {
+    if let Some(breach) = crate::limits::check_pod(input.pod) {
+        return Translation {
+            request: CreateContainerGroupRequest::default(),
+            diagnostics: vec![breach],
+            explanations: Vec::new(),
+            sizing: Sizing {
+                instance: crate::sizing::InstanceSize::TooLarge,
+                containers: Vec::new(),
+                init_containers: Vec::new(),
+            },
+        };
+    }
     let mut diags = Vec::new();
     let (annotations, annotation_origin) = options::parse_annotations(input, &mut diags);
     let mut ctx = Ctx {
@@ -172,6 +186,7 @@ pub fn translate(input: &TranslateInput<'_>) -> Translation {
         annotation_origin,
         diags,
         explain: Vec::new(),
+        expansion: env::ExpansionBudget::default(),
     };
     let mut req = CreateContainerGroupRequest::default();
 

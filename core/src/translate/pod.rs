@@ -16,6 +16,73 @@ pub const MAX_VOLUMES: usize = 20;
 /// ROS `MaxLength 10`.
 pub const MAX_REGISTRY_CREDENTIALS: usize = 10;
 
+/// The names that reach the request (`ContainerGroupName`, `HostName`,
+/// `Container.N.Name`) are the ones the API server validates: the pod name a
+/// DNS subdomain, the namespace, hostname, subdomain and container names DNS
+/// labels, container names unique across init and app containers. A pod read
+/// from a file has not been through the API server, and a NUL, a newline or
+/// a right-to-left override there would otherwise reach ECI and every log.
+fn check_names(ctx: &mut Ctx<'_>, spec: &'_ k8s_openapi::api::core::v1::PodSpec) {
+    use crate::labels::{is_dns_label, is_dns_subdomain};
+    let meta = &ctx.pod.metadata;
+    let mut bad: Vec<(String, String, &str)> = Vec::new();
+    if let Some(name) = meta.name.as_deref().filter(|n| !is_dns_subdomain(n)) {
+        bad.push((
+            "/metadata/name".into(),
+            name.into(),
+            "a DNS subdomain (lowercase letters, digits, `-` and `.`, at most 253)",
+        ));
+    }
+    if let Some(ns) = meta.namespace.as_deref().filter(|n| !is_dns_label(n)) {
+        bad.push((
+            "/metadata/namespace".into(),
+            ns.into(),
+            "a DNS label (lowercase letters, digits and `-`, at most 63)",
+        ));
+    }
+    for (field, value) in [("hostname", &spec.hostname), ("subdomain", &spec.subdomain)] {
+        if let Some(v) = value.as_deref().filter(|v| !v.is_empty() && !is_dns_label(v)) {
+            bad.push((
+                format!("/spec/{field}"),
+                v.into(),
+                "a DNS label (lowercase letters, digits and `-`, at most 63)",
+            ));
+        }
+    }
+    let mut seen: std::collections::BTreeMap<&str, String> = std::collections::BTreeMap::new();
+    let lists =
+        [("initContainers", spec.init_containers.as_deref().unwrap_or_default()), ("containers", &spec.containers[..])];
+    let mut duplicates = Vec::new();
+    for (list, containers) in lists {
+        for (i, c) in containers.iter().enumerate() {
+            let at = format!("/spec/{list}/{i}/name");
+            if !is_dns_label(&c.name) {
+                bad.push((at.clone(), c.name.clone(), "a DNS label (lowercase letters, digits and `-`, at most 63)"));
+            }
+            match seen.get(c.name.as_str()) {
+                Some(first) => duplicates.push((at, c.name.clone(), first.clone())),
+                None => {
+                    seen.insert(&c.name, at);
+                }
+            }
+        }
+    }
+    for (pointer, value, what) in bad {
+        ctx.push(
+            Diagnostic::pod(Severity::Error, Code::InvalidValue, pointer, format!("`{value}` is not {what}"))
+                .help("the API server refuses this name; ECI would receive it as written"),
+        );
+    }
+    for (pointer, name, first) in duplicates {
+        ctx.push(Diagnostic::pod(
+            Severity::Error,
+            Code::Conflict,
+            pointer,
+            format!("container name `{name}` is used twice (first at {first}); names are unique across init and app containers"),
+        ));
+    }
+}
+
 pub(super) fn check_pod(ctx: &mut Ctx<'_>) {
     let Some(spec) = ctx.spec() else {
         ctx.push(Diagnostic::pod(Severity::Error, Code::MissingField, "/spec", "the pod has no spec"));
@@ -24,6 +91,7 @@ pub(super) fn check_pod(ctx: &mut Ctx<'_>) {
     if spec.containers.is_empty() {
         ctx.push(Diagnostic::pod(Severity::Error, Code::MissingField, "/spec/containers", "the pod has no containers"));
     }
+    check_names(ctx, spec);
     let host = [
         (
             spec.host_network,
