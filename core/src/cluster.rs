@@ -280,7 +280,10 @@ pub fn parse_cluster_settings(doc: &Value) -> (Option<ClusterSettings>, Vec<Diag
         let text = as_text(&value);
         let bad = |what: &str| diag(Severity::Error, Code::InvalidValue, &ptr, format!("`{key}` must be {what}"));
         match known.name {
-            "regionId" => s.region_id = text.unwrap_or_default(),
+            "regionId" => match text {
+                Some(t) if is_region_or_zone(&t) => s.region_id = t,
+                _ => diags.push(bad("a region ID such as cn-hangzhou (lowercase letters, digits and `-`)")),
+            },
             "clusterId" => s.cluster_id = text.unwrap_or_default(),
             "clusterType" => match text.as_deref() {
                 Some("ACK") | Some("ManagedKubernetes") => s.cluster_type = ClusterType::Ack,
@@ -291,12 +294,27 @@ pub fn parse_cluster_settings(doc: &Value) -> (Option<ClusterSettings>, Vec<Diag
             "vpcId" => s.vpc_id = text.filter(|t| !t.is_empty()),
             "vswitchIds" => s.vswitch_ids = as_list(&value).unwrap_or_default(),
             "vswitchZones" => match value.as_object() {
-                Some(m) => s.vswitch_zones = m.iter().filter_map(|(k, v)| Some((k.clone(), as_text(v)?))).collect(),
+                Some(m) => {
+                    let zones: BTreeMap<String, String> =
+                        m.iter().filter_map(|(k, v)| Some((k.clone(), as_text(v)?))).collect();
+                    if zones.values().all(|z| is_region_or_zone(z)) && zones.len() == m.len() {
+                        s.vswitch_zones = zones;
+                    } else {
+                        diags.push(bad("a mapping of vSwitch ID to zone ID (e.g. cn-hangzhou-h)"));
+                    }
+                }
                 None => diags.push(bad("a mapping of vSwitch ID to zone ID")),
             },
             "securityGroupId" => s.security_group_id = text.filter(|t| !t.is_empty()),
             "resourceGroupId" => s.resource_group_id = text.filter(|t| !t.is_empty()),
-            "clusterDns" => s.cluster_dns = as_list(&value).unwrap_or_default(),
+            "clusterDns" => {
+                let list = as_list(&value).unwrap_or_default();
+                if list.iter().all(|ip| ip.parse::<std::net::IpAddr>().is_ok()) {
+                    s.cluster_dns = list;
+                } else {
+                    diags.push(bad("a list of IP addresses"));
+                }
+            }
             "clusterDomain" => s.cluster_domain = text.unwrap_or_default(),
             "kubeProxy" | "securityContextPrivileged" => match text.as_deref() {
                 Some("true") | Some("false") => {
@@ -313,16 +331,32 @@ pub fn parse_cluster_settings(doc: &Value) -> (Option<ClusterSettings>, Vec<Diag
                 Some(Ok(p)) if p > 0 => s.kubelet_port = p,
                 _ => diags.push(bad("a port number")),
             },
-            "vkPodIp" => s.vk_pod_ip = text,
-            "taintKey" => s.taint.key = text.unwrap_or_default(),
-            "taintValue" => s.taint.value = text.unwrap_or_default(),
+            // The node's InternalIP: an address, or the API server and kubectl logs break.
+            "vkPodIp" => match text {
+                Some(ip) if ip.parse::<std::net::IpAddr>().is_ok() => s.vk_pod_ip = Some(ip),
+                _ => diags.push(bad("an IP address")),
+            },
+            "taintKey" => match text {
+                Some(k) if crate::labels::is_label_key(&k) => s.taint.key = k,
+                _ => diags.push(bad("a label key such as virtual-kubelet.io/provider")),
+            },
+            "taintValue" => match text {
+                Some(v) if crate::labels::is_label_value(&v) => s.taint.value = v,
+                _ => diags.push(bad("a label value (63 characters of letters, digits, `-`, `_`, `.`)")),
+            },
             "taintEffect" => match text.as_deref() {
                 Some(e @ ("NoSchedule" | "PreferNoSchedule" | "NoExecute")) => s.taint.effect = e.into(),
                 _ => diags.push(bad("NoSchedule, PreferNoSchedule or NoExecute")),
             },
-            "quotaCpu" => s.quota.cpu = text.unwrap_or_default(),
-            "quotaMemory" => s.quota.memory = text.unwrap_or_default(),
-            "quotaPods" => s.quota.pods = text.unwrap_or_default(),
+            // The node's capacity: a negative or unparsable quantity is refused by the API server.
+            "quotaCpu" | "quotaMemory" | "quotaPods" => match text {
+                Some(q) if crate::quantity::Quantity::parse(&q).is_ok_and(|q| !q.is_negative()) => match known.name {
+                    "quotaCpu" => s.quota.cpu = q,
+                    "quotaMemory" => s.quota.memory = q,
+                    _ => s.quota.pods = q,
+                },
+                _ => diags.push(bad("a non-negative quantity (e.g. 1000, 6400Gi)")),
+            },
             "kubernetesVersion" => s.kubernetes_version = text,
             _ => {}
         }
@@ -337,10 +371,28 @@ pub fn parse_cluster_settings(doc: &Value) -> (Option<ClusterSettings>, Vec<Diag
     (Some(s), diags)
 }
 
+/// Region and zone IDs (`cn-hangzhou`, `cn-hangzhou-h`): they become node
+/// names and labels, so only lowercase letters, digits and `-`.
+fn is_region_or_zone(id: &str) -> bool {
+    !id.is_empty() && id.len() <= 63 && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn values_that_reach_nodes_are_checked() {
+        let (_, d) = parse_cluster_settings(&json!({
+            "regionId": "cn-beijing", "quotaCpu": "-5", "vkPodIp": "not-an-ip", "taintKey": "bad key",
+            "clusterDns": ["10.0.0.10", "x"], "vswitchZones": {"vsw-1": "zone\u{1b}[2J"}
+        }));
+        let bad: Vec<&str> = d.iter().filter(|d| d.code == Code::InvalidValue).map(|d| d.pointer.as_str()).collect();
+        assert_eq!(bad, ["/clusterDns", "/quotaCpu", "/taintKey", "/vkPodIp", "/vswitchZones"]);
+        let (s, d) = parse_cluster_settings(&json!({"regionId": "cn-beijing\n", "vkPodIp": "192.168.0.2"}));
+        assert!(s.is_none() && d.iter().any(|d| d.pointer == "/regionId"));
+    }
 
     #[test]
     fn camel_case_and_env_forms_agree() {

@@ -77,6 +77,9 @@ pub enum LeaveReason {
     ExcludesVirtualNodes,
     /// The translation rejects it; ECI would refuse the instance.
     RejectedByEci,
+    /// The inputs (settings, profile, objects) have errors: nothing is
+    /// decided on them, in particular no fallback to example settings.
+    InvalidInput,
 }
 
 /// The decision.
@@ -334,9 +337,34 @@ pub fn decide(input: &OverflowInput<'_>) -> Overflow {
     Overflow { decision: Decision::Move { patch, patched, candidates, shortage }, diagnostics: diags }
 }
 
+/// [`decide`] for the pod of read texts ([`crate::sources::Loaded`]): their
+/// reading diagnostics come first, every diagnostic is placed, and an error
+/// in any input leaves the pod where it is.
+pub fn decide_loaded(loaded: &crate::sources::Loaded, cluster: &ClusterSettings) -> Overflow {
+    let mut result = if crate::diagnostics::has_errors(&loaded.diagnostics) {
+        leave(
+            LeaveReason::InvalidInput,
+            "the inputs have errors (see the diagnostics); the pod is not moved",
+            Vec::new(),
+        )
+    } else {
+        decide_bundle(&loaded.bundle, cluster)
+    };
+    let mut diagnostics = loaded.diagnostics.clone();
+    diagnostics.append(&mut result.diagnostics);
+    loaded.locate(&mut diagnostics);
+    result.diagnostics = diagnostics;
+    result
+}
+
 /// [`decide`] for the pod of a bundle (its profile, settings, namespace
 /// labels and objects); `cluster` is used when the bundle has no settings.
+/// An error among the bundle's reading diagnostics leaves the pod.
 pub fn decide_bundle(bundle: &crate::Bundle, cluster: &ClusterSettings) -> Overflow {
+    if crate::diagnostics::has_errors(&bundle.diagnostics) {
+        let why = "the inputs have errors (see the diagnostics); the pod is not moved";
+        return leave(LeaveReason::InvalidInput, why, bundle.diagnostics.clone());
+    }
     let pod = serde_json::to_value(&bundle.pod).unwrap_or(Value::Null);
     let mut result = decide(&OverflowInput {
         pod: &pod,

@@ -33,6 +33,34 @@ fn meta<'a>(doc: &'a Value, field: &str) -> Option<&'a str> {
     doc.get("metadata").and_then(|m| m.get(field)).and_then(Value::as_str)
 }
 
+/// What the API server always sends, refused when absent: a known
+/// `apiVersion`, a `request`, and its `uid` (the response must echo it, or
+/// the API server rejects the answer). Answering `allowed: true` with an
+/// empty uid to such a review would hide the caller's mistake.
+pub fn check_review(review: &AdmissionReview) -> Result<(), Diagnostic> {
+    let error = |pointer: &str, message: String, help: &str| {
+        Err(Diagnostic::pod(Severity::Error, Code::Schema, pointer, message).on(Input::Request).help(help))
+    };
+    if review.api_version != super::review::V1 && review.api_version != super::review::V1BETA1 {
+        return error(
+            "/apiVersion",
+            format!("`{}` is not an AdmissionReview version", review.api_version),
+            "the API server sends admission.k8s.io/v1 (or v1beta1 to old webhooks)",
+        );
+    }
+    let Some(request) = &review.request else {
+        return error(
+            "/request",
+            "the review has no request".into(),
+            "the API server puts the object to admit under `request`",
+        );
+    };
+    if request.uid.is_empty() {
+        return error("/request/uid", "the request has no uid".into(), "the response must echo the request's uid");
+    }
+    Ok(())
+}
+
 impl AdmissionCase {
     /// Reads a case from decoded documents.
     pub fn from_documents(docs: &[Value]) -> Result<AdmissionCase, Diagnostic> {
@@ -49,7 +77,11 @@ impl AdmissionCase {
             })?;
         let first = &docs[index];
         let review = match kind(first).as_str() {
-            "AdmissionReview" => from_value::<AdmissionReview>(first, Input::Request)?,
+            "AdmissionReview" => {
+                let review = from_value::<AdmissionReview>(first, Input::Request)?;
+                check_review(&review)?;
+                review
+            }
             "Pod" => review_for_pod(first),
             _ => {
                 let (pod, _) = pod_from_document(first)?;

@@ -20,7 +20,7 @@
 //! and pods that already name a virtual node. `match_all_pods` adds one
 //! catch-all entry for them, at the cost of a webhook call per pod creation.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use base64::Engine as _;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
@@ -109,17 +109,17 @@ pub fn routes(profile: Option<&EciProfile>) -> Vec<Route> {
             object_selector: None,
         });
     }
+    // Two selectors with identical parts need one entry (a set, not a scan: profiles may be long).
+    let key =
+        |r: &Route| (selector_json(&r.namespace_selector).to_string(), selector_json(&r.object_selector).to_string());
+    let mut seen: BTreeSet<(String, String)> = out.iter().map(key).collect();
     for s in profile.map(|p| p.selectors.as_slice()).unwrap_or_default().iter().filter(|s| s.routes()) {
         let route = Route {
             origin: format!("eci-profile selector `{}`", s.name),
             namespace_selector: s.namespace_selector.clone(),
             object_selector: s.object_selector.clone(),
         };
-        // Two selectors with identical parts need one entry.
-        if !out
-            .iter()
-            .any(|r| r.namespace_selector == route.namespace_selector && r.object_selector == route.object_selector)
-        {
+        if seen.insert(key(&route)) {
             out.push(route);
         }
     }
@@ -145,6 +145,63 @@ fn selector_json(s: &Option<LabelSelector>) -> Value {
     s.as_ref().map_or(json!({}), |s| serde_json::to_value(s).unwrap_or(json!({})))
 }
 
+/// The options the API server would refuse, as errors: `failurePolicy` is
+/// `Ignore` or `Fail`, `timeoutSeconds` 1–30 (admissionregistration/v1),
+/// the CA bundle PEM certificates, the Service reference DNS names.
+fn check_options(options: &WebhookConfigOptions, diags: &mut Vec<Diagnostic>) {
+    let mut bad = |pointer: &str, message: String, help: &str| {
+        diags
+            .push(Diagnostic::pod(Severity::Error, Code::InvalidValue, pointer, message).on(Input::Options).help(help));
+    };
+    if !matches!(options.failure_policy.as_str(), "Ignore" | "Fail") {
+        let message = format!("failurePolicy `{}` is neither Ignore nor Fail", options.failure_policy);
+        bad("/failurePolicy", message, "Ignore creates pods when the webhook is down; Fail refuses them");
+    }
+    if !(1..=30).contains(&options.timeout_seconds) {
+        let message = format!("timeoutSeconds {} is outside 1–30", options.timeout_seconds);
+        bad("/timeoutSeconds", message, "the API server accepts 1 to 30 seconds; the default is 5");
+    }
+    if let Some(ca) = &options.ca_bundle
+        && !is_pem_certificates(ca)
+    {
+        let message = "the CA bundle is not PEM: it must hold `-----BEGIN CERTIFICATE-----` blocks".to_string();
+        bad("/caBundle", message, "give the CA's certificate file (ca.crt), not a key or a base64 string");
+    }
+    if !crate::labels::is_dns_label(&options.service_namespace) {
+        let message = format!("`{}` is not a namespace name", options.service_namespace);
+        bad("/serviceNamespace", message, "a DNS label: lowercase letters, digits and `-`");
+    }
+    if !crate::labels::is_dns_label(&options.service_name) {
+        let message = format!("`{}` is not a Service name", options.service_name);
+        bad("/serviceName", message, "a DNS label: lowercase letters, digits and `-`");
+    }
+    if !options.service_path.starts_with('/')
+        || options.service_path.chars().any(|c| c.is_whitespace() || c.is_control())
+    {
+        let message = format!("`{}` is not a URL path", options.service_path);
+        bad("/servicePath", message, "a path such as /mutate");
+    }
+}
+
+/// One or more PEM `CERTIFICATE` blocks whose bodies are base64, and nothing else but whitespace.
+fn is_pem_certificates(text: &str) -> bool {
+    const BEGIN: &str = "-----BEGIN CERTIFICATE-----";
+    const END: &str = "-----END CERTIFICATE-----";
+    let mut rest = text.trim();
+    let mut blocks = 0;
+    while !rest.is_empty() {
+        let Some(body) = rest.strip_prefix(BEGIN) else { return false };
+        let Some((body, after)) = body.split_once(END) else { return false };
+        let body: String = body.chars().filter(|c| !c.is_whitespace()).collect();
+        if body.is_empty() || base64::engine::general_purpose::STANDARD.decode(&body).is_err() {
+            return false;
+        }
+        blocks += 1;
+        rest = after.trim_start();
+    }
+    blocks > 0
+}
+
 /// The configuration for `profile`. Diagnostics point into the options
 /// (an unparsable version) or the profile.
 pub fn webhook_configuration(profile: Option<&EciProfile>, options: &WebhookConfigOptions) -> (Value, Vec<Diagnostic>) {
@@ -157,17 +214,20 @@ pub fn webhook_configuration(profile: Option<&EciProfile>, options: &WebhookConf
                 "/kubernetesVersion",
                 format!("`{}` is not a Kubernetes version", options.kubernetes_version),
             )
-            .on(Input::Cluster)
+            .on(Input::Options)
             .help("give major.minor, e.g. 1.30"),
         );
         (1, 30)
     });
     let object_selectors = version >= (1, 16);
+    check_options(options, &mut diags);
     let mut entries: Vec<(String, Value, Value)> = Vec::new();
+    // Canonical text as the key (serde_json maps are sorted): a set, not a scan.
+    let mut seen: BTreeSet<(String, String)> = BTreeSet::new();
     for route in routes(profile) {
         let ns = selector_json(&route.namespace_selector);
         let obj = if object_selectors { selector_json(&route.object_selector) } else { json!({}) };
-        if !entries.iter().any(|(_, n, o)| *n == ns && *o == obj) {
+        if seen.insert((ns.to_string(), obj.to_string())) {
             entries.push((route.origin, ns, obj));
         }
     }
@@ -179,10 +239,10 @@ pub fn webhook_configuration(profile: Option<&EciProfile>, options: &WebhookConf
                 "/kubernetesVersion",
                 format!("Kubernetes {}.{} has no objectSelector: entries keep their namespace part only and the webhook filters pods itself", version.0, version.1),
             )
-            .on(Input::Cluster),
+            .on(Input::Options),
         );
     }
-    if options.match_all_pods && !entries.iter().any(|(_, n, o)| *n == json!({}) && *o == json!({})) {
+    if options.match_all_pods && !seen.contains(&("{}".to_string(), "{}".to_string())) {
         entries.push(("every pod (burst-resource, pinned pods)".into(), json!({}), json!({})));
     }
     let mut client_config = json!({"service": {

@@ -109,7 +109,23 @@ pub fn reconcile(input: &ElasticInput<'_>) -> Reconciled {
     let mut diagnostics = validate::validate(workload, source);
     let source_name = source.metadata.name.clone().unwrap_or_default();
     let current_source = source.spec.replicas.unwrap_or(1);
-    let replicas = input.replicas.or(workload.spec.replicas).unwrap_or(current_source).max(0);
+    let asked = input.replicas.or(workload.spec.replicas).unwrap_or(current_source);
+    if asked < 0 {
+        // The API server refuses negative replicas (scale subresource and spec alike); so do we, rather than read 0.
+        let help =
+            if input.replicas.is_some() { "scale to 0 or more replicas" } else { "set spec.replicas to 0 or more" };
+        diagnostics.push(
+            Diagnostic::pod(
+                Severity::Error,
+                Code::InvalidValue,
+                "/spec/replicas",
+                format!("replicas {asked} is negative"),
+            )
+            .on(Input::ElasticWorkload)
+            .help(help),
+        );
+    }
+    let replicas = asked.max(0);
     if input.replicas.is_none() && workload.spec.replicas.is_none() {
         diagnostics.push(
             Diagnostic::pod(

@@ -303,7 +303,11 @@ fn parse_selector_values(raw: &Value, ptr: &Pointer, diags: &mut Vec<Diagnostic>
     };
     let mut selectors = Vec::new();
     let mut seen: BTreeMap<String, usize> = BTreeMap::new();
-    for (i, item) in items.iter().enumerate() {
+    let max = crate::limits::Limits::DEFAULT.max_selectors;
+    if items.len() > max {
+        diags.push(crate::limits::exceeded(Input::Profile, ptr, "selectors", items.len(), max));
+    }
+    for (i, item) in items.iter().enumerate().take(max) {
         let item_ptr = ptr.index(i);
         let selector: Selector = match crate::input::from_value(item, Input::Profile) {
             Ok(s) => s,
