@@ -55,8 +55,15 @@ pub fn elastic(
         } else {
             case.sequence.clone()
         };
-        let steps: Vec<Value> = case
-            .play(&sequence, now)
+        let played = case.play(&sequence, now);
+        // Every step is validated like a single reconcile: the first step with errors stops the play.
+        if let Some(bad) = played.iter().find(|step| has_errors(&step.diagnostics)) {
+            render::diagnostics(&bad.diagnostics);
+            return Ok(ExitCode::from(2));
+        }
+        let warnings: Vec<_> = played.first().map(|s| s.diagnostics.clone()).unwrap_or_default();
+        render::diagnostics(&warnings);
+        let steps: Vec<Value> = played
             .iter()
             .zip(&sequence)
             .map(|(step, r)| {
@@ -74,7 +81,7 @@ pub fn elastic(
         return Ok(ExitCode::from(2));
     }
     for name in &result.deleted_units {
-        eprintln!("delete: Deployment {name} (its unit was removed from the ElasticWorkload)");
+        render::note("delete", &format!("Deployment {name} (its unit was removed from the ElasticWorkload)"));
     }
     let value = match output {
         ElasticOutput::List => {
@@ -105,7 +112,8 @@ pub enum OverflowOutput {
 }
 
 /// `eci-bridge overflow`. Exit 0 with a decision either way (`action: move`
-/// or `action: leave`); 1 for unreadable input.
+/// or `action: leave`); 2 when an input has errors (nothing is printed on
+/// standard output then); 1 for unreadable input.
 pub fn overflow(
     file: &str,
     profile: Option<&str>,
@@ -113,13 +121,14 @@ pub fn overflow(
     objects: &[String],
     output: OverflowOutput,
 ) -> Result<ExitCode, String> {
-    use eci_bridge_core::overflow::{Decision, decide_bundle};
+    use eci_bridge_core::overflow::{Decision, decide_loaded};
     let loaded = inputs::read_sources(file, profile, cluster, objects)?;
-    let mut result = decide_bundle(&loaded.bundle, &eci_bridge_core::ClusterSettings::example());
-    loaded.locate(&mut result.diagnostics);
-    let mut diags = loaded.diagnostics.clone();
-    diags.extend(result.diagnostics.iter().cloned());
-    render::diagnostics(&diags);
+    let result = decide_loaded(&loaded, &eci_bridge_core::ClusterSettings::example());
+    render::diagnostics(&result.diagnostics);
+    if has_errors(&result.diagnostics) {
+        // An error in the inputs decides nothing: no decision, no patch.
+        return Ok(ExitCode::from(2));
+    }
     let value = match (&result.decision, output) {
         (_, OverflowOutput::Decision) => to_value(&result.decision),
         (Decision::Move { patch, .. }, OverflowOutput::Patch) => to_value(patch),

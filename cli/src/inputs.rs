@@ -6,21 +6,42 @@ use std::io::Read;
 use eci_bridge_core::admission::AdmissionCase;
 use eci_bridge_core::cluster::{ClusterSettings, parse_cluster_document};
 use eci_bridge_core::input::{parse_document, parse_documents};
+use eci_bridge_core::limits::Limits;
 use eci_bridge_core::sources::{Loaded, Role, Sources};
 use eci_bridge_core::{Bundle, Diagnostic, EciProfile, Input, ObjectStore, parse_profile};
 use serde_json::Value;
 
 use crate::render;
 
-/// Reads a file, or standard input for `-`.
+/// Reads a file, or standard input for `-`: at most the core's text limit
+/// (one byte more is read to tell a breach), and UTF-8 only, with the place
+/// of the first invalid byte.
 pub fn read_text(path: &str) -> Result<String, String> {
-    if path == "-" {
-        let mut s = String::new();
-        std::io::stdin().read_to_string(&mut s).map_err(|e| format!("error: cannot read standard input: {e}"))?;
-        Ok(s)
+    let limit = Limits::DEFAULT.max_text_bytes;
+    let mut bytes = Vec::new();
+    let name = if path == "-" { "standard input".to_string() } else { path.to_string() };
+    let read = if path == "-" {
+        std::io::stdin().lock().take(limit as u64 + 1).read_to_end(&mut bytes)
     } else {
-        std::fs::read_to_string(path).map_err(|e| format!("error: cannot read {path}: {e}"))
+        std::fs::File::open(path).and_then(|f| f.take(limit as u64 + 1).read_to_end(&mut bytes))
+    };
+    read.map_err(|e| format!("error: cannot read {name}: {e}"))?;
+    if bytes.len() > limit {
+        return Err(format!(
+            "error[limit-exceeded]: {name} is larger than {limit} bytes; eci-bridge reads at most {limit} bytes of one input"
+        ));
     }
+    String::from_utf8(bytes).map_err(|e| {
+        let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
+        let line_start = valid.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        let column = String::from_utf8_lossy(&valid[line_start..]).chars().count() + 1;
+        format!(
+            "error[syntax]: {name} is not UTF-8: invalid byte 0x{:02x} at byte offset {} ({name}:{line}:{column})",
+            e.as_bytes()[valid.len()],
+            valid.len()
+        )
+    })
 }
 
 fn fail(d: Diagnostic, path: &str) -> String {
@@ -115,11 +136,28 @@ pub fn read_request(path: &str) -> Result<Value, String> {
     }
 }
 
-/// The AccessKey secret, from a file or an environment variable (never argv).
+/// The AccessKey secret, from a file or an environment variable (never
+/// argv). An empty secret is refused: signing with it succeeds silently and
+/// fails only at the server. Errors never echo the variable's name: a user
+/// who typed `--access-key-secret-env "$SECRET"` would see the secret.
 pub fn read_secret(file: Option<&str>, env: Option<&str>) -> Result<String, String> {
-    match (file, env) {
-        (Some(f), _) => Ok(read_text(f)?.trim_end_matches(['\r', '\n']).to_string()),
-        (None, Some(var)) => std::env::var(var).map_err(|_| format!("error: environment variable {var} is not set")),
-        (None, None) => Err("error: give --access-key-secret-file or --access-key-secret-env".into()),
+    let secret = match (file, env) {
+        (Some(f), _) => read_text(f)?.trim_end_matches(['\r', '\n']).to_string(),
+        (None, Some(var)) => read_env(var, "--access-key-secret-env")?,
+        (None, None) => return Err("error: give --access-key-secret-file or --access-key-secret-env".into()),
+    };
+    if secret.trim().is_empty() {
+        let from = if file.is_some() {
+            "the file given by --access-key-secret-file"
+        } else {
+            "the environment variable given by --access-key-secret-env"
+        };
+        return Err(format!("error: the AccessKey secret is empty ({from}); refusing to sign with an empty secret"));
     }
+    Ok(secret)
+}
+
+/// An environment variable named by `flag`; the error does not repeat the name.
+pub fn read_env(var: &str, flag: &str) -> Result<String, String> {
+    std::env::var(var).map_err(|_| format!("error: the environment variable given by {flag} is not set (or not UTF-8)"))
 }

@@ -380,14 +380,30 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    match run(cli.command) {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // Help and version go to standard output with exit 0; usage errors
+            // to standard error with exit 1 (README: 1 is usage or IO).
+            let text = e.render().to_string();
+            let code = if e.use_stderr() {
+                render::err(text.trim_end());
+                ExitCode::from(1)
+            } else {
+                render::out(&text);
+                ExitCode::SUCCESS
+            };
+            return render::exit_code(code);
+        }
+    };
+    let code = match run(cli.command) {
         Ok(code) => code,
         Err(message) => {
-            eprintln!("{message}");
+            message.lines().for_each(|line| render::err(&eci_bridge_core::text::escape_text(line)));
             ExitCode::from(1)
         }
-    }
+    };
+    render::exit_code(code)
 }
 
 fn run(command: Command) -> Result<ExitCode, String> {
@@ -442,12 +458,8 @@ fn run(command: Command) -> Result<ExitCode, String> {
         } => {
             let request = inputs::read_request(&file)?;
             let secret = inputs::read_secret(access_key_secret_file.as_deref(), access_key_secret_env.as_deref())?;
-            let security_token = match security_token_env {
-                Some(var) => {
-                    Some(std::env::var(&var).map_err(|_| format!("error: environment variable {var} is not set"))?)
-                }
-                None => None,
-            };
+            let security_token =
+                security_token_env.map(|var| inputs::read_env(&var, "--security-token-env")).transpose()?;
             let timestamp = normalize_timestamp(&timestamp)?;
             let credentials =
                 Credentials { access_key_id, access_key_secret: SecretString::new(secret), security_token };
@@ -653,10 +665,10 @@ fn run(command: Command) -> Result<ExitCode, String> {
             diags.extend(plan.diagnostics.iter().cloned());
             render::diagnostics(&diags);
             for change in &plan.changes {
-                eprintln!("change: {} ({})", change.field, change.applied);
+                render::note("change", &format!("{} ({})", change.field, change.applied));
             }
             for action in &plan.provider_actions {
-                eprintln!("provider: {action}");
+                render::note("provider", action);
             }
             if plan.is_rejected() {
                 return Ok(ExitCode::from(2));

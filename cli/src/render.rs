@@ -1,11 +1,24 @@
-//! Text renderings for the terminal.
+//! The CLI's one output layer: every byte for standard output or standard
+//! error goes through [`out`] and [`err`].
+//!
+//! A write can fail: `>/dev/full`, `2>/dev/full`, a reader that closed the
+//! pipe (`eci-bridge specs | head -1`). The first failure is remembered,
+//! later writes to that stream are skipped (one error, not a hundred), and
+//! the process exits 1 ([`exit_code`]); nothing panics (`println!` does).
+//! Human-facing text is escaped where it carries input ([`escape_text`]).
 
 use std::io::Write;
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
 
+use eci_bridge_core::text::escape_text;
 use eci_bridge_core::{Diagnostic, Severity};
 use serde_json::Value;
 
-/// One diagnostic, rustc-like.
+static STDOUT_FAILED: AtomicBool = AtomicBool::new(false);
+static STDERR_FAILED: AtomicBool = AtomicBool::new(false);
+
+/// One diagnostic, rustc-like (control characters escaped by its Display).
 pub fn diagnostic(d: &Diagnostic) -> String {
     d.to_string()
 }
@@ -15,14 +28,14 @@ pub fn diagnostics(diags: &[Diagnostic]) {
     let mut sorted: Vec<&Diagnostic> = diags.iter().collect();
     sorted.sort_by_key(|d| d.severity);
     for d in &sorted {
-        eprintln!("{}", diagnostic(d));
+        err(&diagnostic(d));
     }
     let count = |s: Severity| diags.iter().filter(|d| d.severity == s).count();
     let (e, w) = (count(Severity::Error), count(Severity::Warning));
     if e > 0 {
-        eprintln!("rejected: {e} error(s), {w} warning(s)");
+        err(&format!("rejected: {e} error(s), {w} warning(s)"));
     } else if w > 0 {
-        eprintln!("{w} warning(s)");
+        err(&format!("{w} warning(s)"));
     }
 }
 
@@ -38,13 +51,43 @@ pub fn yaml(value: &Value) -> Result<String, String> {
     serde_saphyr::to_string(value).map_err(|e| format!("error: cannot render YAML: {e}"))
 }
 
-/// Writes `text` to standard output. A closed pipe (`eci-bridge specs | head`)
-/// ends the output quietly instead of panicking as `print!` does.
+/// Writes `text` to standard output, as is (it is data: JSON, YAML, a query).
 pub fn out(text: &str) {
+    if STDOUT_FAILED.load(Ordering::Relaxed) {
+        return;
+    }
     let mut stdout = std::io::stdout().lock();
-    if let Err(e) = stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush())
-        && e.kind() != std::io::ErrorKind::BrokenPipe
-    {
-        eprintln!("error: cannot write the output: {e}");
+    if let Err(e) = stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+        STDOUT_FAILED.store(true, Ordering::Relaxed);
+        // A closed pipe is the reader's choice: say nothing. Anything else is worth one line.
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            err(&format!("error: cannot write the output: {e}"));
+        }
+    }
+}
+
+/// Writes one line of human-facing text to standard error. The caller
+/// escapes input it interpolates; diagnostics escape themselves.
+pub fn err(line: &str) {
+    if STDERR_FAILED.load(Ordering::Relaxed) {
+        return;
+    }
+    let mut stderr = std::io::stderr().lock();
+    if stderr.write_all(line.as_bytes()).and_then(|()| stderr.write_all(b"\n")).and_then(|()| stderr.flush()).is_err() {
+        STDERR_FAILED.store(true, Ordering::Relaxed);
+    }
+}
+
+/// A line of the form `label: text`, the text escaped.
+pub fn note(label: &str, text: &str) {
+    err(&format!("{label}: {}", escape_text(text)));
+}
+
+/// The exit code: `code`, or 1 when any output could not be written.
+pub fn exit_code(code: ExitCode) -> ExitCode {
+    if STDOUT_FAILED.load(Ordering::Relaxed) || STDERR_FAILED.load(Ordering::Relaxed) {
+        ExitCode::from(1)
+    } else {
+        code
     }
 }
