@@ -40,11 +40,9 @@ pub fn elastic(
         return Ok(ExitCode::SUCCESS);
     }
     let file = file.ok_or("error: give the ElasticWorkload with -f (or --crd for the CRD)")?;
-    let mut docs = inputs::read_documents(&file)?;
-    if let Some(source) = source {
-        docs.extend(inputs::read_documents(&source)?);
-    }
-    let case = ElasticCase::from_documents(&docs).map_err(|d| render::diagnostic(&d))?;
+    let paths: Vec<&str> = std::iter::once(file.as_str()).chain(source.as_deref()).collect();
+    let stream = inputs::Stream::read(&paths)?;
+    let case = ElasticCase::from_documents(&stream.docs).map_err(|d| stream.fail(d))?;
     let now = match now {
         Some(t) => parse_time(&t)?,
         None => case.now.unwrap_or_else(jiff::Timestamp::now),
@@ -55,7 +53,8 @@ pub fn elastic(
         } else {
             case.sequence.clone()
         };
-        let played = case.play(&sequence, now);
+        let mut played = case.play(&sequence, now);
+        played.iter_mut().for_each(|step| stream.place(&mut step.diagnostics));
         // Every step is validated like a single reconcile: the first step with errors stops the play.
         if let Some(bad) = played.iter().find(|step| has_errors(&step.diagnostics)) {
             render::diagnostics(&bad.diagnostics);
@@ -75,7 +74,8 @@ pub fn elastic(
         render::out(&render::yaml(&Value::Array(steps))?);
         return Ok(ExitCode::SUCCESS);
     }
-    let result = case.reconcile(replicas, now);
+    let mut result = case.reconcile(replicas, now);
+    stream.place(&mut result.diagnostics);
     render::diagnostics(&result.diagnostics);
     if has_errors(&result.diagnostics) {
         return Ok(ExitCode::from(2));
@@ -166,14 +166,9 @@ pub fn units(
     output: UnitsOutput,
 ) -> Result<ExitCode, String> {
     use eci_bridge_core::resource_policy::{UnitDecision, case::PlacementCase, scale_in_order};
-    let mut docs = match pods {
-        Some(path) => inputs::read_documents(path)?,
-        None => Vec::new(),
-    };
-    for file in files {
-        docs.extend(inputs::read_documents(file)?);
-    }
-    let mut case = PlacementCase::from_documents(&docs).map_err(|d| render::diagnostic(&d))?;
+    let paths: Vec<&str> = pods.into_iter().chain(files.iter().map(String::as_str)).collect();
+    let stream = inputs::Stream::read(&paths)?;
+    let mut case = PlacementCase::from_documents(&stream.docs).map_err(|d| stream.fail(d))?;
     let mut diags = Vec::new();
     if let Some(path) = cluster {
         let (c, d) = inputs::read_cluster(path)?;
@@ -184,7 +179,9 @@ pub fn units(
         case.lacking = lacking.to_vec();
     }
     let placement = case.place(&eci_bridge_core::ClusterSettings::example());
-    diags.extend(placement.diagnostics.iter().cloned());
+    let mut found = placement.diagnostics.clone();
+    stream.place(&mut found);
+    diags.extend(found);
     render::diagnostics(&diags);
     if matches!(placement.decision, UnitDecision::Rejected { .. }) {
         return Ok(ExitCode::from(2));

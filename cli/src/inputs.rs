@@ -5,9 +5,11 @@ use std::io::Read;
 
 use eci_bridge_core::admission::AdmissionCase;
 use eci_bridge_core::cluster::{ClusterSettings, parse_cluster_document};
+use eci_bridge_core::diagnostics::Span;
 use eci_bridge_core::input::{parse_document, parse_documents};
 use eci_bridge_core::limits::Limits;
-use eci_bridge_core::sources::{Loaded, Role, Sources};
+use eci_bridge_core::source_map::SourceMap;
+use eci_bridge_core::sources::{Loaded, Role, Sources, document_of};
 use eci_bridge_core::{Bundle, Diagnostic, EciProfile, Input, ObjectStore, parse_profile};
 use serde_json::Value;
 
@@ -50,8 +52,8 @@ fn fail(d: Diagnostic, path: &str) -> String {
 
 /// A pod (or workload) with the documents that travel with it.
 pub fn read_bundle(path: &str) -> Result<Bundle, String> {
-    let docs = parse_documents(&read_text(path)?, Input::Pod).map_err(|d| fail(d, path))?;
-    Bundle::from_documents(&docs).map_err(|d| fail(d, path))
+    let stream = Stream::read(&[path])?;
+    Bundle::from_documents(&stream.docs).map_err(|d| stream.fail(d))
 }
 
 /// The command line's texts as [`Sources`]: `-f` is the stream, `--profile`,
@@ -77,42 +79,166 @@ pub fn read_sources(
     sources.load().map_err(|d| render::diagnostic(&d))
 }
 
+/// Documents read from one or more files, with what it takes to place a
+/// diagnostic in them: file, line and column for every command, not only
+/// for those that read through [`Sources`].
+pub struct Stream {
+    /// The documents of every file, in order.
+    pub docs: Vec<Value>,
+    names: Vec<String>,
+    maps: Vec<SourceMap>,
+    /// For each document: (file, document in that file).
+    origins: Vec<(usize, usize)>,
+}
+
+fn display_name(path: &str) -> String {
+    if path == "-" { "<stdin>".to_string() } else { path.to_string() }
+}
+
+impl Stream {
+    /// Reads every file; a syntax error or a breached limit is placed in its file.
+    pub fn read(paths: &[&str]) -> Result<Stream, String> {
+        let mut stream = Stream { docs: Vec::new(), names: Vec::new(), maps: Vec::new(), origins: Vec::new() };
+        for (file, path) in paths.iter().enumerate() {
+            let name = display_name(path);
+            let text = read_text(path)?;
+            let docs = parse_documents(&text, Input::Stream).map_err(|mut d| {
+                match d.span.as_mut() {
+                    Some(span) => span.file = Some(name.clone()),
+                    None => d.message = format!("{}: {}", name, d.message),
+                }
+                render::diagnostic(&d)
+            })?;
+            stream.origins.extend((0..docs.len()).map(|i| (file, i)));
+            stream.docs.extend(docs);
+            stream.maps.push(SourceMap::parse(&text));
+            stream.names.push(name);
+        }
+        Ok(stream)
+    }
+
+    /// Places every diagnostic that has no span yet, by the document its input names.
+    pub fn place(&self, diagnostics: &mut [Diagnostic]) {
+        let at: Vec<Option<(usize, String)>> =
+            diagnostics.iter().map(|d| document_of(&self.docs, &d.input, &d.pointer)).collect();
+        self.place_at(diagnostics, &at);
+    }
+
+    /// Places diagnostics about document `doc` (pointers prefixed with `prefix`).
+    pub fn place_in(&self, doc: usize, prefix: &str, diagnostics: &mut [Diagnostic]) {
+        let at: Vec<Option<(usize, String)>> =
+            diagnostics.iter().map(|d| Some((doc, format!("{prefix}{}", d.pointer)))).collect();
+        self.place_at(diagnostics, &at);
+    }
+
+    fn place_at(&self, diagnostics: &mut [Diagnostic], at: &[Option<(usize, String)>]) {
+        for (file, map) in self.maps.iter().enumerate() {
+            let mine: Vec<(usize, usize, &str)> = at
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| diagnostics[*i].span.is_none())
+                .filter_map(|(i, a)| {
+                    let (doc, pointer) = a.as_ref()?;
+                    let (f, in_file) = *self.origins.get(*doc)?;
+                    (f == file).then_some((i, in_file, pointer.as_str()))
+                })
+                .collect();
+            if mine.is_empty() {
+                continue;
+            }
+            let asked: Vec<(usize, &str)> = mine.iter().map(|&(_, d, p)| (d, p)).collect();
+            for (&(i, _, _), range) in mine.iter().zip(map.locate_all(&asked)) {
+                if let Some(r) = range {
+                    diagnostics[i].span =
+                        Some(Span { file: Some(self.names[file].clone()), start: r.start, end: r.end });
+                }
+            }
+        }
+    }
+
+    /// Places admission diagnostics: those about the pod point into the
+    /// review's `request.object` when the stream holds a review.
+    pub fn place_admission(&self, diagnostics: &mut [Diagnostic]) {
+        let kind = |d: &Value| d.get("kind").and_then(Value::as_str) == Some("AdmissionReview");
+        if let Some(review) = self.docs.iter().position(kind) {
+            let at: Vec<Option<(usize, String)>> = diagnostics
+                .iter()
+                .map(|d| match d.input {
+                    Input::Pod => Some((review, format!("/request/object{}", d.pointer))),
+                    _ => document_of(&self.docs, &d.input, &d.pointer),
+                })
+                .collect();
+            self.place_at(diagnostics, &at);
+        }
+        self.place(diagnostics);
+    }
+
+    /// A reading error, placed and rendered.
+    pub fn fail(&self, mut d: Diagnostic) -> String {
+        self.place(std::slice::from_mut(&mut d));
+        render::diagnostic(&d)
+    }
+
+    /// The index of the only document, or of the first that `pick` accepts.
+    fn pick(&self, pick: impl Fn(&Value) -> bool, what: &str) -> Result<usize, String> {
+        match self.docs.iter().position(pick) {
+            Some(i) => Ok(i),
+            None if self.docs.len() == 1 => Ok(0),
+            None => {
+                Err(format!("error: no {what} among the {} documents of {}", self.docs.len(), self.names.join(", ")))
+            }
+        }
+    }
+}
+
 /// Every document of a file.
-pub fn read_documents(path: &str) -> Result<Vec<serde_json::Value>, String> {
-    parse_documents(&read_text(path)?, Input::Pod).map_err(|d| fail(d, path))
+pub fn read_documents(path: &str) -> Result<Stream, String> {
+    Stream::read(&[path])
 }
 
 /// An admission case: a review or pod, with the documents that travel with it.
-pub fn read_admission_case(path: &str) -> Result<AdmissionCase, String> {
-    let docs = parse_documents(&read_text(path)?, Input::Request).map_err(|d| fail(d, path))?;
-    AdmissionCase::from_documents(&docs).map_err(|d| fail(d, path))
+pub fn read_admission_case(path: &str) -> Result<(AdmissionCase, Stream), String> {
+    let stream = Stream::read(&[path])?;
+    let mut case = AdmissionCase::from_documents(&stream.docs).map_err(|d| stream.fail(d))?;
+    stream.place(&mut case.diagnostics);
+    Ok((case, stream))
 }
 
-/// The eci-profile, when given.
+/// The eci-profile, when given: the eci-profile ConfigMap of the file's
+/// stream (or its only document), diagnostics placed.
 pub fn read_profile(path: Option<&str>) -> Result<(Option<EciProfile>, Vec<Diagnostic>), String> {
     let Some(path) = path else { return Ok((None, Vec::new())) };
-    let doc = parse_document(&read_text(path)?, Input::Profile).map_err(|d| fail(d, path))?;
-    let (profile, diags) = parse_profile(&doc);
+    let stream = Stream::read(&[path])?;
+    let at = stream
+        .pick(eci_bridge_core::profile::is_profile_document, "eci-profile ConfigMap (kube-system/eci-profile)")?;
+    let (profile, mut diags) = parse_profile(&stream.docs[at]);
+    stream.place_in(at, "", &mut diags);
     Ok((Some(profile), diags))
 }
 
-/// Cluster settings.
+/// Cluster settings: the ClusterSettings document of the file's stream (or
+/// its only document, bare settings or an env list), diagnostics placed.
 pub fn read_cluster(path: &str) -> Result<(ClusterSettings, Vec<Diagnostic>), String> {
-    let doc = parse_document(&read_text(path)?, Input::Cluster).map_err(|d| fail(d, path))?;
-    match parse_cluster_document(&doc) {
-        (Some(settings), diags) => Ok((settings, diags)),
-        (None, diags) => Err(diags.iter().map(render::diagnostic).collect::<Vec<_>>().join("\n")),
+    let stream = Stream::read(&[path])?;
+    let kind = eci_bridge_core::bundle::CLUSTER_SETTINGS_KIND;
+    let at = stream.pick(|d| d.get("kind").and_then(Value::as_str) == Some(kind), "ClusterSettings document")?;
+    let doc = &stream.docs[at];
+    let prefix = if doc.get("kind").is_some() { "/settings" } else { "" };
+    let (settings, mut diags) = parse_cluster_document(doc);
+    stream.place_in(at, prefix, &mut diags);
+    match settings {
+        Some(settings) => Ok((settings, diags)),
+        None => Err(diags.iter().map(render::diagnostic).collect::<Vec<_>>().join("\n")),
     }
 }
 
 /// Every object file, in order.
 pub fn read_objects(paths: &[String]) -> Result<(ObjectStore, Vec<Diagnostic>), String> {
-    let mut docs = Vec::new();
-    for path in paths {
-        let input = Input::Object(path.clone());
-        docs.extend(parse_documents(&read_text(path)?, input).map_err(|d| fail(d, path))?);
-    }
-    Ok(ObjectStore::from_documents(&docs))
+    let refs: Vec<&str> = paths.iter().map(String::as_str).collect();
+    let stream = Stream::read(&refs)?;
+    let (store, mut diags) = ObjectStore::from_documents(&stream.docs);
+    stream.place(&mut diags);
+    Ok((store, diags))
 }
 
 /// `k=v,k2=v2`.

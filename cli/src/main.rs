@@ -9,6 +9,7 @@
 mod capacity;
 mod inputs;
 mod render;
+mod resources;
 
 use std::process::ExitCode;
 
@@ -403,6 +404,7 @@ fn main() -> ExitCode {
             ExitCode::from(1)
         }
     };
+    resources::report();
     render::exit_code(code)
 }
 
@@ -470,7 +472,10 @@ fn run(command: Command) -> Result<ExitCode, String> {
                 nonce,
                 method: if method == Method::Get { HttpMethod::Get } else { HttpMethod::Post },
             };
-            let params = WireParams::from_json(&request);
+            let budget = eci_bridge_core::limits::wire_budget(request.to_string().len());
+            let params = WireParams::from_json_within(&request, budget).ok_or_else(|| {
+                format!("error[limit-exceeded]: the request flattens to more than {budget} bytes of parameters; eci-bridge signs at most 4 times its input")
+            })?;
             match algorithm {
                 Algorithm::HmacSha1 => {
                     render::out(&format!("{}\n", sign::sign_rpc(&params, &credentials, &ctx).query_string()))
@@ -486,8 +491,8 @@ fn run(command: Command) -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Admit { file, profile, namespace_labels, strategy, node_name, on_unsupported, cluster, output } => {
-            let mut case = inputs::read_admission_case(&file)?;
-            let mut diags = Vec::new();
+            let (mut case, stream) = inputs::read_admission_case(&file)?;
+            let mut diags = std::mem::take(&mut case.diagnostics);
             if profile.is_some() {
                 let (p, d) = inputs::read_profile(profile.as_deref())?;
                 case.profile = p;
@@ -514,7 +519,9 @@ fn run(command: Command) -> Result<ExitCode, String> {
                     if u == Unsupported::Deny { OnUnsupported::Deny } else { OnUnsupported::Warn };
             }
             let admission = case.admit();
-            diags.extend(admission.diagnostics.iter().cloned());
+            let mut found = admission.diagnostics.clone();
+            stream.place_admission(&mut found);
+            diags.extend(found);
             render::diagnostics(&diags);
             let value = match output {
                 AdmitOutput::Review => serde_json::to_value(&admission.review),
@@ -580,11 +587,9 @@ fn run(command: Command) -> Result<ExitCode, String> {
             Ok(if eci_bridge_core::diagnostics::has_errors(&diags) { ExitCode::from(2) } else { ExitCode::SUCCESS })
         }
         Command::Status { file, pod, now, events, with_pod, cluster } => {
-            let mut docs = inputs::read_documents(&file)?;
-            if let Some(pod) = pod {
-                docs.extend(inputs::read_documents(&pod)?);
-            }
-            let mut case = StatusCase::from_documents(&docs).map_err(|d| render::diagnostic(&d))?;
+            let paths: Vec<&str> = std::iter::once(file.as_str()).chain(pod.as_deref()).collect();
+            let stream = inputs::Stream::read(&paths)?;
+            let mut case = StatusCase::from_documents(&stream.docs).map_err(|d| stream.fail(d))?;
             let now = match now {
                 Some(t) => {
                     case.now = None;
@@ -595,8 +600,12 @@ fn run(command: Command) -> Result<ExitCode, String> {
             if let Some(path) = cluster {
                 case.cluster = Some(inputs::read_cluster(&path)?.0);
             }
-            let view = case.map(now, &ClusterSettings::example());
+            let mut view = case.map(now, &ClusterSettings::example());
+            stream.place(&mut view.diagnostics);
             render::diagnostics(&view.diagnostics);
+            if eci_bridge_core::diagnostics::has_errors(&view.diagnostics) {
+                return Ok(ExitCode::from(2));
+            }
             let value = if events {
                 serde_json::to_value(&view.events)
             } else if with_pod {
@@ -609,10 +618,8 @@ fn run(command: Command) -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Nodes { file, cluster, profile, now, leases } => {
-            let mut case = match file {
-                Some(path) => NodesCase::from_documents(&inputs::read_documents(&path)?),
-                None => NodesCase::default(),
-            };
+            let stream = file.as_deref().map(inputs::read_documents).transpose()?;
+            let mut case = stream.as_ref().map(|s| NodesCase::from_documents(&s.docs)).unwrap_or_default();
             let mut diags = Vec::new();
             if let Some(path) = cluster {
                 let (c, d) = inputs::read_cluster(&path)?;
@@ -629,8 +636,16 @@ fn run(command: Command) -> Result<ExitCode, String> {
                 None => jiff::Timestamp::now(),
             };
             let nodes = case.nodes(&ClusterSettings::example(), now);
-            diags.extend(nodes.diagnostics.iter().cloned());
+            let mut found = nodes.diagnostics.clone();
+            if let Some(stream) = &stream {
+                stream.place(&mut found);
+            }
+            diags.extend(found);
             render::diagnostics(&diags);
+            if eci_bridge_core::diagnostics::has_errors(&diags) {
+                // An error in the settings or the profile: no nodes built on a guess.
+                return Ok(ExitCode::from(2));
+            }
             let mut items: Vec<serde_json::Value> =
                 nodes.nodes.iter().map(|n| serde_json::to_value(n).unwrap_or_default()).collect();
             if leases {
@@ -641,11 +656,9 @@ fn run(command: Command) -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Update { old, new, cluster, profile, objects, container_group_id, show_secrets } => {
-            let mut docs = inputs::read_documents(&old)?;
-            if let Some(new) = new {
-                docs.extend(inputs::read_documents(&new)?);
-            }
-            let mut case = UpdateCase::from_documents(&docs).map_err(|d| render::diagnostic(&d))?;
+            let paths: Vec<&str> = std::iter::once(old.as_str()).chain(new.as_deref()).collect();
+            let stream = inputs::Stream::read(&paths)?;
+            let mut case = UpdateCase::from_documents(&stream.docs).map_err(|d| stream.fail(d))?;
             let mut diags = Vec::new();
             if profile.is_some() {
                 let (p, d) = inputs::read_profile(profile.as_deref())?;
@@ -662,7 +675,9 @@ fn run(command: Command) -> Result<ExitCode, String> {
             case.new_objects.merge(store);
             diags.extend(d);
             let plan = case.plan(&ClusterSettings::example(), container_group_id.as_deref());
-            diags.extend(plan.diagnostics.iter().cloned());
+            let mut found = plan.diagnostics.clone();
+            stream.place(&mut found);
+            diags.extend(found);
             render::diagnostics(&diags);
             for change in &plan.changes {
                 render::note("change", &format!("{} ({})", change.field, change.applied));
@@ -682,14 +697,15 @@ fn run(command: Command) -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Delete { file, cluster, container_group_id } => {
-            let docs = inputs::read_documents(&file)?;
-            let bundle = eci_bridge_core::Bundle::from_documents(&docs).map_err(|d| render::diagnostic(&d))?;
+            let stream = inputs::read_documents(&file)?;
+            let bundle = eci_bridge_core::Bundle::from_documents(&stream.docs).map_err(|d| stream.fail(d))?;
             let cluster = match cluster {
                 Some(path) => inputs::read_cluster(&path)?.0,
                 None => bundle.cluster.clone().unwrap_or_else(ClusterSettings::example),
             };
-            let (request, diags) =
+            let (request, mut diags) =
                 eci_bridge_core::update::delete_request(&bundle.pod, &cluster, container_group_id.as_deref());
+            stream.place(&mut diags);
             render::diagnostics(&diags);
             if eci_bridge_core::diagnostics::has_errors(&diags) {
                 return Ok(ExitCode::from(2));

@@ -25,7 +25,9 @@ pub fn diagnostic(d: &Diagnostic) -> String {
 
 /// Every diagnostic to standard error, errors first, then a summary line.
 pub fn diagnostics(diags: &[Diagnostic]) {
-    let mut sorted: Vec<&Diagnostic> = diags.iter().collect();
+    let per_code = eci_bridge_core::limits::Limits::DEFAULT.max_diagnostics_per_code;
+    let shown = eci_bridge_core::diagnostics::compact(diags.to_vec(), per_code);
+    let mut sorted: Vec<&Diagnostic> = shown.iter().collect();
     sorted.sort_by_key(|d| d.severity);
     for d in &sorted {
         err(&diagnostic(d));

@@ -292,8 +292,20 @@ pub fn parse_cluster_settings(doc: &Value) -> (Option<ClusterSettings>, Vec<Diag
                 _ => diags.push(bad("ACK, CLOUD or IDC")),
             },
             "vpcId" => s.vpc_id = text.filter(|t| !t.is_empty()),
-            "vswitchIds" => s.vswitch_ids = as_list(&value).unwrap_or_default(),
+            "vswitchIds" => {
+                let ids = as_list(&value).unwrap_or_default();
+                let max = crate::limits::Limits::DEFAULT.max_vswitches;
+                if ids.len() > max {
+                    diags.push(crate::limits::exceeded(Input::Cluster, &ptr, "vSwitch IDs", ids.len(), max));
+                } else {
+                    s.vswitch_ids = ids;
+                }
+            }
             "vswitchZones" => match value.as_object() {
+                Some(m) if m.len() > crate::limits::Limits::DEFAULT.max_vswitches => {
+                    let max = crate::limits::Limits::DEFAULT.max_vswitches;
+                    diags.push(crate::limits::exceeded(Input::Cluster, &ptr, "vSwitch zones", m.len(), max));
+                }
                 Some(m) => {
                     let zones: BTreeMap<String, String> =
                         m.iter().filter_map(|(k, v)| Some((k.clone(), as_text(v)?))).collect();

@@ -59,6 +59,8 @@ pub enum Input {
     ResourcePolicy,
     /// The options of the call (command-line flags, webhook settings).
     Options,
+    /// A text not yet known to hold any of the above (a syntax error, a limit).
+    Stream,
 }
 
 impl fmt::Display for Input {
@@ -74,6 +76,7 @@ impl fmt::Display for Input {
             Input::Workload => f.write_str("workload"),
             Input::ResourcePolicy => f.write_str("resourcepolicy"),
             Input::Options => f.write_str("options"),
+            Input::Stream => f.write_str("input"),
         }
     }
 }
@@ -250,8 +253,9 @@ impl fmt::Display for Diagnostic {
     /// shown with control characters escaped ([`escape_text`]), so a value
     /// can neither drive the terminal nor forge a line.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}[{}]: {}", self.severity.as_str(), self.code.as_str(), escape_text(&self.message))?;
+        write!(f, "{}[{}]: {}", self.severity.as_str(), self.code.as_str(), shorten(&escape_text(&self.message)))?;
         let pointer = escape_text(if self.pointer.is_empty() { "/" } else { &self.pointer });
+        let pointer = shorten(&pointer);
         let input = self.input.to_string();
         let input = escape_text(&input);
         match &self.span {
@@ -266,11 +270,23 @@ impl fmt::Display for Diagnostic {
             None => write!(f, "\n  --> {input} {pointer}")?,
         }
         if let Some(help) = &self.help {
-            write!(f, "\n  = help: {}", escape_text(help))?;
+            write!(f, "\n  = help: {}", shorten(&escape_text(help)))?;
         }
         Ok(())
     }
 }
+
+/// Text shown to a person: at most [`SHOWN_CHARS`] characters, the rest
+/// counted (a 300 KB key is named by its start, not printed whole).
+fn shorten(text: &str) -> std::borrow::Cow<'_, str> {
+    match text.char_indices().nth(SHOWN_CHARS) {
+        None => std::borrow::Cow::Borrowed(text),
+        Some((cut, _)) => std::borrow::Cow::Owned(format!("{}… ({} more bytes)", &text[..cut], text.len() - cut)),
+    }
+}
+
+/// How much of one message, pointer or hint a rendering shows.
+pub const SHOWN_CHARS: usize = 400;
 
 /// Builds RFC 6901 pointers: `ptr(&["spec", "volumes"]).index(2)`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -334,6 +350,39 @@ impl From<&Pointer> for String {
     }
 }
 
+/// At most `per_code` diagnostics of each code and severity, in order;
+/// the rest of each group become one summary that says how many were left
+/// out. Sixty thousand unknown fields are one problem, said a hundred times
+/// at most, not a 13 MB report (the summary keeps the group's severity, so
+/// a rejection stays a rejection).
+pub fn compact(diagnostics: Vec<Diagnostic>, per_code: usize) -> Vec<Diagnostic> {
+    use std::collections::BTreeMap;
+    let mut seen: BTreeMap<(Code, Severity), usize> = BTreeMap::new();
+    let mut kept = Vec::with_capacity(diagnostics.len().min(per_code * 4));
+    let mut dropped: BTreeMap<(Code, Severity), (usize, Input)> = BTreeMap::new();
+    for d in diagnostics {
+        let n = seen.entry((d.code, d.severity)).or_default();
+        *n += 1;
+        if *n <= per_code {
+            kept.push(d);
+        } else {
+            dropped.entry((d.code, d.severity)).or_insert((0, d.input.clone())).0 += 1;
+        }
+    }
+    for ((code, severity), (count, input)) in dropped {
+        let mut d = Diagnostic::pod(
+            severity,
+            code,
+            "",
+            format!("… and {count} more `{}` {}s like the {per_code} above", code.as_str(), severity.as_str()),
+        )
+        .on(input);
+        d.help = Some("only the first of each kind are listed".into());
+        kept.push(d);
+    }
+    kept
+}
+
 /// True when any diagnostic is an error.
 pub fn has_errors(diagnostics: &[Diagnostic]) -> bool {
     diagnostics.iter().any(Diagnostic::is_error)
@@ -358,6 +407,20 @@ mod tests {
             d.to_string(),
             "error[hostpath-volume]: no hostPath\n  --> pod /spec/volumes/0/hostPath\n  = help: use emptyDir"
         );
+    }
+
+    #[test]
+    fn compact_keeps_the_first_of_each_kind_and_counts_the_rest() {
+        let many: Vec<Diagnostic> = (0..250)
+            .map(|i| Diagnostic::pod(Severity::Warning, Code::UnknownField, format!("/x{i}"), "unknown"))
+            .chain([Diagnostic::pod(Severity::Error, Code::HostPathVolume, "/v", "no")])
+            .collect();
+        let out = compact(many, 100);
+        assert_eq!(out.len(), 102);
+        assert_eq!(out[99].pointer, "/x99");
+        assert!(out.iter().any(|d| d.code == Code::HostPathVolume && d.is_error()));
+        let summary = out.last().map(|d| d.message.as_str()).unwrap_or_default();
+        assert_eq!(summary, "… and 150 more `unknown-field` warnings like the 100 above");
     }
 
     #[test]

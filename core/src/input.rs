@@ -42,13 +42,18 @@ pub fn parse_documents(text: &str, input: Input) -> Result<Vec<Value>, Diagnosti
                 let at = TextLocation { line: l.line(), column: l.column() };
                 Span { file: None, start: at, end: TextLocation { column: at.column + 1, ..at } }
             });
+            let message = e.to_string();
             let mut d = match budget_breach(&e) {
                 Some(breach) => breach_diagnostic(breach, input),
+                // The parser's and the value builder's own nesting guards, reported as the depth limit.
+                None if message.contains("recursion limit") || message.contains("nesting limit") => {
+                    limits::exceeded(input, "", "levels of nesting", 0, Limits::DEFAULT.max_depth)
+                }
                 None => Diagnostic::pod(
                     Severity::Error,
                     Code::Syntax,
                     "",
-                    format!("not valid YAML or JSON: {}", escape_text(&first_line(&e.to_string()))),
+                    format!("not valid YAML or JSON: {}", escape_text(&first_line(&message))),
                 )
                 .on(input),
             };
@@ -61,7 +66,9 @@ pub fn parse_documents(text: &str, input: Input) -> Result<Vec<Value>, Diagnosti
 fn budget_breach(e: &serde_saphyr::Error) -> Option<&BudgetBreach> {
     match e {
         serde_saphyr::Error::Budget { breach, .. } => Some(breach),
-        serde_saphyr::Error::AliasError { error, .. } => budget_breach(error),
+        serde_saphyr::Error::AliasError { error, .. } | serde_saphyr::Error::WithSnippet { error, .. } => {
+            budget_breach(error)
+        }
         _ => None,
     }
 }
@@ -260,6 +267,10 @@ pub const WORKLOAD_TEMPLATES: &[(&str, &str)] = &[
 /// reference that makes translation reject it.
 pub fn pod_from_document(doc: &Value) -> Result<(Pod, PodSource), Diagnostic> {
     let kind = doc.get("kind").and_then(Value::as_str).unwrap_or("Pod").to_string();
+    let template_pointer = WORKLOAD_TEMPLATES.iter().find(|(k, _)| *k == kind).map_or("", |(_, p)| *p);
+    if let Some(breach) = crate::limits::check_pod_document(doc, template_pointer) {
+        return Err(breach);
+    }
     if kind == "Pod" {
         let pod = from_value::<Pod>(doc, Input::Pod)?;
         return Ok((pod, PodSource { kind, template_pointer: String::new() }));

@@ -41,6 +41,11 @@ pub struct Limits {
     pub max_containers: usize,
     /// Volumes in one pod.
     pub max_volumes: usize,
+    /// Diagnostics of one code and severity listed; the rest are counted.
+    pub max_diagnostics_per_code: usize,
+    /// vSwitches (and vSwitch zones) in cluster settings or a profile; each
+    /// zone becomes a virtual node.
+    pub max_vswitches: usize,
 }
 
 impl Limits {
@@ -57,10 +62,12 @@ impl Limits {
         max_selectors: 1_000,
         max_containers: 200,
         max_volumes: 1_000,
+        max_diagnostics_per_code: 100,
+        max_vswitches: 100,
     };
 
     /// Every limit as `(name, value, what)`, for documentation and the CLI.
-    pub fn table(&self) -> [(&'static str, usize, &'static str); 11] {
+    pub fn table(&self) -> [(&'static str, usize, &'static str); 13] {
         [
             ("max_text_bytes", self.max_text_bytes, "bytes of one input text"),
             ("max_documents", self.max_documents, "documents in one YAML stream"),
@@ -73,8 +80,16 @@ impl Limits {
             ("max_selectors", self.max_selectors, "selectors in one eci-profile"),
             ("max_containers", self.max_containers, "containers and init containers in one pod"),
             ("max_volumes", self.max_volumes, "volumes in one pod"),
+            ("max_diagnostics_per_code", self.max_diagnostics_per_code, "diagnostics listed per code and severity"),
+            ("max_vswitches", self.max_vswitches, "vSwitches or vSwitch zones in cluster settings or a profile"),
         ]
     }
+}
+
+/// Bytes of flattened wire parameters a request document of `input_bytes`
+/// may produce: linear in the input (4 × plus 64 KiB of room).
+pub fn wire_budget(input_bytes: usize) -> usize {
+    input_bytes.saturating_mul(4).saturating_add(64 * 1024)
 }
 
 /// The diagnostic for a breached limit: `what` was `found`, at most `limit`
@@ -89,6 +104,30 @@ pub fn exceeded(input: Input, pointer: impl Into<String>, what: &str, found: usi
     )
     .on(input)
     .help("this limit protects the webhook and the tools from hostile input; no valid Kubernetes object comes near it")
+}
+
+/// [`check_pod`] on a pod document before it is deserialized: a typed
+/// container is about a kilobyte whatever its text, so counts are checked on
+/// the document (`spec` of a pod or of a pod template at `pod_pointer`).
+pub fn check_pod_document(doc: &serde_json::Value, pod_pointer: &str) -> Option<Diagnostic> {
+    let l = Limits::DEFAULT;
+    let spec = doc.pointer(&format!("{pod_pointer}/spec"))?;
+    let count = |field: &str| spec.get(field).and_then(serde_json::Value::as_array).map_or(0, Vec::len);
+    let containers = count("containers") + count("initContainers");
+    if containers > l.max_containers {
+        let at = format!("{pod_pointer}/spec/containers");
+        return Some(exceeded(Input::Pod, at, "containers and init containers", containers, l.max_containers));
+    }
+    if count("volumes") > l.max_volumes {
+        return Some(exceeded(
+            Input::Pod,
+            format!("{pod_pointer}/spec/volumes"),
+            "volumes",
+            count("volumes"),
+            l.max_volumes,
+        ));
+    }
+    None
 }
 
 /// The pod's containers and volumes within [`Limits::DEFAULT`]; the
@@ -134,6 +173,6 @@ mod tests {
         // The API server's object limit is about 1.5 MiB; ECI: 20 containers/volumes, 256-char values.
         assert!(l.max_text_bytes > 3 * 1024 * 1024 / 2);
         assert!(l.max_containers > 20 && l.max_volumes > 20 && l.max_expanded_value_bytes > 256);
-        assert_eq!(l.table().len(), 11);
+        assert_eq!(l.table().len(), 13);
     }
 }

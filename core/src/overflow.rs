@@ -190,6 +190,9 @@ fn selects_arm64(pod: &Value) -> bool {
 /// Decides what to do with a pod.
 pub fn decide(input: &OverflowInput<'_>) -> Overflow {
     let mut diags = Vec::new();
+    if let Some(breach) = crate::limits::check_pod_document(input.pod, "") {
+        return leave(LeaveReason::InvalidInput, "the pod exceeds eci-bridge's input limits", vec![breach]);
+    }
     let pod: Pod = match crate::input::from_value(input.pod, crate::diagnostics::Input::Pod) {
         Ok(p) => p,
         Err(e) => {

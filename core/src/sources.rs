@@ -186,6 +186,46 @@ impl Loaded {
     }
 }
 
+/// The document a diagnostic is about, for readers that keep no document
+/// numbers (status, nodes, elastic, units, admission, update cases): the
+/// first document of the kind its [`Input`] names, and the pointer inside
+/// that document. `None` when no document is of that kind.
+pub fn document_of(docs: &[Value], input: &Input, pointer: &str) -> Option<(usize, String)> {
+    let kind = |d: &Value| d.get("kind").and_then(Value::as_str).map(str::to_string);
+    let first = |pred: &dyn Fn(&Value) -> bool| docs.iter().position(pred);
+    let of_kind = |k: &str| first(&|d: &Value| kind(d).as_deref() == Some(k));
+    let doc = match input {
+        Input::Pod => first(&|d: &Value| {
+            kind(d).is_none_or(|k| k == "Pod" || crate::input::WORKLOAD_TEMPLATES.iter().any(|(w, _)| *w == k))
+                && !crate::status::case::is_item(d)
+                && !crate::status::case::is_response(d)
+        }),
+        Input::Profile => first(&|d: &Value| crate::profile::is_profile_document(d)),
+        Input::Cluster => {
+            let at = of_kind(crate::bundle::CLUSTER_SETTINGS_KIND)?;
+            return Some((at, format!("/settings{pointer}")));
+        }
+        Input::Object(label) => {
+            let mut words = label.split_whitespace();
+            let (Some("document"), Some(n)) = (words.next(), words.next()) else { return None };
+            let at = n.parse::<usize>().ok()?.checked_sub(1)?;
+            return match (words.next(), words.next()) {
+                (Some("item"), Some(m)) => {
+                    Some((at, format!("/items/{}{pointer}", m.parse::<usize>().ok()?.checked_sub(1)?)))
+                }
+                _ => Some((at, pointer.to_string())),
+            };
+        }
+        Input::Request => of_kind("AdmissionReview"),
+        Input::Instance => first(&|d: &Value| crate::status::case::is_item(d) || crate::status::case::is_response(d)),
+        Input::ElasticWorkload => of_kind("ElasticWorkload"),
+        Input::Workload => of_kind("Deployment"),
+        Input::ResourcePolicy => of_kind("ResourcePolicy"),
+        Input::Options | Input::Stream => None,
+    }?;
+    Some((doc, pointer.to_string()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -26,7 +26,8 @@ fn pointers(v: &Value, at: Pointer, out: &mut Vec<String>) {
 fn every_node_of_every_fixture_is_located() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures");
     let mut checked = 0;
-    for dir in std::fs::read_dir(&root).expect("fixtures").flatten() {
+    // fixtures/hostile holds inputs that are not valid on purpose (alias bombs, invalid UTF-8).
+    for dir in std::fs::read_dir(&root).expect("fixtures").flatten().filter(|d| d.file_name() != "hostile") {
         for file in std::fs::read_dir(dir.path()).into_iter().flatten().flatten() {
             let path = file.path();
             if path.extension().is_none_or(|e| e != "yaml") {

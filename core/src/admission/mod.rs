@@ -259,6 +259,10 @@ fn decide(
         return skipped("not a CREATE");
     }
     let Some(object) = &request.object else { return skipped("the request carries no object") };
+    if let Some(breach) = crate::limits::check_pod_document(object, "") {
+        diags.push(Diagnostic { severity: Severity::Warning, ..breach });
+        return skipped("the pod exceeds eci-bridge's input limits; it is not mutated");
+    }
     let pod: Pod = match crate::input::from_value(object, crate::diagnostics::Input::Pod) {
         Ok(p) => p,
         Err(d) => {
@@ -325,6 +329,11 @@ fn decide(
         return (Decision::NotRouted, None);
     }
 
+    if let Some(breach) = crate::limits::check_pod(&pod) {
+        // Routed, but beyond the limits: not mutated (no patch work on a hostile object), and said so.
+        diags.push(Diagnostic { severity: Severity::Warning, ..breach });
+        return skipped("the pod exceeds eci-bridge's input limits; it is not mutated");
+    }
     let mut mutated = object.clone();
     apply_effects(&mut mutated, selectors, labels, namespace_labels);
     let routed_by_binding = bound_to_virtual;
@@ -646,7 +655,8 @@ fn check_translation(
 
 /// Kubernetes shows each warning as one line; keep them short.
 fn warning_text(d: &Diagnostic) -> String {
-    let mut s = format!("eci-bridge {}[{}] {}: {}", d.severity.as_str(), d.code.as_str(), d.pointer, d.message);
+    let (pointer, message) = (crate::text::escape_text(&d.pointer), crate::text::escape_text(&d.message));
+    let mut s = format!("eci-bridge {}[{}] {pointer}: {message}", d.severity.as_str(), d.code.as_str());
     if s.len() > 250 {
         let mut cut = 247;
         while !s.is_char_boundary(cut) {
@@ -658,8 +668,33 @@ fn warning_text(d: &Diagnostic) -> String {
     s
 }
 
+/// The warnings of a response, within what the API server passes on: it
+/// may truncate each warning beyond 256 characters and drops warnings past
+/// 4096 characters in all (Kubernetes "Dynamic Admission Control",
+/// Response: warnings). The last one says how many were left out.
+fn warnings(diags: &[Diagnostic]) -> Vec<String> {
+    const TOTAL: usize = 4096;
+    let all: Vec<String> = diags.iter().filter(|d| d.severity != Severity::Info).map(warning_text).collect();
+    let mut out = Vec::new();
+    let mut used = 0;
+    for (i, w) in all.iter().enumerate() {
+        // Room for this warning and, if any remain after it, the closing count.
+        let closing = if i + 1 < all.len() { 64 } else { 0 };
+        if used + w.len() + closing > TOTAL {
+            out.push(format!(
+                "eci-bridge: {} more warnings not shown (the API server passes 4096 characters)",
+                all.len() - i
+            ));
+            break;
+        }
+        used += w.len();
+        out.push(w.clone());
+    }
+    out
+}
+
 fn respond(uid: &str, decision: &Decision, patch: &json_patch::Patch, diags: &[Diagnostic]) -> AdmissionResponse {
-    let warnings = diags.iter().filter(|d| d.severity != Severity::Info).map(warning_text).collect();
+    let warnings = warnings(diags);
     match decision {
         Decision::Denied { reason } => AdmissionResponse {
             uid: uid.into(),

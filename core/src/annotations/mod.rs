@@ -42,6 +42,7 @@ impl PodAnnotations {
     pub fn parse_entries(entries: &[(String, String, InputRef)], diags: &mut Vec<Diagnostic>) -> Self {
         let mut values = BTreeMap::new();
         let mut system_written = Vec::new();
+        let mut suggested = 0;
         for (key, raw, origin) in entries {
             let at = |d: Diagnostic| Diagnostic { input: origin.input.clone(), pointer: origin.pointer.clone(), ..d };
             let Some(spec) = lookup(key) else {
@@ -52,7 +53,9 @@ impl PodAnnotations {
                         pointer(key),
                         format!("unknown ECI annotation `{key}`; it has no effect"),
                     );
-                    if let Some(near) = closest_key(key) {
+                    suggested += 1;
+                    // Suggestions for the first few unknown keys; the rest are plainly reported.
+                    if let Some(near) = (suggested <= MAX_SUGGESTIONS).then(|| closest_key(key)).flatten() {
                         d = d.help(format!("did you mean `{near}`?"));
                     }
                     diags.push(at(d));
@@ -116,10 +119,18 @@ impl PodAnnotations {
     }
 }
 
+/// How many unknown keys get a did-you-mean.
+const MAX_SUGGESTIONS: usize = 20;
+
 /// The registry key nearest to `key` by edit distance, when close enough.
+/// Keys whose lengths differ by more than the allowed distance are skipped
+/// before any distance is computed (the distance is at least the length
+/// difference), so a megabyte-long key costs a length comparison per entry.
 fn closest_key(key: &str) -> Option<&'static str> {
+    let len = key.chars().count();
     REGISTRY
         .iter()
+        .filter(|s| len.abs_diff(s.key.len()) <= 3.max(s.key.len() / 6))
         .map(|s| (edit_distance(key, s.key), s.key))
         .filter(|(d, k)| *d <= 3.max(k.len() / 6))
         .min()

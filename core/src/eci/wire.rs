@@ -24,8 +24,20 @@ impl WireParams {
     /// Flattens a JSON object (a request's `to_map()` form).
     pub fn from_json(value: &Value) -> Self {
         let mut out = BTreeMap::new();
-        flatten_into("", value, &mut out);
+        let mut unbounded = usize::MAX;
+        flatten_into("", value, &mut out, &mut unbounded);
         WireParams(out)
+    }
+
+    /// [`WireParams::from_json`] producing at most `max_bytes` of names and
+    /// values; `None` beyond. Flattening repeats each name's path for every
+    /// value below it, so a long key above a long list multiplies: a 26 KB
+    /// document became 16 MB of parameters.
+    pub fn from_json_within(value: &Value, max_bytes: usize) -> Option<Self> {
+        let mut out = BTreeMap::new();
+        let mut budget = max_bytes;
+        flatten_into("", value, &mut out, &mut budget);
+        (budget > 0).then_some(WireParams(out))
     }
 
     /// Wraps already-flat parameters.
@@ -91,31 +103,34 @@ impl WireParams {
     }
 }
 
-fn flatten_into(prefix: &str, value: &Value, out: &mut BTreeMap<String, String>) {
+/// Flattens `value` under `prefix`, spending `budget` bytes (names and
+/// values); stops at 0.
+fn flatten_into(prefix: &str, value: &Value, out: &mut BTreeMap<String, String>, budget: &mut usize) {
+    if *budget == 0 {
+        return;
+    }
     let join = |k: &str| {
         if prefix.is_empty() { k.to_string() } else { format!("{prefix}.{k}") }
+    };
+    let mut leaf = |text: String| {
+        *budget = budget.saturating_sub(prefix.len() + text.len());
+        out.insert(prefix.to_string(), text);
     };
     match value {
         Value::Null => {}
         Value::Object(map) => {
             for (k, v) in map {
-                flatten_into(&join(k), v, out);
+                flatten_into(&join(k), v, out, budget);
             }
         }
         Value::Array(items) => {
             for (i, v) in items.iter().enumerate() {
-                flatten_into(&join(&(i + 1).to_string()), v, out);
+                flatten_into(&join(&(i + 1).to_string()), v, out, budget);
             }
         }
-        Value::Bool(b) => {
-            out.insert(prefix.to_string(), b.to_string());
-        }
-        Value::Number(n) => {
-            out.insert(prefix.to_string(), n.to_string());
-        }
-        Value::String(s) => {
-            out.insert(prefix.to_string(), s.clone());
-        }
+        Value::Bool(b) => leaf(b.to_string()),
+        Value::Number(n) => leaf(n.to_string()),
+        Value::String(s) => leaf(s.clone()),
     }
 }
 

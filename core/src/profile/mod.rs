@@ -204,7 +204,7 @@ pub fn parse_profile(doc: &Value) -> (EciProfile, Vec<Diagnostic>) {
             "securityGroupId" => profile.security_group_id = opt(),
             "resourceGroupId" => profile.resource_group_id = opt(),
             "slsMachineGroup" => profile.sls_machine_group = opt(),
-            "vSwitchIds" => profile.vswitch_ids = crate::annotations::format::split_list(text),
+            "vSwitchIds" => profile.vswitch_ids = vswitch_ids(text, &ptr, &mut diags),
             "vswitchIds" => {
                 diags.push(
                     diag(
@@ -216,7 +216,7 @@ pub fn parse_profile(doc: &Value) -> (EciProfile, Vec<Diagnostic>) {
                     .help("rename the key to `vSwitchIds`"),
                 );
                 if !data.contains_key("vSwitchIds") {
-                    profile.vswitch_ids = crate::annotations::format::split_list(text);
+                    profile.vswitch_ids = vswitch_ids(text, &ptr, &mut diags);
                 }
             }
             "enableClusterIp" => profile.enable_cluster_ip = flag(&mut diags).unwrap_or(true),
@@ -276,6 +276,17 @@ fn parse_feature_gates(text: &str, ptr: &Pointer, diags: &mut Vec<Diagnostic>) -
         }
     }
     gates
+}
+
+/// `vSwitchIds`, within [`crate::limits::Limits::max_vswitches`] (each zone becomes a virtual node).
+fn vswitch_ids(text: &str, ptr: &Pointer, diags: &mut Vec<Diagnostic>) -> Vec<String> {
+    let ids = crate::annotations::format::split_list(text);
+    let max = crate::limits::Limits::DEFAULT.max_vswitches;
+    if ids.len() > max {
+        diags.push(crate::limits::exceeded(Input::Profile, ptr, "vSwitch IDs", ids.len(), max));
+        return Vec::new();
+    }
+    ids
 }
 
 fn parse_selectors(text: &str, ptr: &Pointer, diags: &mut Vec<Diagnostic>) -> Vec<Selector> {
