@@ -35,9 +35,30 @@ pub fn escape_text(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// The longest prefix of `text` of at most `max_bytes` bytes that ends on a
+/// character boundary (`String::truncate` panics inside a character).
+pub fn prefix_within(text: &str, max_bytes: usize) -> &str {
+    if text.len() <= max_bytes {
+        return text;
+    }
+    let mut end = max_bytes;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn prefixes_end_on_character_boundaries() {
+        assert_eq!(prefix_within("héllo", 2), "h");
+        assert_eq!(prefix_within("héllo", 3), "hé");
+        assert_eq!(prefix_within("abc", 10), "abc");
+        assert_eq!(prefix_within("日本", 4), "日");
+    }
 
     #[test]
     fn terminal_controls_are_shown_escaped() {

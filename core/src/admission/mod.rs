@@ -658,12 +658,7 @@ fn warning_text(d: &Diagnostic) -> String {
     let (pointer, message) = (crate::text::escape_text(&d.pointer), crate::text::escape_text(&d.message));
     let mut s = format!("eci-bridge {}[{}] {pointer}: {message}", d.severity.as_str(), d.code.as_str());
     if s.len() > 250 {
-        let mut cut = 247;
-        while !s.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        s.truncate(cut);
-        s.push_str("...");
+        s = format!("{}...", crate::text::prefix_within(&s, 247));
     }
     s
 }

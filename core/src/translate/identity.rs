@@ -104,7 +104,7 @@ fn push_tag(
             from.pointer.clone(),
             format!("the value of tag {key} is longer than ECI's 128 characters and is cut"),
         ));
-        value.truncate(128);
+        value = crate::text::prefix_within(&value, 128).to_string();
     }
     req.tag.push(Tag { key: Some(key.into()), value: Some(value) });
     ctx.note(format!("Tag.{}", req.tag.len()), rule, vec![from]);

@@ -281,9 +281,8 @@ pub(super) fn apply_hosts(ctx: &mut Ctx<'_>, req: &mut CreateContainerGroupReque
     let (hostname, from) = match ctx.spec().and_then(|s| s.hostname.clone()).filter(|h| !h.is_empty()) {
         Some(h) => (h, "/spec/hostname"),
         None => {
-            let mut h = ctx.pod.metadata.name.clone().unwrap_or_default();
-            h.truncate(63);
-            (h.trim_end_matches(['-', '.']).to_string(), "/metadata/name")
+            let name = ctx.pod.metadata.name.clone().unwrap_or_default();
+            (crate::text::prefix_within(&name, 63).trim_end_matches(['-', '.']).to_string(), "/metadata/name")
         }
     };
     if !hostname.is_empty() {
