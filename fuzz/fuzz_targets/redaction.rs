@@ -18,6 +18,9 @@
 //! - non-interference: the same case with other secret values of the same
 //!   length gives byte-identical outputs, so nothing derived from secret
 //!   material (a hash, a token, a diagnostic) shows either.
+//!
+//! With `ECI_BRIDGE_FUZZ_PRINT=1` the target prints the documents an input
+//! stands for, e.g. to read a reproducer.
 #![no_main]
 
 use arbitrary::{Arbitrary, Unstructured};
@@ -158,10 +161,12 @@ enum SecretType {
     DockerCfg,
 }
 
+/// A Secret `s<i>`: every key of [`KEYS`] is present, in its own form, so
+/// any reference the pod makes finds a value.
 #[derive(Debug, Arbitrary)]
 struct SecretSpec {
     kind: SecretType,
-    entries: Vec<(u8, Form)>,
+    forms: [Form; 4],
     string_data: bool,
 }
 
@@ -169,11 +174,12 @@ struct SecretSpec {
 struct Case {
     namespace: Option<Word>,
     workload: bool,
+    container: ContainerSpec,
     containers: Vec<ContainerSpec>,
     init_containers: Vec<ContainerSpec>,
     volumes: Vec<VolumeSpec>,
     pull_secrets: Vec<u8>,
-    secrets: Vec<SecretSpec>,
+    secrets: [SecretSpec; 3],
     config_maps: Vec<Vec<(u8, Text)>>,
     token: bool,
     objects_file: bool,
@@ -220,11 +226,11 @@ impl Builder<'_> {
 
     fn secrets(&self) -> Vec<Value> {
         let mut docs = Vec::new();
-        for (i, s) in self.case.secrets.iter().take(3).enumerate() {
+        for (i, s) in self.case.secrets.iter().enumerate() {
             let mut data = serde_json::Map::new();
             let mut string_data = serde_json::Map::new();
-            for (j, (key, form)) in s.entries.iter().take(4).enumerate() {
-                let key = KEYS[usize::from(*key) % KEYS.len()].to_string();
+            for (j, (key, form)) in KEYS.iter().zip(&s.forms).enumerate() {
+                let key = key.to_string();
                 let text = match form {
                     Form::Plain => self.marker(i, j),
                     Form::Embedded(a, b) => format!("{}{}{}", a.render(), self.marker(i, j), b.render()),
@@ -343,11 +349,11 @@ impl Builder<'_> {
 
     fn pod(&self, image_tag: &str) -> Value {
         let case = self.case;
-        let mut containers: Vec<Value> =
-            case.containers.iter().take(3).enumerate().map(|(i, c)| self.container(format!("c{i}"), c)).collect();
-        if containers.is_empty() {
-            containers.push(json!({"name": "c0", "image": "registry.example.com/app:1"}));
-        }
+        let mut containers: Vec<Value> = std::iter::once(&case.container)
+            .chain(case.containers.iter().take(2))
+            .enumerate()
+            .map(|(i, c)| self.container(format!("c{i}"), c))
+            .collect();
         containers[0]["image"] = json!(format!("registry.example.com/app:{image_tag}"));
         let init: Vec<Value> =
             case.init_containers.iter().take(2).enumerate().map(|(i, c)| self.container(format!("i{i}"), c)).collect();
@@ -460,6 +466,14 @@ fuzz_target!(|data: &[u8]| {
         return;
     }
     let Ok(case) = Case::arbitrary(&mut Unstructured::new(data)) else { return };
+    if std::env::var_os("ECI_BRIDGE_FUZZ_PRINT").is_some() {
+        // The bytes are opaque: show the documents they stand for.
+        let namespace = case.namespace.as_ref().map_or_else(|| "default".to_string(), |w| w.0.clone());
+        let b = Builder { case: &case, fill: 'A', generation: 0, namespace };
+        let mut docs = vec![b.pod("1")];
+        docs.extend(b.secrets());
+        eprintln!("{}", stream(&docs));
+    }
     let a = outputs(&case, 'A');
     for (name, text) in &a {
         for mark in MARKS {

@@ -6,9 +6,12 @@
 //! on), seeds `fuzz/corpus/<target>/` from `fixtures/`, then runs the targets
 //! one after another with the bounds that are part of their invariants:
 //! `-rss_limit_mb=256` (no input may cost more memory) and `-timeout=1` (nor
-//! more than a second). Each run also replays `fuzz/seeds/<target>/` and the
-//! reproducers of every finding, `fuzz/regressions/<target>/`: a regression
-//! fails the run like a new crash. libFuzzer's final statistics are printed
+//! more than a second). Before fuzzing a target it replays, one process per
+//! file, the reproducers of past findings: the committed ones in
+//! `fuzz/regressions/<target>/` and the large ones [`generated`] writes to
+//! `fuzz/regressions-generated/<target>/`; a failing reproducer fails the task
+//! like a new finding. The fuzzing itself starts from the corpus and the
+//! committed `fuzz/seeds/<target>/`. libFuzzer's final statistics are printed
 //! per target; a crash, a timeout, an out-of-memory or a broken invariant
 //! fails the task and names the reproducer libFuzzer wrote.
 //!
@@ -43,6 +46,97 @@ const SMOKE_SECONDS: u64 = 60;
 
 fn fuzz_dir() -> PathBuf {
     root().join("fuzz")
+}
+
+/// Known blow-ups whose reproducers are too large to commit (hundreds of
+/// KB): written to `fuzz/regressions-generated/<target>/` by every run and
+/// replayed with the committed ones.
+fn generated(target: &str) -> Vec<(&'static str, String)> {
+    // An unterminated `$(` repeated in one value: a quadratic scan.
+    let unterminated = format!(
+        "apiVersion: v1\nkind: Pod\nmetadata: {{name: p, labels: {{alibabacloud.com/eci: \"true\"}}}}\n\
+         spec:\n  containers:\n  - name: c\n    image: nginx\n    command: [\"{}\"]\n",
+        "$(".repeat(150_000)
+    );
+    // A 100 KB key over a 4000-item list: a source map that stores a full
+    // pointer per node holds 4000 copies of the key.
+    let long_key = format!(
+        "apiVersion: v1\nkind: Pod\nmetadata: {{name: p}}\nspec:\n  containers: [{{name: c, image: nginx}}]\n  ? {}\n  :\n{}",
+        "k".repeat(100_000),
+        "    - 1\n".repeat(4000)
+    );
+    // 8000 selectors: a webhook configuration quadratic in selectors.
+    let selectors: Vec<String> = (0..8000)
+        .map(|i| format!(r#"{{"name": "s{i}", "namespaceSelector": {{"matchLabels": {{"team": "t{i}"}}}}}}"#))
+        .collect();
+    let profile = format!(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: eci-profile, namespace: kube-system}}\ndata:\n  selectors: '[{}]'\n",
+        selectors.join(", ")
+    );
+    match target {
+        "read" => vec![("source-map-long-key.yaml", long_key)],
+        "translate" => vec![("unterminated-expansion.yaml", unterminated), ("source-map-long-key.yaml", long_key)],
+        "admit" => vec![("unterminated-expansion.yaml", unterminated)],
+        "profile" => vec![("webhook-config-8000-selectors.yaml", profile)],
+        _ => Vec::new(),
+    }
+}
+
+/// Replays every reproducer of `target` once, each in its own process, and
+/// reports each; false when any fails.
+fn replay_regressions(r: &mut Runner, target: &str) -> bool {
+    let dir = fuzz_dir();
+    let generated_dir = dir.join("regressions-generated").join(target);
+    let _ = std::fs::remove_dir_all(&generated_dir);
+    let mut files = Vec::new();
+    for (name, text) in generated(target) {
+        let path = generated_dir.join(name);
+        if std::fs::create_dir_all(&generated_dir).and_then(|()| std::fs::write(&path, text)).is_ok() {
+            files.push(path);
+        }
+    }
+    if let Ok(entries) = std::fs::read_dir(dir.join("regressions").join(target)) {
+        let mut committed: Vec<PathBuf> = entries.flatten().map(|e| e.path()).filter(|p| p.is_file()).collect();
+        committed.sort();
+        files.extend(committed);
+    }
+    if files.is_empty() {
+        return true;
+    }
+    println!("\n==> replay the {} reproducer(s) of {target}", files.len());
+    let logs = dir.join("artifacts");
+    let _ = std::fs::create_dir_all(&logs);
+    let mut failed = 0;
+    for file in &files {
+        let log_path = logs.join(format!("{target}.replay.log"));
+        let mut cmd = cargo_fuzz();
+        cmd.args(["run", "--sanitizer", "none", target]).arg(file).arg("--").args(BOUNDS);
+        let ok = match std::fs::File::create(&log_path).and_then(|f| Ok((f.try_clone()?, f))) {
+            Ok((a, b)) => cmd.stdout(a).stderr(b).status().is_ok_and(|s| s.success()),
+            Err(_) => cmd.status().is_ok_and(|s| s.success()),
+        };
+        let shown = file.strip_prefix(root()).unwrap_or(file).display();
+        if ok {
+            println!("    ok      {shown}");
+        } else {
+            failed += 1;
+            let log = std::fs::read_to_string(&log_path).unwrap_or_default();
+            let why = log
+                .lines()
+                .skip_while(|l| !l.contains("panicked at"))
+                .nth(1)
+                .or_else(|| log.lines().find(|l| l.contains("==ERROR: libFuzzer")))
+                .unwrap_or("(see the log)")
+                .trim()
+                .to_string();
+            println!("    FAILED  {shown}: {why}");
+        }
+    }
+    if failed > 0 {
+        r.failures.push(format!("fuzz {target}: {failed} regression(s)"));
+    }
+    println!("<== replay {target}: {}", if failed == 0 { "ok".into() } else { format!("{failed} FAILED") });
+    failed == 0
 }
 
 /// `cargo fuzz …` with a toolchain that can build it.
@@ -114,6 +208,11 @@ struct Stats {
     finding: Option<(String, String)>,
     /// The first lines of a panic message.
     message: Vec<String>,
+    /// Out-of-memory, timeout and crash counts of a `-fork` run (which
+    /// carries on after each and exits 0).
+    forked: Option<(u64, u64, u64)>,
+    /// Executions from the last status line (`#N`), for `-fork` runs.
+    last_unit: Option<u64>,
 }
 
 fn number_after(line: &str, key: &str) -> Option<u64> {
@@ -133,6 +232,13 @@ fn parse(log: &str) -> Stats {
         } else if let Some(v) = line.strip_prefix("stat::slowest_unit_time_sec:") {
             s.slowest_s = v.trim().parse().ok();
         } else if line.starts_with('#') && line.contains(" cov: ") {
+            s.last_unit = line[1..].split([':', ' ', '\t']).next().and_then(|n| n.parse().ok());
+            if let Some(counts) = line.split("oom/timeout/crash: ").nth(1).and_then(|r| r.split_whitespace().next()) {
+                let n: Vec<u64> = counts.split('/').filter_map(|c| c.parse().ok()).collect();
+                if let [oom, timeout, crash] = n[..] {
+                    s.forked = Some((oom, timeout, crash));
+                }
+            }
             s.cov = number_after(line, " cov: ");
             s.ft = number_after(line, " ft: ").or(s.ft);
             if let Some(at) = line.find(" corp: ") {
@@ -156,6 +262,7 @@ fn parse(log: &str) -> Stats {
     {
         s.message = lines[at..].iter().take(6).map(|l| l.to_string()).collect();
     }
+    s.executions = s.executions.or(s.last_unit);
     s
 }
 
@@ -167,11 +274,9 @@ fn show(n: Option<u64>) -> String {
 fn run_target(r: &mut Runner, target: &str, text: bool, seconds: u64, extra: &[String]) -> Stats {
     let dir = fuzz_dir();
     let mut corpora = vec![dir.join("corpus").join(target)];
-    for other in ["seeds", "regressions"] {
-        let d = dir.join(other).join(target);
-        if d.is_dir() {
-            corpora.push(d);
-        }
+    let seeds = dir.join("seeds").join(target);
+    if seeds.is_dir() {
+        corpora.push(seeds);
     }
     let mut cmd = cargo_fuzz();
     cmd.args(["run", "--sanitizer", "none", target]).args(&corpora).arg("--");
@@ -190,8 +295,9 @@ fn run_target(r: &mut Runner, target: &str, text: bool, seconds: u64, extra: &[S
         Some((Ok(a), Ok(b))) => (Stdio::from(a), Stdio::from(b)),
         _ => (Stdio::inherit(), Stdio::inherit()),
     };
-    let ok = cmd.stdout(out).stderr(err).status().is_ok_and(|s| s.success());
+    let exited = cmd.stdout(out).stderr(err).status().is_ok_and(|s| s.success());
     let stats = parse(&std::fs::read_to_string(&log_path).unwrap_or_default());
+    let ok = exited && stats.forked.is_none_or(|(oom, timeout, crash)| oom + timeout + crash == 0);
     println!(
         "    executions {} ({}/s), cov {} ft {}, corpus {}, peak RSS {} MB, slowest input {} s",
         show(stats.executions),
@@ -202,6 +308,11 @@ fn run_target(r: &mut Runner, target: &str, text: bool, seconds: u64, extra: &[S
         show(stats.peak_rss_mb),
         show(stats.slowest_s),
     );
+    if let Some((oom, timeout, crash)) = stats.forked.filter(|_| !ok) {
+        println!(
+            "    -fork run: {oom} out-of-memory, {timeout} timeouts, {crash} crashes; reproducers in fuzz/artifacts/{target}/"
+        );
+    }
     if !ok {
         if let Some((kind, path)) = &stats.finding {
             println!("    FOUND {kind}: {path}");
@@ -243,6 +354,7 @@ pub(crate) fn fuzz(r: &mut Runner, seconds: u64, targets: &[String], extra: &[St
             println!("cannot seed the corpus of {target}: {e}");
         }
         let failures = r.failures.len();
+        replay_regressions(r, target);
         let stats = run_target(r, target, *text, seconds, extra);
         summary.push((*target, stats, r.failures.len() == failures));
     }
