@@ -30,7 +30,7 @@ fn run(doc: &Value) -> Vec<(&'static str, String)> {
     let (profile, diags) = parse_profile(doc);
     // Selector names are required to be unique; `profile diff` pairs
     // selectors by name, so with duplicates it reports the second one as
-    // changed and moved (fuzz/regressions/profile/duplicate-selector-names.yaml).
+    // changed and moved (fuzz/seeds/profile/duplicate-selector-names.yaml).
     let names: BTreeSet<&str> = profile.selectors.iter().map(|s| s.name.as_str()).collect();
     if names.len() == profile.selectors.len() {
         let changes = diff_profiles(&profile, &profile);
@@ -58,11 +58,8 @@ fn run(doc: &Value) -> Vec<(&'static str, String)> {
             "profile: {webhooks} webhooks for {route_count} routes"
         );
         if version == "1.15" {
-            let with_object = config["webhooks"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .any(|w| w.get("objectSelector").is_some());
+            let with_object =
+                config["webhooks"].as_array().into_iter().flatten().any(|w| w.get("objectSelector").is_some());
             assert!(!with_object, "profile: a v1beta1 (Kubernetes 1.15) webhook has an objectSelector");
         }
         out.push(("webhook-config", yaml(&config)));

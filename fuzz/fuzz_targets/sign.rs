@@ -21,8 +21,8 @@ use arbitrary::{Arbitrary, Unstructured};
 use eci_bridge_core::WireParams;
 use eci_bridge_core::eci::secret::SecretString;
 use eci_bridge_core::eci::sign::{
-    Credentials, HttpMethod, SigningContext, Timestamp, acs3_signature, canonical_query, percent_encode,
-    rpc_signature, rpc_string_to_sign, sign_acs3, sign_rpc,
+    Credentials, HttpMethod, SigningContext, Timestamp, acs3_signature, canonical_query, percent_encode, rpc_signature,
+    rpc_string_to_sign, sign_acs3, sign_rpc,
 };
 use libfuzzer_sys::fuzz_target;
 use serde_json::{Map, Value};
@@ -102,7 +102,9 @@ fn check_query(query: &str, params: &WireParams) {
     };
     let expected: Vec<(String, String)> = params.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
     let mut sorted = expected.clone();
-    sorted.sort_by(|a, b| (percent_encode(&a.0), percent_encode(&a.1)).cmp(&(percent_encode(&b.0), percent_encode(&b.1))));
+    sorted.sort_by(|a, b| {
+        (percent_encode(&a.0), percent_encode(&a.1)).cmp(&(percent_encode(&b.0), percent_encode(&b.1)))
+    });
     assert_eq!(decoded, sorted, "sign: the query string does not decode to the parameters, in canonical order");
 }
 
@@ -119,7 +121,15 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(t.as_str(), case.raw_time, "sign: a parsed timestamp prints differently");
     }
     let (y, mo, d, h, mi, s) = case.time;
-    let text = format!("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", 1970 + y % 200, 1 + mo % 12, 1 + d % 28, h % 24, mi % 60, s % 60);
+    let text = format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        1970 + y % 200,
+        1 + mo % 12,
+        1 + d % 28,
+        h % 24,
+        mi % 60,
+        s % 60
+    );
     let timestamp = Timestamp::parse(&text).unwrap_or_else(|e| panic!("sign: a valid timestamp is refused: {e}"));
 
     // The documented round trip of flattened parameters.
@@ -161,7 +171,11 @@ fuzz_target!(|data: &[u8]| {
             "sign: the string to sign is not over the parameters sent"
         );
     }
-    assert_ne!(sign_rpc(&params, &credentials(&other_secret), &ctx).signature, rpc.signature, "sign: two secrets, one RPC signature");
+    assert_ne!(
+        sign_rpc(&params, &credentials(&other_secret), &ctx).signature,
+        rpc.signature,
+        "sign: two secrets, one RPC signature"
+    );
     let query = rpc.query_string();
     assert_eq!(query, canonical_query(&rpc.params));
     check_query(&query, &rpc.params);
@@ -172,7 +186,11 @@ fuzz_target!(|data: &[u8]| {
     assert!(acs3.headers.windows(2).all(|w| w[0] <= w[1]), "sign: ACS3 headers are not sorted");
     let authorization: Vec<&str> =
         acs3.headers.iter().filter(|(n, _)| n == "authorization").map(|(_, v)| v.as_str()).collect();
-    assert_eq!(authorization, [acs3.signature.authorization.as_str()], "sign: one Authorization header, the signature's");
+    assert_eq!(
+        authorization,
+        [acs3.signature.authorization.as_str()],
+        "sign: one Authorization header, the signature's"
+    );
     let sent: Vec<(String, String)> =
         acs3.headers.iter().filter(|(n, _)| n != "authorization" && n != "accept").cloned().collect();
     let again = acs3_signature(
