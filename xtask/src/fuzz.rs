@@ -125,7 +125,7 @@ fn replay_regressions(r: &mut Runner, target: &str) -> bool {
                 .lines()
                 .skip_while(|l| !l.contains("panicked at"))
                 .nth(1)
-                .or_else(|| log.lines().find(|l| l.contains("==ERROR: libFuzzer")))
+                .or_else(|| log.lines().find(|l| l.contains("ERROR: libFuzzer")))
                 .unwrap_or("(see the log)")
                 .trim()
                 .to_string();
@@ -258,8 +258,7 @@ fn parse(log: &str) -> Stats {
     let lines: Vec<&str> = log.lines().collect();
     if let Some(at) = lines.iter().position(|l| l.contains("panicked at")) {
         s.message = lines[at..].iter().take(12).map(|l| l.to_string()).collect();
-    } else if let Some(at) = lines.iter().position(|l| l.contains("==ERROR: libFuzzer") || l.contains("ALARM: working"))
-    {
+    } else if let Some(at) = lines.iter().position(|l| l.contains("ERROR: libFuzzer") || l.contains("ALARM: working")) {
         s.message = lines[at..].iter().take(6).map(|l| l.to_string()).collect();
     }
     s.executions = s.executions.or(s.last_unit);
@@ -364,7 +363,7 @@ pub(crate) fn fuzz(r: &mut Runner, seconds: u64, targets: &[String], extra: &[St
         let result = match (&s.finding, ok) {
             (_, true) => "ok".to_string(),
             (Some((kind, path)), false) => format!("{kind}: {path}"),
-            (None, false) => "FAILED (see log)".to_string(),
+            (None, false) => "FAILED (reproducers above, or the log)".to_string(),
         };
         println!(
             "    {target:<10} {:>12} {:>7} {:>7} {:>8}  {result}",
