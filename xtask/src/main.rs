@@ -9,7 +9,12 @@
 //!
 //! `cargo xtask playground [PORT]` builds the playground and serves it on
 //! 127.0.0.1 (default port 8080).
+//!
+//! `cargo xtask fuzz [SECONDS_PER_TARGET] [TARGET...] [-- LIBFUZZER_ARGS...]`
+//! runs the cargo-fuzz targets one after another (see `fuzz.rs`); `cargo
+//! xtask test` ends with a short pass of every target.
 
+mod fuzz;
 mod playground;
 
 use std::path::{Path, PathBuf};
@@ -68,7 +73,7 @@ impl Runner {
     }
 }
 
-fn describe(cmd: &Command) -> String {
+pub(crate) fn describe(cmd: &Command) -> String {
     let mut s = cmd.get_program().to_string_lossy().into_owned();
     for a in cmd.get_args() {
         s.push(' ');
@@ -198,6 +203,8 @@ fn test() -> ExitCode {
     if bindgen && playground::build(&mut r) && playground::ensure_chromium(&mut r) && built {
         playground::e2e(&mut r);
     }
+    // A short fuzz pass (ECI_BRIDGE_FUZZ_SECONDS per target, 0 skips it).
+    fuzz::smoke(&mut r);
     finish(&r)
 }
 
@@ -213,7 +220,11 @@ fn finish(r: &Runner) -> ExitCode {
 
 const USAGE: &str = "usage: cargo xtask <task>
   test               install what is missing and run every test layer
-  playground [PORT]  build the browser playground and serve it on 127.0.0.1 (default 8080)";
+  playground [PORT]  build the browser playground and serve it on 127.0.0.1 (default 8080)
+  fuzz [SECONDS_PER_TARGET] [TARGET...] [-- LIBFUZZER_ARGS...]
+                     run the fuzz targets one after another (default 60 s each, every target)
+  fuzz-repro TARGET INPUT...
+                     run one fuzz target once over reproducers (files or folders)";
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
@@ -226,6 +237,30 @@ fn main() -> ExitCode {
             };
             let mut r = Runner { failures: Vec::new() };
             playground::serve(&mut r, port);
+            finish(&r)
+        }
+        Some("fuzz") => {
+            let rest: Vec<String> = args.collect();
+            let (ours, extra) = match rest.iter().position(|a| a == "--") {
+                Some(at) => (&rest[..at], &rest[at + 1..]),
+                None => (&rest[..], &[][..]),
+            };
+            let (seconds, targets) = match ours.first().map(|s| s.parse::<u64>()) {
+                Some(Ok(n)) => (n, &ours[1..]),
+                _ => (60, ours),
+            };
+            let mut r = Runner { failures: Vec::new() };
+            fuzz::fuzz(&mut r, seconds, targets, extra);
+            finish(&r)
+        }
+        Some("fuzz-repro") => {
+            let rest: Vec<String> = args.collect();
+            let Some((target, inputs)) = rest.split_first().filter(|(_, i)| !i.is_empty()) else {
+                eprintln!("{USAGE}\ntargets: {}", fuzz::names());
+                return ExitCode::from(2);
+            };
+            let mut r = Runner { failures: Vec::new() };
+            fuzz::repro(&mut r, target, inputs);
             finish(&r)
         }
         _ => {

@@ -1,0 +1,128 @@
+//! What the fuzz targets share: the input bound, the output bound, and one
+//! rendering of every human-facing output, so each target checks the same
+//! texts the CLI, the playground and the daemons print.
+//!
+//! Invariants that fail are `panic!`s with a message naming the invariant:
+//! libFuzzer records the input as a crash and `cargo xtask fuzz` reports it.
+
+use std::borrow::Cow;
+
+use eci_bridge_core::translate::{Reveal, Translation};
+use eci_bridge_core::{Diagnostic, ExplainRow};
+use serde_json::Value;
+
+/// The largest input a target reads (issue 9: "no input of 1 MB or less …").
+/// Longer inputs are skipped, so `-max_len` above this only wastes time.
+pub const MAX_INPUT: usize = 1 << 20;
+
+/// Bytes of output allowed for an input of `len` bytes: linear in the input.
+/// An input that makes the core print more has blown up (e.g. `$(VAR)`
+/// doubling); `-rss_limit_mb` catches those that blow up before printing.
+pub fn output_bound(len: usize) -> usize {
+    8 * 1024 * 1024 + 64 * len
+}
+
+/// The input as text, lossily (the CLI refuses invalid UTF-8 before the core
+/// sees it; replacing bytes keeps the fuzzer's mutations useful), or `None`
+/// above [`MAX_INPUT`].
+pub fn text(data: &[u8]) -> Option<Cow<'_, str>> {
+    (data.len() <= MAX_INPUT).then(|| String::from_utf8_lossy(data))
+}
+
+/// Asserts that `outputs` together stay within [`output_bound`].
+pub fn check_output_bound(target: &str, input_len: usize, outputs: &[(&str, String)]) {
+    let total: usize = outputs.iter().map(|(_, s)| s.len()).sum();
+    let bound = output_bound(input_len);
+    assert!(
+        total <= bound,
+        "{target}: output of {total} bytes for an input of {input_len} bytes exceeds the linear bound {bound}: {:?}",
+        outputs.iter().map(|(n, s)| (*n, s.len())).collect::<Vec<_>>()
+    );
+}
+
+/// Every diagnostic as the CLI prints it (Display) and as the playground and
+/// the daemons serialize it (JSON).
+pub fn render_diagnostics(diags: &[Diagnostic]) -> String {
+    let mut s = String::new();
+    for d in diags {
+        s.push_str(&d.to_string());
+        s.push('\n');
+        s.push_str(&serde_json::to_string(d).unwrap_or_default());
+        s.push('\n');
+    }
+    s
+}
+
+/// Explain rows as `translate -o explain` prints them.
+pub fn render_explain(rows: &[ExplainRow]) -> String {
+    rows.iter().map(|r| format!("{r}\n")).collect()
+}
+
+/// YAML as the CLI renders it (`-o yaml`).
+pub fn yaml(value: &Value) -> String {
+    serde_saphyr::to_string(value).unwrap_or_else(|e| format!("<yaml error: {e}>"))
+}
+
+/// Every rendering of a translation a human can see with `reveal`: the
+/// request as JSON and YAML, the wire parameters (`-o query`), the explain
+/// rows and the diagnostics.
+pub fn render_translation(t: &Translation, reveal: Reveal) -> Vec<(&'static str, String)> {
+    vec![
+        ("json", t.request_json(reveal)),
+        ("yaml", yaml(&t.request_for(reveal).to_json())),
+        ("query", t.wire(reveal).to_lines()),
+        ("explain", render_explain(&t.explain(reveal))),
+        ("diagnostics", render_diagnostics(&t.diagnostics)),
+    ]
+}
+
+/// Asserts two renderings of the same input are byte-identical.
+pub fn assert_same(target: &str, what: &str, a: &[(&str, String)], b: &[(&str, String)]) {
+    assert_eq!(a.len(), b.len(), "{target}: {what}: different numbers of outputs");
+    for ((name, x), (_, y)) in a.iter().zip(b) {
+        assert!(x == y, "{target}: {what}: output `{name}` differs:\n--- first\n{x}\n--- second\n{y}");
+    }
+}
+
+/// RFC 6901 escaping of one key.
+pub fn escape(key: &str) -> String {
+    key.replace('~', "~0").replace('/', "~1")
+}
+
+/// Pointers of the nodes of `value` (the root included), at most `limit`.
+pub fn pointers(value: &Value, limit: usize) -> Vec<String> {
+    fn walk(v: &Value, at: &mut String, out: &mut Vec<String>, limit: usize) {
+        if out.len() >= limit {
+            return;
+        }
+        out.push(at.clone());
+        let len = at.len();
+        match v {
+            Value::Object(map) => {
+                for (k, child) in map {
+                    at.push('/');
+                    at.push_str(&escape(k));
+                    walk(child, at, out, limit);
+                    at.truncate(len);
+                }
+            }
+            Value::Array(items) => {
+                for (i, child) in items.iter().enumerate() {
+                    at.push('/');
+                    at.push_str(&i.to_string());
+                    walk(child, at, out, limit);
+                    at.truncate(len);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk(value, &mut String::new(), &mut out, limit);
+    out
+}
+
+/// Any serializable value as YAML (what the CLI prints for objects).
+pub fn to_yaml(value: &impl serde::Serialize) -> String {
+    yaml(&serde_json::to_value(value).unwrap_or_default())
+}
