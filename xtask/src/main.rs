@@ -224,7 +224,9 @@ const USAGE: &str = "usage: cargo xtask <task>
   fuzz [SECONDS_PER_TARGET] [TARGET...] [-- LIBFUZZER_ARGS...]
                      run the fuzz targets one after another (default 60 s each, every target)
   fuzz-repro TARGET INPUT...
-                     run one fuzz target once over reproducers (files or folders)";
+                     run one fuzz target once over reproducers (files or folders)
+  hostile            the hostile-input corpus at full size (about 1 MB per input) on the
+                     release build; prints the worst CPU time and memory per subcommand";
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
@@ -251,6 +253,16 @@ fn main() -> ExitCode {
             };
             let mut r = Runner { failures: Vec::new() };
             fuzz::fuzz(&mut r, seconds, targets, extra);
+            finish(&r)
+        }
+        Some("hostile") => {
+            let mut r = Runner { failures: Vec::new() };
+            r.step(
+                "hostile corpus at full size, release build (fixtures/hostile/cases.yaml)",
+                cargo()
+                    .args(["test", "--release", "-p", "eci-bridge", "--test", "hostile", "--", "--nocapture"])
+                    .env("ECI_BRIDGE_HOSTILE_SCALE", "full"),
+            );
             finish(&r)
         }
         Some("fuzz-repro") => {
