@@ -513,6 +513,7 @@ fn run(command: Command) -> Result<ExitCode, String> {
             }
             if let Some(n) = node_name {
                 case.options.virtual_node_name = n;
+                diags.extend(case.options.check());
             }
             if let Some(u) = on_unsupported {
                 case.options.on_unsupported =

@@ -44,8 +44,11 @@ fuzz_target!(|data: &[u8]| {
         let found = pointers(doc, budget);
         budget -= found.len();
         let container = doc.is_object() || doc.is_array();
-        for p in found.iter().chain([format!("{}/absent/0", found.last().cloned().unwrap_or_default())].iter()) {
-            let at = map.locate(i, p);
+        let asked: Vec<String> =
+            found.iter().cloned().chain([format!("{}/absent/0", found.last().cloned().unwrap_or_default())]).collect();
+        // One pass over the text for the whole batch, as every caller does.
+        let batch: Vec<(usize, &str)> = asked.iter().map(|p| (i, p.as_str())).collect();
+        for (p, at) in asked.iter().zip(map.locate_all(&batch)) {
             if container {
                 assert!(at.is_some(), "read: document {i}: pointer `{p}` is not located");
             }

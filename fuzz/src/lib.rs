@@ -89,20 +89,28 @@ pub fn escape(key: &str) -> String {
     key.replace('~', "~0").replace('/', "~1")
 }
 
-/// Pointers of the nodes of `value` (the root included), at most `limit`.
+/// Pointers of the nodes of `value` (the root included), at most `limit`,
+/// and at most 64 bytes per allowed pointer in all: a long key above a long
+/// list must not make the target's own list quadratic.
 pub fn pointers(value: &Value, limit: usize) -> Vec<String> {
-    fn walk(v: &Value, at: &mut String, out: &mut Vec<String>, limit: usize) {
-        if out.len() >= limit {
+    struct Walk {
+        out: Vec<String>,
+        limit: usize,
+        bytes_left: usize,
+    }
+    fn walk(v: &Value, at: &mut String, w: &mut Walk) {
+        if w.out.len() >= w.limit || at.len() > w.bytes_left {
             return;
         }
-        out.push(at.clone());
+        w.bytes_left -= at.len();
+        w.out.push(at.clone());
         let len = at.len();
         match v {
             Value::Object(map) => {
                 for (k, child) in map {
                     at.push('/');
                     at.push_str(&escape(k));
-                    walk(child, at, out, limit);
+                    walk(child, at, w);
                     at.truncate(len);
                 }
             }
@@ -110,16 +118,16 @@ pub fn pointers(value: &Value, limit: usize) -> Vec<String> {
                 for (i, child) in items.iter().enumerate() {
                     at.push('/');
                     at.push_str(&i.to_string());
-                    walk(child, at, out, limit);
+                    walk(child, at, w);
                     at.truncate(len);
                 }
             }
             _ => {}
         }
     }
-    let mut out = Vec::new();
-    walk(value, &mut String::new(), &mut out, limit);
-    out
+    let mut w = Walk { out: Vec::new(), limit, bytes_left: limit.saturating_mul(64) };
+    walk(value, &mut String::new(), &mut w);
+    w.out
 }
 
 /// Any serializable value as YAML (what the CLI prints for objects).

@@ -129,6 +129,10 @@ impl AdmissionCase {
                 ADMISSION_SETTINGS_KIND => {
                     match doc.get("settings").map(|s| from_value::<AdmissionOptions>(s, label.clone())) {
                         Some(Ok(options)) => {
+                            case.diagnostics.extend(options.check().into_iter().map(|d| Diagnostic {
+                                pointer: format!("/settings{}", d.pointer),
+                                ..d.on(label.clone())
+                            }));
                             case.options = AdmissionOptions { cluster: case.options.cluster.clone(), ..options }
                         }
                         Some(Err(d)) => case.diagnostics.push(d),

@@ -95,6 +95,28 @@ pub struct AdmissionOptions {
     pub cluster: ClusterSettings,
 }
 
+impl AdmissionOptions {
+    /// Settings the webhook cannot work with, as errors (pointers into the
+    /// settings, `Input::Options`): the node name of strategy node-name must
+    /// be a node name.
+    pub fn check(&self) -> Vec<Diagnostic> {
+        let mut out = Vec::new();
+        if !crate::labels::is_dns_subdomain(&self.virtual_node_name) {
+            out.push(
+                Diagnostic::pod(
+                    Severity::Error,
+                    Code::InvalidValue,
+                    "/virtualNodeName",
+                    format!("`{}` is not a node name", self.virtual_node_name),
+                )
+                .on(crate::diagnostics::Input::Options)
+                .help("a DNS subdomain, e.g. virtual-kubelet-cn-hangzhou-h"),
+            );
+        }
+        out
+    }
+}
+
 impl Default for AdmissionOptions {
     fn default() -> Self {
         AdmissionOptions {
@@ -279,7 +301,10 @@ fn decide(
     let spec = pod.spec.as_ref();
     let node_name = spec.and_then(|s| s.node_name.as_deref()).filter(|n| !n.is_empty());
     let bound_to_virtual =
-        node_name.is_some_and(|n| options.virtual_node_prefixes.iter().any(|p| n.starts_with(p.as_str())));
+        // The webhook's own binding (strategy node-name) counts too, whatever its name: admission stays idempotent.
+        node_name.is_some_and(|n| {
+            n == options.virtual_node_name || options.virtual_node_prefixes.iter().any(|p| n.starts_with(p.as_str()))
+        });
     if node_name.is_some() && !bound_to_virtual {
         return skipped("already bound to a regular node");
     }
