@@ -89,8 +89,9 @@ impl Sources {
             if file.text.trim().is_empty() {
                 continue;
             }
+            // Before it is read, a stream is just input: its syntax errors are not "about the pod".
             let input = match file.role {
-                Role::Stream => Input::Pod,
+                Role::Stream => Input::Stream,
                 Role::Profile => Input::Profile,
                 Role::Cluster => Input::Cluster,
                 Role::Objects => Input::Object(file.name.clone()),
