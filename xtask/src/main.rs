@@ -9,7 +9,11 @@
 //!
 //! `cargo xtask playground [PORT]` builds the playground and serves it on
 //! 127.0.0.1 (default port 8080).
+//!
+//! `cargo xtask cluster up|down|env` builds (once) and runs a real Kubernetes
+//! control plane on 127.0.0.1; `test` runs the end-to-end scenarios on one.
 
+mod cluster;
 mod playground;
 
 use std::path::{Path, PathBuf};
@@ -42,6 +46,8 @@ const PYTHON_PACKAGES: &[&str] = &[
     "kubernetes-validate",
     "jsonpatch",
     "jsonschema",
+    "kubernetes",
+    "pytest",
 ];
 
 pub(crate) fn root() -> PathBuf {
@@ -68,7 +74,7 @@ impl Runner {
     }
 }
 
-fn describe(cmd: &Command) -> String {
+pub(crate) fn describe(cmd: &Command) -> String {
     let mut s = cmd.get_program().to_string_lossy().into_owned();
     for a in cmd.get_args() {
         s.push(' ');
@@ -94,12 +100,12 @@ fn ensure_wasm_target(r: &mut Runner) {
 }
 
 /// A virtualenv under target/ with the vendor SDK; reused when complete.
-fn ensure_python(r: &mut Runner) -> Option<PathBuf> {
+pub(crate) fn ensure_python(r: &mut Runner) -> Option<PathBuf> {
     let venv = root().join("target/conformance-venv");
     let python = venv.join("bin/python");
     let ready = python.exists()
         && Command::new(&python)
-            .args(["-c", "import alibabacloud_eci20180808, alibabacloud_openapi_util, kubernetes_validate, jsonpatch, jsonschema"])
+            .args(["-c", "import alibabacloud_eci20180808, alibabacloud_openapi_util, kubernetes_validate, jsonpatch, jsonschema, kubernetes, pytest"])
             .status()
             .is_ok_and(|s| s.success());
     if ready {
@@ -170,7 +176,8 @@ fn test() -> ExitCode {
     // binary was built by the test step for its integration tests.
     let binary = root().join("target/debug/eci-bridge");
     let built = binary.exists() || r.step("build the CLI", cargo().args(["build", "-p", "eci-bridge"]));
-    if let Some(python) = built.then(|| ensure_python(&mut r)).flatten() {
+    let python = built.then(|| ensure_python(&mut r)).flatten();
+    if let Some(python) = python.clone() {
         r.step(
             "vendor conformance (Alibaba Cloud SDK, kubernetes-validate)",
             Command::new(&python).arg("conformance/sdk_conformance.py").arg(&binary).arg("fixtures/pods"),
@@ -198,10 +205,13 @@ fn test() -> ExitCode {
     if bindgen && playground::build(&mut r) && playground::ensure_chromium(&mut r) && built {
         playground::e2e(&mut r);
     }
+    if let Some(python) = &python {
+        cluster::e2e(&mut r, python, &binary);
+    }
     finish(&r)
 }
 
-fn finish(r: &Runner) -> ExitCode {
+pub(crate) fn finish(r: &Runner) -> ExitCode {
     if r.failures.is_empty() {
         println!("\nall steps passed");
         ExitCode::SUCCESS
@@ -213,7 +223,8 @@ fn finish(r: &Runner) -> ExitCode {
 
 const USAGE: &str = "usage: cargo xtask <task>
   test               install what is missing and run every test layer
-  playground [PORT]  build the browser playground and serve it on 127.0.0.1 (default 8080)";
+  playground [PORT]  build the browser playground and serve it on 127.0.0.1 (default 8080)
+  cluster up|down|env|test  a real Kubernetes control plane on 127.0.0.1 (built once from its Go modules)";
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
@@ -228,6 +239,7 @@ fn main() -> ExitCode {
             playground::serve(&mut r, port);
             finish(&r)
         }
+        Some("cluster") => cluster::main(&args.collect::<Vec<_>>()),
         _ => {
             eprintln!("{USAGE}");
             ExitCode::from(2)
