@@ -349,6 +349,17 @@ def cluster(api):
     heartbeat = Heartbeat(api, names)
     heartbeat.beat()
     heartbeat.start()
+    # The API server taints every new Node node.kubernetes.io/not-ready
+    # (admission plugin TaintNodesByCondition); the node lifecycle controller
+    # lifts it once it has seen the node Ready.
+    def accepted():
+        for name in [*names, stale_name]:
+            taints = api.get(f"/api/v1/nodes/{name}")["spec"].get("taints") or []
+            if any(t["key"] == "node.kubernetes.io/not-ready" for t in taints):
+                return False
+        return True
+
+    wait_until("the node lifecycle controller to accept every node as Ready", accepted, timeout=60)
     # The scheduler has every node in its cache once a pod pinned to it binds.
     ns = api.namespace("e2e-probe")
     for i, name in enumerate(names):
@@ -357,13 +368,12 @@ def cluster(api):
         pod["spec"]["tolerations"] = [{"operator": "Exists"}]
         api.create_pod(ns, pod)
     wait_until("probe pods bound to every node", lambda: all(p["spec"].get("nodeName") for p in api.pods(ns)))
-    taint = virtual[0]["spec"]["taints"][0]
     yield {
         "virtual": virtual,
         "virtual_names": [n["metadata"]["name"] for n in virtual],
         "names": names,
         "zones": zones,
-        "taint_key": taint["key"],
+        "toleration_key": overflow_toleration_key(),
         "heartbeat": heartbeat,
         "started": started,
         "stale": stale_name,
@@ -490,28 +500,46 @@ def placement_cases(zones, rng, count):
     return cases
 
 
-def predicted_virtual_nodes(pod, taint_key):
-    """The virtual nodes the project says the pod fits (`placement::misfit`
-    over the nodes of `eci-bridge nodes`). The CLI exposes it as overflow's
-    `candidates`: the virtual nodes an unschedulable pod may go to once it
-    tolerates the virtual-node taint. So: a pod that does not tolerate the
-    taint fits none; for one that does, its toleration of that key is taken
-    off (overflow adds the same one back) and the pod is handed to overflow
-    as unschedulable for lack of CPU."""
-    tolerations = pod["spec"].get("tolerations") or []
-    if not any(t.get("key") == taint_key for t in tolerations):
-        return set(), None
-    probe = copy.deepcopy(pod)
-    probe["spec"]["tolerations"] = [t for t in tolerations if t.get("key") != taint_key]
-    probe["status"] = {"phase": "Pending", "conditions": [{
+def unschedulable_for_cpu(pod):
+    """The pod as the API server returns it once the scheduler found no node
+    with enough CPU (the status overflow reads)."""
+    pod = copy.deepcopy(pod)
+    pod["status"] = {"phase": "Pending", "conditions": [{
         "type": "PodScheduled", "status": "False", "reason": "Unschedulable",
         "message": "0/1 nodes are available: 1 Insufficient cpu. preemption: 0/1 nodes are available: "
                    "1 No preemption victims found for incoming pod.."}]}
-    decision = load(cli("overflow", "-o", "decision", docs=[probe]).stdout)
-    if decision["action"] == "move":
-        return set(decision["candidates"]), decision
-    assert decision["reason"] == "excludes-virtual-nodes", f"overflow cannot predict for this pod: {decision}"
-    return set(), decision
+    return pod
+
+
+def overflow_toleration_key():
+    """The key of the toleration the project adds to send a pod to the
+    virtual nodes, as `eci-bridge overflow` patches it."""
+    decision = load(cli("overflow", "-o", "decision", docs=[unschedulable_for_cpu(small_pod("probe", "default"))]).stdout)
+    assert decision["action"] == "move", decision
+    added = [op["value"] for op in decision["patch"] if op["path"].startswith("/spec/tolerations")]
+    tolerations = [t for v in added for t in (v if isinstance(v, list) else [v])]
+    assert len(tolerations) == 1, decision["patch"]
+    return tolerations[0]["key"]
+
+
+def predicted_virtual_nodes(pod, toleration_key):
+    """The virtual nodes the project says the pod fits: `placement::misfit`
+    over the nodes of `node::virtual_nodes`, which the CLI exposes through
+    `eci-bridge overflow` (the pod handed over as unschedulable for lack of
+    CPU). A pod overflow would move, or says is excluded, fits none now; for
+    a pod overflow leaves because it "already tolerates a virtual node it
+    fits", the toleration of overflow's key is taken off and overflow's
+    candidates (the nodes it fits once overflow adds that same toleration
+    back) are the answer."""
+    decision = load(cli("overflow", "-o", "decision", docs=[unschedulable_for_cpu(pod)]).stdout)
+    if decision["action"] == "move" or decision["reason"] == "excludes-virtual-nodes":
+        return set(), decision
+    assert decision["reason"] == "already-on-eci", f"overflow cannot predict for this pod: {decision}"
+    probe = copy.deepcopy(pod)
+    probe["spec"]["tolerations"] = [t for t in pod["spec"]["tolerations"] if t.get("key") != toleration_key]
+    decision = load(cli("overflow", "-o", "decision", docs=[unschedulable_for_cpu(probe)]).stdout)
+    assert decision["action"] == "move", f"overflow contradicts itself: {decision}"
+    return set(decision["candidates"]), decision
 
 
 @pytest.fixture(scope="module")
@@ -520,7 +548,6 @@ def placement(api, cluster):
     each with one copy pinned to every node; once the scheduler has decided on
     all of them: per pod, the nodes its pinned copies were bound to."""
     ns = api.namespace("e2e-placement")
-    taint_key = cluster["taint_key"]
     cases = placement_cases(cluster["zones"], random.Random(11), 40)
     for case in cases:
         pod = small_pod(case["name"], ns, case["labels"])
@@ -531,7 +558,7 @@ def placement(api, cluster):
         case["routed"] = admitted["spec"] != pod["spec"]
         case["admission_warnings"] = [line for line in res.stderr.splitlines() if line.startswith("warning")]
         case["pod"] = admitted
-        case["predicted"], case["decision"] = predicted_virtual_nodes(admitted, taint_key)
+        case["predicted"], case["decision"] = predicted_virtual_nodes(admitted, cluster["toleration_key"])
         api.create_pod(ns, admitted)
         # The same pod pinned to each node in turn: the scheduler's verdict per node.
         for j, node in enumerate(cluster["names"]):
@@ -608,7 +635,7 @@ def test_2_routed_unrouted_and_excluded_pods_land_where_they_should(cluster, pla
 def test_2_every_pod_admission_routes_silently_is_bound_to_a_virtual_node(cluster, placement):
     virtual = set(cluster["virtual_names"])
     silent = [f"{c['what']}: {c['condition']['message'] if c['condition'] else 'not bound'}; the project's own "
-              f"misfit: {c['decision']['detail'] if c['decision'] else 'no toleration'}"
+              f"misfit: {c['decision'].get('detail') or 'no virtual node without the toleration'}"
               for c in placement if c["routed"] and not c["admission_warnings"] and c["chosen"] not in virtual]
     assert not silent, "routed without a warning, yet on no virtual node:\n" + "\n".join(silent)
 
@@ -742,7 +769,7 @@ def test_3_overflow_moves_unschedulable_pods_the_scheduler_then_binds(api, clust
     # toleration forced onto it the pod still fits no node, now for affinity.
     name = "big-affinity-excludes-virtual"
     api.patch_pod(ns, name, [{"op": "add", "path": "/spec/tolerations/-",
-                              "value": {"key": cluster["taint_key"], "operator": "Exists"}}])
+                              "value": {"key": cluster["toleration_key"], "operator": "Exists"}}])
     n_virtual = len(cluster["virtual_names"])
     amd64_virtual = sum(1 for n in cluster["virtual"] if n["metadata"]["labels"][ARCH] == "amd64")
 
