@@ -464,6 +464,12 @@ pub(crate) fn main(args: &[String]) -> ExitCode {
     match args.first().map(String::as_str) {
         Some("up") => {
             let Some(bin) = build(&mut r) else { return finish(&r) };
+            let procs = recorded(&run);
+            // etcd, the API server, the controller manager and the scheduler.
+            if procs.len() == 4 && procs.iter().all(alive) {
+                println!("\n==> the control plane of {} is up\n\n{}", run.display(), env_lines(&run, &bin));
+                return finish(&r);
+            }
             println!("\n==> start the control plane");
             if let Err(e) = up(&run, &bin, true) {
                 println!("<== FAILED: {e}");
@@ -528,7 +534,7 @@ pub(crate) fn e2e(r: &mut Runner, python: &Path, binary: &Path) {
     }
     println!("<== started in {:.1}s", start.elapsed().as_secs_f64());
     let path = std::env::var("PATH").unwrap_or_default();
-    r.step(
+    let passed = r.step(
         "end to end against kube-apiserver, kube-scheduler and kube-controller-manager (pytest, kubernetes client)",
         Command::new(python)
             .args(["-m", "pytest", "-v", "-rsx", "-p", "no:cacheprovider", "conformance/cluster_e2e.py"])
@@ -536,6 +542,9 @@ pub(crate) fn e2e(r: &mut Runner, python: &Path, binary: &Path) {
             .env("PATH", format!("{}:{path}", bin.display()))
             .env("ECI_BRIDGE", binary),
     );
+    if !passed {
+        println!("    the control plane's logs: {}", run.join("logs").display());
+    }
     println!("\n==> stop the control plane");
     if down(&run) {
         println!("<== stopped, nothing left running");
