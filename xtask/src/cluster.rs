@@ -52,6 +52,11 @@ pub(crate) fn default_run_dir() -> PathBuf {
     root().join("target/cluster")
 }
 
+/// The run directory of the test step.
+fn e2e_run_dir() -> PathBuf {
+    root().join("target/cluster-e2e")
+}
+
 /// The Kubernetes release `xtask/k8s/go.mod` pins.
 fn version() -> Result<String, String> {
     let go_mod = std::fs::read_to_string(module_dir().join("go.mod")).map_err(|e| format!("xtask/k8s/go.mod: {e}"))?;
@@ -484,7 +489,9 @@ pub(crate) fn main(args: &[String]) -> ExitCode {
         }
         Some("down") => {
             println!("==> stop the control plane of {}", run.display());
-            if down(&run) {
+            // Also what an interrupted test step may have left.
+            let stopped = down(&run) & down(&e2e_run_dir());
+            if stopped {
                 println!("<== nothing of it is running");
                 ExitCode::SUCCESS
             } else {
@@ -522,7 +529,7 @@ pub(crate) fn main(args: &[String]) -> ExitCode {
 /// whatever happened.
 pub(crate) fn e2e(r: &mut Runner, python: &Path, binary: &Path) {
     let Some(bin) = build(r) else { return };
-    let run = root().join("target/cluster-e2e");
+    let run = e2e_run_dir();
     // Leftovers of an interrupted run (recorded pids still ours).
     down(&run);
     println!("\n==> start a control plane for the end-to-end scenarios");
