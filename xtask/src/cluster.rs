@@ -544,7 +544,16 @@ pub(crate) fn e2e(r: &mut Runner, python: &Path, binary: &Path) {
     let passed = r.step(
         "end to end against kube-apiserver, kube-scheduler and kube-controller-manager (pytest, kubernetes client)",
         Command::new(python)
-            .args(["-m", "pytest", "-v", "-rsx", "-p", "no:cacheprovider", "conformance/cluster_e2e.py"])
+            .args([
+                "-m",
+                "pytest",
+                "-v",
+                "-rsx",
+                "--durations=6",
+                "-p",
+                "no:cacheprovider",
+                "conformance/cluster_e2e.py",
+            ])
             .env("KUBECONFIG", run.join("kubeconfig"))
             .env("PATH", format!("{}:{path}", bin.display()))
             .env("ECI_BRIDGE", binary),
