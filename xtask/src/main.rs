@@ -13,7 +13,11 @@
 //! `cargo xtask fuzz [SECONDS_PER_TARGET] [TARGET...] [-- LIBFUZZER_ARGS...]`
 //! runs the cargo-fuzz targets one after another (see `fuzz.rs`); `cargo
 //! xtask test` ends with a short pass of every target.
+//!
+//! `cargo xtask cluster up|down|env` builds (once) and runs a real Kubernetes
+//! control plane on 127.0.0.1; `test` runs the end-to-end scenarios on one.
 
+mod cluster;
 mod fuzz;
 mod playground;
 
@@ -47,6 +51,8 @@ const PYTHON_PACKAGES: &[&str] = &[
     "kubernetes-validate",
     "jsonpatch",
     "jsonschema",
+    "kubernetes",
+    "pytest",
 ];
 
 pub(crate) fn root() -> PathBuf {
@@ -99,12 +105,12 @@ fn ensure_wasm_target(r: &mut Runner) {
 }
 
 /// A virtualenv under target/ with the vendor SDK; reused when complete.
-fn ensure_python(r: &mut Runner) -> Option<PathBuf> {
+pub(crate) fn ensure_python(r: &mut Runner) -> Option<PathBuf> {
     let venv = root().join("target/conformance-venv");
     let python = venv.join("bin/python");
     let ready = python.exists()
         && Command::new(&python)
-            .args(["-c", "import alibabacloud_eci20180808, alibabacloud_openapi_util, kubernetes_validate, jsonpatch, jsonschema"])
+            .args(["-c", "import alibabacloud_eci20180808, alibabacloud_openapi_util, kubernetes_validate, jsonpatch, jsonschema, kubernetes, pytest"])
             .status()
             .is_ok_and(|s| s.success());
     if ready {
@@ -175,7 +181,8 @@ fn test() -> ExitCode {
     // binary was built by the test step for its integration tests.
     let binary = root().join("target/debug/eci-bridge");
     let built = binary.exists() || r.step("build the CLI", cargo().args(["build", "-p", "eci-bridge"]));
-    if let Some(python) = built.then(|| ensure_python(&mut r)).flatten() {
+    let python = built.then(|| ensure_python(&mut r)).flatten();
+    if let Some(python) = python.clone() {
         r.step(
             "vendor conformance (Alibaba Cloud SDK, kubernetes-validate)",
             Command::new(&python).arg("conformance/sdk_conformance.py").arg(&binary).arg("fixtures/pods"),
@@ -203,12 +210,15 @@ fn test() -> ExitCode {
     if bindgen && playground::build(&mut r) && playground::ensure_chromium(&mut r) && built {
         playground::e2e(&mut r);
     }
+    if let Some(python) = &python {
+        cluster::e2e(&mut r, python, &binary);
+    }
     // A short fuzz pass (ECI_BRIDGE_FUZZ_SECONDS per target, 0 skips it).
     fuzz::smoke(&mut r);
     finish(&r)
 }
 
-fn finish(r: &Runner) -> ExitCode {
+pub(crate) fn finish(r: &Runner) -> ExitCode {
     if r.failures.is_empty() {
         println!("\nall steps passed");
         ExitCode::SUCCESS
@@ -226,7 +236,8 @@ const USAGE: &str = "usage: cargo xtask <task>
   fuzz-repro TARGET INPUT...
                      run one fuzz target once over reproducers (files or folders)
   hostile            the hostile-input corpus at full size (about 1 MB per input) on the
-                     release build; prints the worst CPU time and memory per subcommand";
+                     release build; prints the worst CPU time and memory per subcommand
+  cluster up|down|env|test  a real Kubernetes control plane on 127.0.0.1 (built once from its Go modules)";
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
@@ -275,6 +286,7 @@ fn main() -> ExitCode {
             fuzz::repro(&mut r, target, inputs);
             finish(&r)
         }
+        Some("cluster") => cluster::main(&args.collect::<Vec<_>>()),
         _ => {
             eprintln!("{USAGE}");
             ExitCode::from(2)
