@@ -141,8 +141,8 @@ impl SourceMap {
                     count += 1;
                     at_root = false;
                 }
-                Event::Scalar(value, style, ..) if at_root => {
-                    count += usize::from(!is_null_scalar(&value, style));
+                Event::Scalar(value, style, _, tag) if at_root => {
+                    count += usize::from(!is_null_scalar(&value, style, tag.as_deref()));
                     at_root = false;
                 }
                 _ => {}
@@ -204,14 +204,14 @@ impl SourceMap {
                         trie.found[t] = Some(Node { key, value: range(&span) });
                     }
                 }
-                Event::Scalar(value, style, ..) => {
+                Event::Scalar(value, style, _, tag) => {
                     if let Some(Frame::Map { key: key @ None, .. }) = stack.last_mut() {
                         *key = Some((value.into_owned(), range(&span)));
                         continue;
                     }
                     if stack.is_empty() {
                         // A document that is only a scalar (or empty).
-                        if at_root && !is_null_scalar(&value, style) {
+                        if at_root && !is_null_scalar(&value, style, tag.as_deref()) {
                             let root = Self::enter_root(&mut doc, &mut next_doc, &mut at_root, root_of);
                             if let Some(t) = root {
                                 trie.found[t] = Some(Node { key: None, value: range(&span) });
@@ -280,9 +280,15 @@ impl SourceMap {
     }
 }
 
-/// A root scalar that reads as null: the document is empty.
-fn is_null_scalar(value: &str, style: ScalarStyle) -> bool {
-    style == ScalarStyle::Plain && matches!(value, "" | "~" | "null" | "Null" | "NULL")
+/// A root scalar that reads as null: the document is empty. The
+/// non-specific tag `!` and `!!str` make even an empty scalar a string, as
+/// the YAML reader does (found by fuzzing: a document that is only `!`).
+fn is_null_scalar(value: &str, style: ScalarStyle, tag: Option<&granit_parser::Tag>) -> bool {
+    let string_tag = tag.is_some_and(|t| {
+        // The parser gives the non-specific `!` as an empty handle with suffix `!`.
+        (t.handle().is_empty() && t.suffix() == "!") || (t.handle() == "tag:yaml.org,2002:" && t.suffix() == "str")
+    });
+    !string_tag && style == ScalarStyle::Plain && matches!(value, "" | "~" | "null" | "Null" | "NULL")
 }
 #[cfg(test)]
 mod tests {
@@ -329,6 +335,14 @@ data:
         assert_eq!(map.locate(2, "/kind"), None);
         // The root of a document is its first line.
         assert_eq!(map.locate(0, "").map(|r| r.start.line), Some(2));
+    }
+
+    #[test]
+    fn documents_are_counted_as_the_reader_counts_them() {
+        for text in ["!\n", "--- |\n---\na: 1\n", "''\n", "Null\n---\n~\n", "!!str\n", "!foo ~\n", "!!null\n"] {
+            let read = crate::input::parse_documents(text, crate::diagnostics::Input::Stream).expect("valid YAML");
+            assert_eq!(SourceMap::parse(text).documents(), read.len(), "{text:?}");
+        }
     }
 
     #[test]
