@@ -63,6 +63,21 @@ pub struct Documents {
     pub namespace: Option<usize>,
 }
 
+/// Where an object diagnostic points: its label is `document N` or
+/// `document N item M` (a List's items), counted from 1.
+pub fn place_object(label: &str, pointer: &str) -> Option<(usize, String)> {
+    let mut words = label.split_whitespace();
+    let (Some("document"), Some(n)) = (words.next(), words.next()) else { return None };
+    let doc = n.parse::<usize>().ok()?.checked_sub(1)?;
+    match (words.next(), words.next()) {
+        (Some("item"), Some(m)) => {
+            let item = m.parse::<usize>().ok()?.checked_sub(1)?;
+            Some((doc, format!("/items/{item}{pointer}")))
+        }
+        _ => Some((doc, pointer.to_string())),
+    }
+}
+
 impl Documents {
     /// The document and the pointer within it that a diagnostic's input and
     /// pointer refer to; `None` for inputs outside the stream.
@@ -71,19 +86,7 @@ impl Documents {
             Input::Pod => self.pod,
             Input::Profile => self.profile?,
             Input::Cluster => self.cluster?,
-            Input::Object(label) => {
-                // `document N` or `document N item M` (a List's items).
-                let mut words = label.split_whitespace();
-                let (Some("document"), Some(n)) = (words.next(), words.next()) else { return None };
-                let doc = n.parse::<usize>().ok()?.checked_sub(1)?;
-                return match (words.next(), words.next()) {
-                    (Some("item"), Some(m)) => {
-                        let item = m.parse::<usize>().ok()?.checked_sub(1)?;
-                        Some((doc, format!("/items/{item}{pointer}")))
-                    }
-                    _ => Some((doc, pointer.to_string())),
-                };
-            }
+            Input::Object(label) => return place_object(label, pointer),
             _ => return None,
         };
         // Cluster settings are wrapped under `settings:` in a stream.

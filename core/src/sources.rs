@@ -206,17 +206,7 @@ pub fn document_of(docs: &[Value], input: &Input, pointer: &str) -> Option<(usiz
             let at = of_kind(crate::bundle::CLUSTER_SETTINGS_KIND)?;
             return Some((at, format!("/settings{pointer}")));
         }
-        Input::Object(label) => {
-            let mut words = label.split_whitespace();
-            let (Some("document"), Some(n)) = (words.next(), words.next()) else { return None };
-            let at = n.parse::<usize>().ok()?.checked_sub(1)?;
-            return match (words.next(), words.next()) {
-                (Some("item"), Some(m)) => {
-                    Some((at, format!("/items/{}{pointer}", m.parse::<usize>().ok()?.checked_sub(1)?)))
-                }
-                _ => Some((at, pointer.to_string())),
-            };
-        }
+        Input::Object(label) => return crate::bundle::place_object(label, pointer),
         Input::Request => of_kind("AdmissionReview"),
         Input::Instance => first(&|d: &Value| crate::status::case::is_item(d) || crate::status::case::is_response(d)),
         Input::ElasticWorkload => of_kind("ElasticWorkload"),
