@@ -379,7 +379,8 @@ fn parse_selector_values(raw: &Value, ptr: &Pointer, diags: &mut Vec<Diagnostic>
                 selector::validate_label_selector(raw, sel, &item_ptr.key(field), diags);
             }
         }
-        if let (Some(effect), Some(raw)) = (&selector.effect, item.get("effect")) {
+        let mut selector = selector;
+        if let (Some(effect), Some(raw)) = (selector.effect.as_mut(), item.get("effect")) {
             selector::validate_effect(raw, effect, &item_ptr.key("effect"), diags);
         }
         selectors.push(selector);
