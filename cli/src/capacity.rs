@@ -179,9 +179,7 @@ pub fn units(
         case.lacking = lacking.to_vec();
     }
     let placement = case.place(&eci_bridge_core::ClusterSettings::example());
-    let mut found = placement.diagnostics.clone();
-    stream.place(&mut found);
-    diags.extend(found);
+    diags.extend(stream.placed(&placement.diagnostics));
     render::diagnostics(&diags);
     if matches!(placement.decision, UnitDecision::Rejected { .. }) {
         return Ok(ExitCode::from(2));

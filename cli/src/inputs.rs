@@ -5,11 +5,9 @@ use std::io::Read;
 
 use eci_bridge_core::admission::AdmissionCase;
 use eci_bridge_core::cluster::{ClusterSettings, parse_cluster_document};
-use eci_bridge_core::diagnostics::Span;
 use eci_bridge_core::input::{parse_document, parse_documents};
 use eci_bridge_core::limits::Limits;
-use eci_bridge_core::source_map::SourceMap;
-use eci_bridge_core::sources::{Loaded, Role, Sources, document_of};
+use eci_bridge_core::sources::{Loaded, Placement, Role, Sources, document_of};
 use eci_bridge_core::{Bundle, Diagnostic, EciProfile, Input, ObjectStore, parse_profile};
 use serde_json::Value;
 
@@ -85,10 +83,7 @@ pub fn read_sources(
 pub struct Stream {
     /// The documents of every file, in order.
     pub docs: Vec<Value>,
-    names: Vec<String>,
-    maps: Vec<SourceMap>,
-    /// For each document: (file, document in that file).
-    origins: Vec<(usize, usize)>,
+    texts: Placement,
 }
 
 fn display_name(path: &str) -> String {
@@ -98,8 +93,8 @@ fn display_name(path: &str) -> String {
 impl Stream {
     /// Reads every file; a syntax error or a breached limit is placed in its file.
     pub fn read(paths: &[&str]) -> Result<Stream, String> {
-        let mut stream = Stream { docs: Vec::new(), names: Vec::new(), maps: Vec::new(), origins: Vec::new() };
-        for (file, path) in paths.iter().enumerate() {
+        let mut stream = Stream { docs: Vec::new(), texts: Placement::default() };
+        for path in paths {
             let name = display_name(path);
             let text = read_text(path)?;
             let docs = parse_documents(&text, Input::Stream).map_err(|mut d| {
@@ -109,10 +104,8 @@ impl Stream {
                 }
                 render::diagnostic(&d)
             })?;
-            stream.origins.extend((0..docs.len()).map(|i| (file, i)));
+            stream.texts.add(&name, &text, docs.len());
             stream.docs.extend(docs);
-            stream.maps.push(SourceMap::parse(&text));
-            stream.names.push(name);
         }
         Ok(stream)
     }
@@ -121,39 +114,21 @@ impl Stream {
     pub fn place(&self, diagnostics: &mut [Diagnostic]) {
         let at: Vec<Option<(usize, String)>> =
             diagnostics.iter().map(|d| document_of(&self.docs, &d.input, &d.pointer)).collect();
-        self.place_at(diagnostics, &at);
+        self.texts.place(diagnostics, &at);
+    }
+
+    /// A copy of `diagnostics`, placed.
+    pub fn placed(&self, diagnostics: &[Diagnostic]) -> Vec<Diagnostic> {
+        let mut copy = diagnostics.to_vec();
+        self.place(&mut copy);
+        copy
     }
 
     /// Places diagnostics about document `doc` (pointers prefixed with `prefix`).
     pub fn place_in(&self, doc: usize, prefix: &str, diagnostics: &mut [Diagnostic]) {
         let at: Vec<Option<(usize, String)>> =
             diagnostics.iter().map(|d| Some((doc, format!("{prefix}{}", d.pointer)))).collect();
-        self.place_at(diagnostics, &at);
-    }
-
-    fn place_at(&self, diagnostics: &mut [Diagnostic], at: &[Option<(usize, String)>]) {
-        for (file, map) in self.maps.iter().enumerate() {
-            let mine: Vec<(usize, usize, &str)> = at
-                .iter()
-                .enumerate()
-                .filter(|(i, _)| diagnostics[*i].span.is_none())
-                .filter_map(|(i, a)| {
-                    let (doc, pointer) = a.as_ref()?;
-                    let (f, in_file) = *self.origins.get(*doc)?;
-                    (f == file).then_some((i, in_file, pointer.as_str()))
-                })
-                .collect();
-            if mine.is_empty() {
-                continue;
-            }
-            let asked: Vec<(usize, &str)> = mine.iter().map(|&(_, d, p)| (d, p)).collect();
-            for (&(i, _, _), range) in mine.iter().zip(map.locate_all(&asked)) {
-                if let Some(r) = range {
-                    diagnostics[i].span =
-                        Some(Span { file: Some(self.names[file].clone()), start: r.start, end: r.end });
-                }
-            }
-        }
+        self.texts.place(diagnostics, &at);
     }
 
     /// Places admission diagnostics: those about the pod point into the
@@ -168,7 +143,7 @@ impl Stream {
                     _ => document_of(&self.docs, &d.input, &d.pointer),
                 })
                 .collect();
-            self.place_at(diagnostics, &at);
+            self.texts.place(diagnostics, &at);
         }
         self.place(diagnostics);
     }
@@ -184,9 +159,11 @@ impl Stream {
         match self.docs.iter().position(pick) {
             Some(i) => Ok(i),
             None if self.docs.len() == 1 => Ok(0),
-            None => {
-                Err(format!("error: no {what} among the {} documents of {}", self.docs.len(), self.names.join(", ")))
-            }
+            None => Err(format!(
+                "error: no {what} among the {} documents of {}",
+                self.docs.len(),
+                self.texts.names().join(", ")
+            )),
         }
     }
 }

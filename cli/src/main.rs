@@ -637,11 +637,10 @@ fn run(command: Command) -> Result<ExitCode, String> {
                 None => jiff::Timestamp::now(),
             };
             let nodes = case.nodes(&ClusterSettings::example(), now);
-            let mut found = nodes.diagnostics.clone();
-            if let Some(stream) = &stream {
-                stream.place(&mut found);
-            }
-            diags.extend(found);
+            diags.extend(match &stream {
+                Some(stream) => stream.placed(&nodes.diagnostics),
+                None => nodes.diagnostics.clone(),
+            });
             render::diagnostics(&diags);
             if eci_bridge_core::diagnostics::has_errors(&diags) {
                 // An error in the settings or the profile: no nodes built on a guess.
@@ -676,9 +675,7 @@ fn run(command: Command) -> Result<ExitCode, String> {
             case.new_objects.merge(store);
             diags.extend(d);
             let plan = case.plan(&ClusterSettings::example(), container_group_id.as_deref());
-            let mut found = plan.diagnostics.clone();
-            stream.place(&mut found);
-            diags.extend(found);
+            diags.extend(stream.placed(&plan.diagnostics));
             render::diagnostics(&diags);
             for change in &plan.changes {
                 render::note("change", &format!("{} ({})", change.field, change.applied));

@@ -265,6 +265,7 @@ pub fn parse_cluster_settings(doc: &Value) -> (Option<ClusterSettings>, Vec<Diag
     }
 
     let mut s = ClusterSettings::for_region("");
+    let max_vswitches = crate::limits::Limits::DEFAULT.max_vswitches;
     for (key, value, ptr) in entries {
         let Some(known) = KEYS.iter().find(|k| k.name == key || k.env == Some(key.as_str())) else {
             if !IGNORED_ENV.contains(&key.as_str()) {
@@ -294,17 +295,15 @@ pub fn parse_cluster_settings(doc: &Value) -> (Option<ClusterSettings>, Vec<Diag
             "vpcId" => s.vpc_id = text.filter(|t| !t.is_empty()),
             "vswitchIds" => {
                 let ids = as_list(&value).unwrap_or_default();
-                let max = crate::limits::Limits::DEFAULT.max_vswitches;
-                if ids.len() > max {
-                    diags.push(crate::limits::exceeded(Input::Cluster, &ptr, "vSwitch IDs", ids.len(), max));
+                if ids.len() > max_vswitches {
+                    diags.push(crate::limits::exceeded(Input::Cluster, &ptr, "vSwitch IDs", ids.len(), max_vswitches));
                 } else {
                     s.vswitch_ids = ids;
                 }
             }
             "vswitchZones" => match value.as_object() {
-                Some(m) if m.len() > crate::limits::Limits::DEFAULT.max_vswitches => {
-                    let max = crate::limits::Limits::DEFAULT.max_vswitches;
-                    diags.push(crate::limits::exceeded(Input::Cluster, &ptr, "vSwitch zones", m.len(), max));
+                Some(m) if m.len() > max_vswitches => {
+                    diags.push(crate::limits::exceeded(Input::Cluster, &ptr, "vSwitch zones", m.len(), max_vswitches));
                 }
                 Some(m) => {
                     let zones: BTreeMap<String, String> =

@@ -258,16 +258,14 @@ impl fmt::Display for Diagnostic {
         let pointer = shorten(&pointer);
         let input = self.input.to_string();
         let input = escape_text(&input);
-        match &self.span {
-            Some(s) if self.pointer.is_empty() => {
-                let file = s.file.as_deref().map(|f| format!("{}:", escape_text(f))).unwrap_or_default();
-                write!(f, "\n  --> {input} ({file}{}:{})", s.start.line, s.start.column)?
-            }
-            Some(s) => {
-                let file = s.file.as_deref().map(|f| format!("{}:", escape_text(f))).unwrap_or_default();
-                write!(f, "\n  --> {input} {pointer} ({file}{}:{})", s.start.line, s.start.column)?
-            }
-            None => write!(f, "\n  --> {input} {pointer}")?,
+        let location = self.span.as_ref().map(|s| {
+            let file = s.file.as_deref().map(|f| format!("{}:", escape_text(f))).unwrap_or_default();
+            format!(" ({file}{}:{})", s.start.line, s.start.column)
+        });
+        match location {
+            // The whole document: its place says more than `/`.
+            Some(location) if self.pointer.is_empty() => write!(f, "\n  --> {input}{location}")?,
+            location => write!(f, "\n  --> {input} {pointer}{}", location.unwrap_or_default())?,
         }
         if let Some(help) = &self.help {
             write!(f, "\n  = help: {}", shorten(&escape_text(help)))?;

@@ -65,25 +65,6 @@ impl Limits {
         max_diagnostics_per_code: 100,
         max_vswitches: 100,
     };
-
-    /// Every limit as `(name, value, what)`, for documentation and the CLI.
-    pub fn table(&self) -> [(&'static str, usize, &'static str); 13] {
-        [
-            ("max_text_bytes", self.max_text_bytes, "bytes of one input text"),
-            ("max_documents", self.max_documents, "documents in one YAML stream"),
-            ("max_nodes", self.max_nodes, "YAML nodes in one stream (aliases replayed)"),
-            ("max_depth", self.max_depth, "nesting depth of mappings and sequences"),
-            ("max_aliases", self.max_aliases, "alias (*name) uses in one stream"),
-            ("max_scalar_bytes", self.max_scalar_bytes, "bytes of all scalars of one stream"),
-            ("max_expanded_value_bytes", self.max_expanded_value_bytes, "bytes of one value after $(VAR) expansion"),
-            ("max_expanded_pod_bytes", self.max_expanded_pod_bytes, "bytes produced by $(VAR) expansion in one pod"),
-            ("max_selectors", self.max_selectors, "selectors in one eci-profile"),
-            ("max_containers", self.max_containers, "containers and init containers in one pod"),
-            ("max_volumes", self.max_volumes, "volumes in one pod"),
-            ("max_diagnostics_per_code", self.max_diagnostics_per_code, "diagnostics listed per code and severity"),
-            ("max_vswitches", self.max_vswitches, "vSwitches or vSwitch zones in cluster settings or a profile"),
-        ]
-    }
 }
 
 /// Bytes of flattened wire parameters a request document of `input_bytes`
@@ -110,24 +91,9 @@ pub fn exceeded(input: Input, pointer: impl Into<String>, what: &str, found: usi
 /// container is about a kilobyte whatever its text, so counts are checked on
 /// the document (`spec` of a pod or of a pod template at `pod_pointer`).
 pub fn check_pod_document(doc: &serde_json::Value, pod_pointer: &str) -> Option<Diagnostic> {
-    let l = Limits::DEFAULT;
     let spec = doc.pointer(&format!("{pod_pointer}/spec"))?;
     let count = |field: &str| spec.get(field).and_then(serde_json::Value::as_array).map_or(0, Vec::len);
-    let containers = count("containers") + count("initContainers");
-    if containers > l.max_containers {
-        let at = format!("{pod_pointer}/spec/containers");
-        return Some(exceeded(Input::Pod, at, "containers and init containers", containers, l.max_containers));
-    }
-    if count("volumes") > l.max_volumes {
-        return Some(exceeded(
-            Input::Pod,
-            format!("{pod_pointer}/spec/volumes"),
-            "volumes",
-            count("volumes"),
-            l.max_volumes,
-        ));
-    }
-    None
+    check_counts(count("containers") + count("initContainers"), count("volumes"), pod_pointer)
 }
 
 /// The pod's containers and volumes within [`Limits::DEFAULT`]; the
@@ -135,21 +101,19 @@ pub fn check_pod_document(doc: &serde_json::Value, pod_pointer: &str) -> Option<
 /// does any per-container or per-volume work (mounts look volumes up by
 /// name, ports are compared across containers).
 pub fn check_pod(pod: &k8s_openapi::api::core::v1::Pod) -> Option<Diagnostic> {
-    let l = Limits::DEFAULT;
     let spec = pod.spec.as_ref()?;
     let containers = spec.containers.len() + spec.init_containers.as_ref().map_or(0, Vec::len);
+    check_counts(containers, spec.volumes.as_ref().map_or(0, Vec::len), "")
+}
+
+fn check_counts(containers: usize, volumes: usize, pod_pointer: &str) -> Option<Diagnostic> {
+    let l = Limits::DEFAULT;
     if containers > l.max_containers {
-        return Some(exceeded(
-            Input::Pod,
-            "/spec/containers",
-            "containers and init containers",
-            containers,
-            l.max_containers,
-        ));
+        let at = format!("{pod_pointer}/spec/containers");
+        return Some(exceeded(Input::Pod, at, "containers and init containers", containers, l.max_containers));
     }
-    let volumes = spec.volumes.as_ref().map_or(0, Vec::len);
     if volumes > l.max_volumes {
-        return Some(exceeded(Input::Pod, "/spec/volumes", "volumes", volumes, l.max_volumes));
+        return Some(exceeded(Input::Pod, format!("{pod_pointer}/spec/volumes"), "volumes", volumes, l.max_volumes));
     }
     None
 }
@@ -173,6 +137,5 @@ mod tests {
         // The API server's object limit is about 1.5 MiB; ECI: 20 containers/volumes, 256-char values.
         assert!(l.max_text_bytes > 3 * 1024 * 1024 / 2);
         assert!(l.max_containers > 20 && l.max_volumes > 20 && l.max_expanded_value_bytes > 256);
-        assert_eq!(l.table().len(), 13);
     }
 }

@@ -340,16 +340,15 @@ pub fn decide(input: &OverflowInput<'_>) -> Overflow {
     Overflow { decision: Decision::Move { patch, patched, candidates, shortage }, diagnostics: diags }
 }
 
+/// Why a pod whose inputs have errors stays.
+const INPUT_ERRORS: &str = "the inputs have errors (see the diagnostics); the pod is not moved";
+
 /// [`decide`] for the pod of read texts ([`crate::sources::Loaded`]): their
 /// reading diagnostics come first, every diagnostic is placed, and an error
 /// in any input leaves the pod where it is.
 pub fn decide_loaded(loaded: &crate::sources::Loaded, cluster: &ClusterSettings) -> Overflow {
     let mut result = if crate::diagnostics::has_errors(&loaded.diagnostics) {
-        leave(
-            LeaveReason::InvalidInput,
-            "the inputs have errors (see the diagnostics); the pod is not moved",
-            Vec::new(),
-        )
+        leave(LeaveReason::InvalidInput, INPUT_ERRORS, Vec::new())
     } else {
         decide_bundle(&loaded.bundle, cluster)
     };
@@ -365,8 +364,7 @@ pub fn decide_loaded(loaded: &crate::sources::Loaded, cluster: &ClusterSettings)
 /// An error among the bundle's reading diagnostics leaves the pod.
 pub fn decide_bundle(bundle: &crate::Bundle, cluster: &ClusterSettings) -> Overflow {
     if crate::diagnostics::has_errors(&bundle.diagnostics) {
-        let why = "the inputs have errors (see the diagnostics); the pod is not moved";
-        return leave(LeaveReason::InvalidInput, why, bundle.diagnostics.clone());
+        return leave(LeaveReason::InvalidInput, INPUT_ERRORS, bundle.diagnostics.clone());
     }
     let pod = serde_json::to_value(&bundle.pod).unwrap_or(Value::Null);
     let mut result = decide(&OverflowInput {

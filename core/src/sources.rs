@@ -59,11 +59,68 @@ pub struct Loaded {
     pub bundle: Bundle,
     /// Problems found while reading (placed).
     pub diagnostics: Vec<Diagnostic>,
-    /// For each document of the combined stream: (file, document in that file).
-    origins: Vec<(usize, usize)>,
-    /// One map per file.
-    maps: Vec<SourceMap>,
+    texts: Placement,
+}
+
+/// Named texts, and which text (and which document in it) each document of
+/// their combined stream came from: turns a document and a pointer into a
+/// [`Span`], one pass over each text for a whole batch of diagnostics.
+#[derive(Debug, Clone, Default)]
+pub struct Placement {
     names: Vec<String>,
+    maps: Vec<SourceMap>,
+    /// For each document of the combined stream: (text, document in that text).
+    origins: Vec<(usize, usize)>,
+}
+
+impl Placement {
+    /// Adds a text from which `documents` documents were read (appended to the stream).
+    pub fn add(&mut self, name: &str, text: &str, documents: usize) {
+        let file = self.names.len();
+        self.origins.extend((0..documents).map(|j| (file, j)));
+        self.names.push(name.to_string());
+        self.maps.push(SourceMap::parse(text));
+    }
+
+    /// Gives each diagnostic that has no span yet the span of `at[i]`: a
+    /// document of the combined stream and a pointer into it.
+    pub fn place(&self, diagnostics: &mut [Diagnostic], at: &[Option<(usize, String)>]) {
+        for (file, map) in self.maps.iter().enumerate() {
+            // (diagnostic, document in this text, pointer)
+            let mine: Vec<(usize, usize, &str)> = at
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| diagnostics.get(*i).is_some_and(|d| d.span.is_none()))
+                .filter_map(|(i, a)| {
+                    let (doc, pointer) = a.as_ref()?;
+                    let (f, in_file) = *self.origins.get(*doc)?;
+                    (f == file).then_some((i, in_file, pointer.as_str()))
+                })
+                .collect();
+            if mine.is_empty() {
+                continue;
+            }
+            let asked: Vec<(usize, &str)> = mine.iter().map(|&(_, d, p)| (d, p)).collect();
+            for (&(i, _, _), range) in mine.iter().zip(map.locate_all(&asked)) {
+                if let Some(r) = range {
+                    diagnostics[i].span =
+                        Some(Span { file: Some(self.names[file].clone()), start: r.start, end: r.end });
+                }
+            }
+        }
+    }
+
+    /// The names of the texts, in order.
+    pub fn names(&self) -> &[String] {
+        &self.names
+    }
+
+    /// Where `pointer` into document `doc` of the stream is.
+    pub fn span(&self, doc: usize, pointer: &str) -> Option<Span> {
+        let (file, doc_in_file) = *self.origins.get(doc)?;
+        let range = self.maps.get(file)?.locate(doc_in_file, pointer)?;
+        Some(Span { file: self.names.get(file).cloned(), start: range.start, end: range.end })
+    }
 }
 
 impl Sources {
@@ -81,12 +138,11 @@ impl Sources {
     /// Reads every text. Fails on a syntax error (placed in its file) or
     /// when there is no pod (placed where the pod should be).
     pub fn load(&self) -> Result<Loaded, Diagnostic> {
-        let names: Vec<String> = self.files.iter().map(|f| f.name.clone()).collect();
-        let maps: Vec<SourceMap> = self.files.iter().map(|f| SourceMap::parse(&f.text)).collect();
+        let mut texts = Placement::default();
         let mut all: Vec<(Role, Value)> = Vec::new();
-        let mut origins = Vec::new();
-        for (i, file) in self.files.iter().enumerate() {
+        for file in &self.files {
             if file.text.trim().is_empty() {
+                texts.add(&file.name, "", 0);
                 continue;
             }
             // Before it is read, a stream is just input: its syntax errors are not "about the pod".
@@ -102,10 +158,8 @@ impl Sources {
                 }
                 d
             })?;
-            for (j, doc) in docs.into_iter().enumerate() {
-                origins.push((i, j));
-                all.push((file.role, doc));
-            }
+            texts.add(&file.name, &file.text, docs.len());
+            all.extend(docs.into_iter().map(|doc| (file.role, doc)));
         }
         let numbered: Vec<(usize, &Value)> = all
             .iter()
@@ -113,8 +167,7 @@ impl Sources {
             .filter(|(_, (role, _))| matches!(role, Role::Stream | Role::Objects))
             .map(|(i, (_, doc))| (i, doc))
             .collect();
-        let mut loaded =
-            Loaded { bundle: Bundle::from_numbered(&numbered)?, diagnostics: Vec::new(), origins, maps, names };
+        let mut loaded = Loaded { bundle: Bundle::from_numbered(&numbered)?, diagnostics: Vec::new(), texts };
         for (i, (role, doc)) in all.iter().enumerate() {
             match role {
                 Role::Profile => {
@@ -144,34 +197,15 @@ impl Loaded {
     /// Places every diagnostic that has no span yet: one pass over each
     /// file's text for all of its diagnostics.
     pub fn locate(&self, diagnostics: &mut [Diagnostic]) {
-        // (diagnostic, file, document in the file, pointer in that document)
-        let mut wanted: Vec<(usize, usize, usize, String)> = Vec::new();
-        for (i, d) in diagnostics.iter().enumerate().filter(|(_, d)| d.span.is_none()) {
-            let Some((doc, pointer)) = self.bundle.documents.place(&d.input, &d.pointer) else { continue };
-            let Some(&(file, doc_in_file)) = self.origins.get(doc) else { continue };
-            wanted.push((i, file, doc_in_file, pointer));
-        }
-        for (file, map) in self.maps.iter().enumerate() {
-            let mine: Vec<&(usize, usize, usize, String)> = wanted.iter().filter(|w| w.1 == file).collect();
-            if mine.is_empty() {
-                continue;
-            }
-            let asked: Vec<(usize, &str)> = mine.iter().map(|w| (w.2, w.3.as_str())).collect();
-            for (w, range) in mine.iter().zip(map.locate_all(&asked)) {
-                if let Some(range) = range {
-                    diagnostics[w.0].span =
-                        Some(Span { file: self.names.get(file).cloned(), start: range.start, end: range.end });
-                }
-            }
-        }
+        let at: Vec<Option<(usize, String)>> =
+            diagnostics.iter().map(|d| self.bundle.documents.place(&d.input, &d.pointer)).collect();
+        self.texts.place(diagnostics, &at);
     }
 
     /// Where `pointer` into `input` is.
     pub fn span(&self, input: &Input, pointer: &str) -> Option<Span> {
         let (doc, pointer) = self.bundle.documents.place(input, pointer)?;
-        let (file, doc_in_file) = *self.origins.get(doc)?;
-        let range = self.maps.get(file)?.locate(doc_in_file, &pointer)?;
-        Some(Span { file: self.names.get(file).cloned(), start: range.start, end: range.end })
+        self.texts.span(doc, &pointer)
     }
 
     /// Translates the case, every diagnostic placed; `cluster` is used when

@@ -369,7 +369,7 @@ pub fn plan_update(old: &TranslateInput<'_>, new: &TranslateInput<'_>, container
         request.client_token = update_token(new.pod);
         request
     });
-    if request.is_some() && request.as_ref().is_some_and(|r| r.client_token.is_none()) {
+    if request.as_ref().is_some_and(|r| r.client_token.is_none()) {
         diags.push(Diagnostic::pod(
             Severity::Info,
             Code::Defaulted,

@@ -354,11 +354,6 @@ fn decide(
         return (Decision::NotRouted, None);
     }
 
-    if let Some(breach) = crate::limits::check_pod(&pod) {
-        // Routed, but beyond the limits: not mutated (no patch work on a hostile object), and said so.
-        diags.push(Diagnostic { severity: Severity::Warning, ..breach });
-        return skipped("the pod exceeds eci-bridge's input limits; it is not mutated");
-    }
     let mut mutated = object.clone();
     apply_effects(&mut mutated, selectors, labels, namespace_labels);
     let routed_by_binding = bound_to_virtual;

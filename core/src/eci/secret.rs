@@ -22,6 +22,12 @@ pub struct Sensitive {
 }
 
 impl Sensitive {
+    /// A value that is secret when `secret` says so (it came from a Secret,
+    /// directly or through `$(VAR)`).
+    pub fn new(text: impl Into<String>, secret: bool) -> Self {
+        Sensitive { text: text.into(), secret }
+    }
+
     /// A value that may be shown.
     pub fn public(text: impl Into<String>) -> Self {
         Sensitive { text: text.into(), secret: false }

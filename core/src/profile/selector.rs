@@ -109,11 +109,11 @@ pub(super) fn validate_label_selector(raw: &Value, sel: &LabelSelector, at: &Poi
 }
 
 /// Validates an `effect`: its annotations against the annotation registry,
-/// its labels against the label syntax.
-/// Validates an effect. An annotation the registry rejects is reported and
-/// removed from the effect: written onto pods it would make the webhook's
-/// next answer differ (an invalid `burst-resource` denies the pod it was
-/// just added to; found by fuzzing), and ECI would reject it anyway.
+/// its labels against the label syntax. What either rejects is reported and
+/// removed from the effect: written onto pods, an invalid annotation makes
+/// the webhook's next answer differ (an invalid `burst-resource` denies the
+/// pod it was just added to; found by fuzzing) and an invalid label fails
+/// the pod's creation.
 pub(super) fn validate_effect(raw: &Value, effect: &mut super::Effect, at: &Pointer, diags: &mut Vec<Diagnostic>) {
     check_unknown_keys(raw, &["annotations", "labels"], at, "effect", diags);
     let entries: Vec<(String, String, InputRef)> = effect
@@ -121,15 +121,18 @@ pub(super) fn validate_effect(raw: &Value, effect: &mut super::Effect, at: &Poin
         .iter()
         .map(|(k, v)| (k.clone(), v.clone(), InputRef::of(Input::Profile, at.key("annotations").key(k))))
         .collect();
+    // The pointers of the errors pushed since `before`.
+    let rejected = |diags: &[Diagnostic], before: usize| -> Vec<String> {
+        diags[before..].iter().filter(|d| d.is_error()).map(|d| d.pointer.clone()).collect()
+    };
     let before = diags.len();
     PodAnnotations::parse_entries(&entries, diags);
-    let rejected: Vec<String> = diags[before..].iter().filter(|d| d.is_error()).map(|d| d.pointer.clone()).collect();
-    effect.annotations.retain(|k, _| !rejected.contains(&at.key("annotations").key(k).into()));
-    // Labels the API server would refuse are dropped the same way: a patch adding one fails the pod's creation.
+    let bad = rejected(diags, before);
+    effect.annotations.retain(|k, _| !bad.contains(&at.key("annotations").key(k).into()));
     let before = diags.len();
     crate::labels::check_labels(&effect.labels, &at.key("labels"), Input::Profile, diags);
-    let rejected: Vec<String> = diags[before..].iter().filter(|d| d.is_error()).map(|d| d.pointer.clone()).collect();
-    effect.labels.retain(|k, _| !rejected.contains(&at.key("labels").key(k).into()));
+    let bad = rejected(diags, before);
+    effect.labels.retain(|k, _| !bad.contains(&at.key("labels").key(k).into()));
     if effect.annotations.is_empty() && effect.labels.is_empty() {
         diags.push(diag(Severity::Warning, Code::MissingField, at, "the effect adds nothing"));
     }

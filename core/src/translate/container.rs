@@ -117,10 +117,8 @@ fn common(
     let expand_list = |ctx: &mut Ctx<'_>, list: &Option<Vec<String>>, field: &str| -> Vec<Sensitive> {
         let mut out = Vec::new();
         for (i, item) in list.iter().flatten().enumerate() {
-            let Expansion { text, secret, runtime, cut } = environment.expand(item, &mut ctx.expansion);
-            if let Some(cut) = cut {
-                ctx.push(env::cut_diagnostic(base.key(field).index(i), cut));
-            }
+            let Expansion { text, secret, runtime, .. } =
+                env::expand_at(ctx, &environment, item, base.key(field).index(i));
             if !runtime.is_empty() {
                 ctx.push(Diagnostic::pod(
                     Severity::Warning,
@@ -137,7 +135,7 @@ fn common(
                 );
             }
             // A Secret's value expanded into a command is as secret as the Secret.
-            out.push(if secret { Sensitive::secret(text) } else { Sensitive::public(text) });
+            out.push(Sensitive::new(text, secret));
         }
         out
     };
@@ -309,17 +307,15 @@ fn mounts(
         };
         let mut sub_path = m.sub_path.clone().filter(|s| !s.is_empty()).map(Sensitive::public);
         if let Some(expr) = m.sub_path_expr.clone().filter(|s| !s.is_empty()) {
-            let Expansion { text, secret, runtime, cut } = environment.expand(&expr, &mut ctx.expansion);
-            if let Some(cut) = cut {
-                ctx.push(env::cut_diagnostic(at.key("subPathExpr"), cut));
-            }
+            let Expansion { text, secret, runtime, .. } =
+                env::expand_at(ctx, environment, &expr, at.key("subPathExpr"));
             if runtime.is_empty() {
                 ctx.note(
                     format!("{prefix}.VolumeMount.{}.SubPath", out.len() + 1),
                     "subPathExpr expanded with the container's env",
                     vec![InputRef::pod(at.key("subPathExpr"))],
                 );
-                sub_path = Some(if secret { Sensitive::secret(text) } else { Sensitive::public(text) });
+                sub_path = Some(Sensitive::new(text, secret));
             } else {
                 ctx.push(
                     Diagnostic::pod(

@@ -138,8 +138,18 @@ impl ExpansionBudget {
     }
 }
 
+/// Expands `input`, the value at `at`, within the pod's budget; a cut is
+/// reported there.
+pub(super) fn expand_at(ctx: &mut Ctx<'_>, env: &Environment, input: &str, at: Pointer) -> Expansion {
+    let expansion = env.expand(input, &mut ctx.expansion);
+    if let Some(cut) = expansion.cut {
+        ctx.push(cut_diagnostic(at, cut));
+    }
+    expansion
+}
+
 /// The error for an expansion cut short at `pointer`.
-pub(super) fn cut_diagnostic(pointer: impl Into<String>, cut: Cut) -> Diagnostic {
+fn cut_diagnostic(pointer: impl Into<String>, cut: Cut) -> Diagnostic {
     let l = Limits::DEFAULT;
     let (what, limit) = match cut {
         Cut::Value => ("bytes in one value after $(VAR) expansion", l.max_expanded_value_bytes),
@@ -217,11 +227,7 @@ pub fn expand<'v>(input: &str, max_len: usize, mut mapping: impl FnMut(&str) -> 
         push_capped(&mut out, &input[checkpoint..], max_len);
     }
     if out.len() > max_len {
-        let mut end = max_len;
-        while !out.is_char_boundary(end) {
-            end -= 1;
-        }
-        out.truncate(end);
+        out.truncate(crate::text::prefix_within(&out, max_len).len());
         return (out, false);
     }
     (out, true)
@@ -432,7 +438,7 @@ pub(super) fn resolve(
             let var = ResolvedVar {
                 var: EnvironmentVar {
                     key: Some(var_name.clone()),
-                    value: Some(if secret { Sensitive::secret(&text) } else { Sensitive::public(&text) }),
+                    value: Some(Sensitive::new(&text, secret)),
                     field_ref: None,
                 },
                 rule: format!("envFrom {} `{name}` key `{key}`", kind.as_str()),
@@ -483,10 +489,7 @@ fn resolve_var(
     };
     let Some(from) = &var.value_from else {
         let raw = var.value.clone().unwrap_or_default();
-        let Expansion { text, secret, runtime, cut } = env.expand(&raw, &mut ctx.expansion);
-        if let Some(cut) = cut {
-            ctx.push(cut_diagnostic(at.key("value"), cut));
-        }
+        let Expansion { text, secret, runtime, .. } = expand_at(ctx, env, &raw, at.key("value"));
         for name in runtime {
             ctx.push(Diagnostic::pod(
                 Severity::Warning,
@@ -496,7 +499,7 @@ fn resolve_var(
             ));
         }
         let rule = if text == raw { "env value".to_string() } else { "env value with $(VAR) expanded".to_string() };
-        let value = if secret { Sensitive::secret(&text) } else { Sensitive::public(&text) };
+        let value = Sensitive::new(&text, secret);
         env.set(
             var.name.clone(),
             make(Some(value), None, rule, vec![InputRef::pod(at.clone())]),
@@ -600,7 +603,7 @@ fn resolve_var(
     match lookup_key(ctx, kind, &name, &key) {
         Ok((text, source)) => {
             let secret = kind == ObjectKind::Secret;
-            let value = if secret { Sensitive::secret(&text) } else { Sensitive::public(&text) };
+            let value = Sensitive::new(&text, secret);
             let rule = format!("{} `{name}` key `{key}`", kind.as_str());
             env.set(
                 var.name.clone(),

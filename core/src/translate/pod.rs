@@ -16,6 +16,9 @@ pub const MAX_VOLUMES: usize = 20;
 /// ROS `MaxLength 10`.
 pub const MAX_REGISTRY_CREDENTIALS: usize = 10;
 
+/// What a namespace, hostname, subdomain or container name must be.
+const DNS_LABEL: &str = "a DNS label (lowercase letters, digits and `-`, at most 63)";
+
 /// The names that reach the request (`ContainerGroupName`, `HostName`,
 /// `Container.N.Name`) are the ones the API server validates: the pod name a
 /// DNS subdomain, the namespace, hostname, subdomain and container names DNS
@@ -34,19 +37,11 @@ fn check_names(ctx: &mut Ctx<'_>, spec: &'_ k8s_openapi::api::core::v1::PodSpec)
         ));
     }
     if let Some(ns) = meta.namespace.as_deref().filter(|n| !is_dns_label(n)) {
-        bad.push((
-            "/metadata/namespace".into(),
-            ns.into(),
-            "a DNS label (lowercase letters, digits and `-`, at most 63)",
-        ));
+        bad.push(("/metadata/namespace".into(), ns.into(), DNS_LABEL));
     }
     for (field, value) in [("hostname", &spec.hostname), ("subdomain", &spec.subdomain)] {
         if let Some(v) = value.as_deref().filter(|v| !v.is_empty() && !is_dns_label(v)) {
-            bad.push((
-                format!("/spec/{field}"),
-                v.into(),
-                "a DNS label (lowercase letters, digits and `-`, at most 63)",
-            ));
+            bad.push((format!("/spec/{field}"), v.into(), DNS_LABEL));
         }
     }
     let mut seen: std::collections::BTreeMap<&str, String> = std::collections::BTreeMap::new();
@@ -57,7 +52,7 @@ fn check_names(ctx: &mut Ctx<'_>, spec: &'_ k8s_openapi::api::core::v1::PodSpec)
         for (i, c) in containers.iter().enumerate() {
             let at = format!("/spec/{list}/{i}/name");
             if !is_dns_label(&c.name) {
-                bad.push((at.clone(), c.name.clone(), "a DNS label (lowercase letters, digits and `-`, at most 63)"));
+                bad.push((at.clone(), c.name.clone(), DNS_LABEL));
             }
             match seen.get(c.name.as_str()) {
                 Some(first) => duplicates.push((at, c.name.clone(), first.clone())),
