@@ -3,7 +3,8 @@
 use std::collections::BTreeMap;
 use std::io::Read;
 
-use eci_bridge_core::admission::AdmissionCase;
+use eci_bridge_core::admission::case::settings_from_document;
+use eci_bridge_core::admission::{AdmissionCase, AdmissionOptions};
 use eci_bridge_core::cluster::{ClusterSettings, parse_cluster_document};
 use eci_bridge_core::input::{parse_document, parse_documents};
 use eci_bridge_core::limits::Limits;
@@ -207,6 +208,18 @@ pub fn read_cluster(path: &str) -> Result<(ClusterSettings, Vec<Diagnostic>), St
         Some(settings) => Ok((settings, diags)),
         None => Err(diags.iter().map(render::diagnostic).collect::<Vec<_>>().join("\n")),
     }
+}
+
+/// Webhook settings: the AdmissionSettings document of the file's stream
+/// (or its only document), diagnostics placed.
+pub fn read_admission_settings(path: &str) -> Result<(AdmissionOptions, Vec<Diagnostic>), String> {
+    let stream = Stream::read(&[path])?;
+    let kind = eci_bridge_core::admission::case::ADMISSION_SETTINGS_KIND;
+    let at = stream.pick(|d| d.get("kind").and_then(Value::as_str) == Some(kind), "AdmissionSettings document")?;
+    let label = eci_bridge_core::diagnostics::Input::Object(format!("document {}", at + 1));
+    let (options, mut diags) = settings_from_document(&stream.docs[at], label).map_err(|d| stream.fail(d))?;
+    stream.place_in(at, "", &mut diags);
+    Ok((options, diags))
 }
 
 /// Every object file, in order.

@@ -10,11 +10,13 @@ mod capacity;
 mod inputs;
 mod render;
 mod resources;
+mod serve;
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use eci_bridge_core::admission::{OnUnsupported, RoutingStrategy, WebhookConfigOptions, webhook_configuration};
+use eci_bridge_core::admission::endpoint::{Endpoint, Outcome};
+use eci_bridge_core::admission::{WebhookConfigOptions, webhook_configuration};
 use eci_bridge_core::eci::sign::{self, Credentials, HttpMethod, SigningContext, Timestamp};
 use eci_bridge_core::eci::{SecretString, WireParams};
 use eci_bridge_core::node::NodesCase;
@@ -74,6 +76,9 @@ enum Unsupported {
 enum AdmitOutput {
     /// The AdmissionReview response (patch base64-encoded, as the API server expects).
     Review,
+    /// The AdmissionReview request as the webhook reads it (for a bare pod,
+    /// the CREATE review built around it): what `serve` would be sent.
+    Request,
     /// The JSON patch, decoded.
     Patch,
     /// The pod after the patch.
@@ -191,15 +196,8 @@ enum Command {
         /// Labels of the pod's namespace, `k=v,k2=v2`.
         #[arg(long, default_value = "")]
         namespace_labels: String,
-        /// How routed pods are sent to the virtual node.
-        #[arg(long, value_enum)]
-        strategy: Option<Strategy>,
-        /// Node name for `--strategy node-name`.
-        #[arg(long)]
-        node_name: Option<String>,
-        /// Warn about or deny pods the translation would reject.
-        #[arg(long, value_enum)]
-        on_unsupported: Option<Unsupported>,
+        #[command(flatten)]
+        flags: serve::AdmissionFlags,
         /// Cluster settings (for the translation check).
         #[arg(long)]
         cluster: Option<String>,
@@ -371,6 +369,10 @@ enum Command {
         #[arg(short = 'o', long, value_enum, default_value = "decision")]
         output: capacity::UnitsOutput,
     },
+    /// Run the admission webhook: HTTPS, `POST /mutate`, hot reload (see README, "The webhook daemon").
+    Serve(serve::ServeArgs),
+    /// Write a CA and a serving certificate for the webhook; print the caBundle.
+    Certs(serve::CertsArgs),
     /// Check or compare eci-profile ConfigMaps.
     #[command(subcommand)]
     Profile(ProfileCommand),
@@ -490,7 +492,9 @@ fn run(command: Command) -> Result<ExitCode, String> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Admit { file, profile, namespace_labels, strategy, node_name, on_unsupported, cluster, output } => {
+        Command::Serve(args) => serve::serve(args),
+        Command::Certs(args) => serve::certs(args),
+        Command::Admit { file, profile, namespace_labels, flags, cluster, output } => {
             let (mut case, stream) = inputs::read_admission_case(&file)?;
             let mut diags = std::mem::take(&mut case.diagnostics);
             if profile.is_some() {
@@ -504,38 +508,31 @@ fn run(command: Command) -> Result<ExitCode, String> {
                 diags.extend(d);
             }
             case.namespace_labels.extend(inputs::parse_labels(&namespace_labels)?);
-            if let Some(s) = strategy {
-                case.options.strategy = match s {
-                    Strategy::NodeSelector => RoutingStrategy::NodeSelector,
-                    Strategy::Affinity => RoutingStrategy::Affinity,
-                    Strategy::NodeName => RoutingStrategy::NodeName,
-                };
-            }
-            if let Some(n) = node_name {
-                case.options.virtual_node_name = n;
+            let node_name_given = flags.node_name.is_some();
+            flags.apply(&mut case.options);
+            if node_name_given {
                 diags.extend(case.options.check());
             }
-            if let Some(u) = on_unsupported {
-                case.options.on_unsupported =
-                    if u == Unsupported::Deny { OnUnsupported::Deny } else { OnUnsupported::Warn };
-            }
-            let admission = case.admit();
+            // The same endpoint `eci-bridge serve` answers `/mutate` with.
+            let no_labels = |_: &str| std::collections::BTreeMap::new();
+            let endpoint = Endpoint { profile: None, options: &case.options, namespace_labels: &no_labels };
+            let answer = endpoint.admit(&case);
+            let admission = answer.admission.as_ref().ok_or("error: the review was not answered")?;
             let mut found = admission.diagnostics.clone();
             stream.place_admission(&mut found);
             diags.extend(found);
             render::diagnostics(&diags);
             let value = match output {
-                AdmitOutput::Review => serde_json::to_value(&admission.review),
-                AdmitOutput::Patch => serde_json::to_value(&admission.patch),
-                AdmitOutput::Patched => Ok(admission.patched.clone().unwrap_or(serde_json::Value::Null)),
+                AdmitOutput::Review => None,
+                AdmitOutput::Request => Some(serde_json::to_value(&case.review).map_err(|e| e.to_string())?),
+                AdmitOutput::Patch => Some(serde_json::to_value(&admission.patch).map_err(|e| e.to_string())?),
+                AdmitOutput::Patched => Some(admission.patched.clone().unwrap_or(serde_json::Value::Null)),
                 AdmitOutput::Object => {
-                    Ok(case.review.request.as_ref().and_then(|r| r.object.clone()).unwrap_or_default())
+                    Some(case.review.request.as_ref().and_then(|r| r.object.clone()).unwrap_or_default())
                 }
-            }
-            .map_err(|e| e.to_string())?;
-            render::out(&render::json(&value));
-            let denied = admission.review.response.as_ref().is_some_and(|r| !r.allowed);
-            Ok(if denied { ExitCode::from(2) } else { ExitCode::SUCCESS })
+            };
+            render::out(&value.map_or(answer.body.clone(), |v| render::json(&v)));
+            Ok(if answer.outcome == Outcome::Denied { ExitCode::from(2) } else { ExitCode::SUCCESS })
         }
         Command::WebhookConfig {
             profile,

@@ -53,6 +53,8 @@ const PYTHON_PACKAGES: &[&str] = &[
     "jsonschema",
     "kubernetes",
     "pytest",
+    "httpx[http2]",
+    "requests",
 ];
 
 pub(crate) fn root() -> PathBuf {
@@ -110,7 +112,7 @@ pub(crate) fn ensure_python(r: &mut Runner) -> Option<PathBuf> {
     let python = venv.join("bin/python");
     let ready = python.exists()
         && Command::new(&python)
-            .args(["-c", "import alibabacloud_eci20180808, alibabacloud_openapi_util, kubernetes_validate, jsonpatch, jsonschema, kubernetes, pytest"])
+            .args(["-c", "import alibabacloud_eci20180808, alibabacloud_openapi_util, kubernetes_validate, jsonpatch, jsonschema, kubernetes, pytest, httpx, h2, requests"])
             .status()
             .is_ok_and(|s| s.success());
     if ready {
@@ -198,6 +200,12 @@ fn test() -> ExitCode {
         r.step(
             "elastic, overflow and unit conformance (kubernetes-validate, jsonpatch, CRD schema)",
             Command::new(&python).arg("conformance/capacity_conformance.py").arg(&binary).arg("fixtures"),
+        );
+        r.step(
+            "the webhook daemon end to end on 127.0.0.1 (requests, httpx over HTTP/2, curl; reloads; faults)",
+            Command::new(&python)
+                .args(["-m", "pytest", "-q", "-s", "-p", "no:cacheprovider", "conformance/serve_e2e.py"])
+                .env("ECI_BRIDGE", &binary),
         );
     }
     let bindgen = playground::ensure_wasm_bindgen(&mut r);

@@ -61,6 +61,14 @@ pub fn check_review(review: &AdmissionReview) -> Result<(), Diagnostic> {
     Ok(())
 }
 
+fn namespace_of(review: &AdmissionReview) -> String {
+    let request = review.request.as_ref();
+    request
+        .and_then(|r| r.namespace.clone())
+        .or_else(|| request.and_then(|r| r.object.as_ref()).and_then(|o| meta(o, "namespace").map(String::from)))
+        .unwrap_or_else(|| "default".into())
+}
+
 impl AdmissionCase {
     /// Reads a case from decoded documents.
     pub fn from_documents(docs: &[Value]) -> Result<AdmissionCase, Diagnostic> {
@@ -88,18 +96,7 @@ impl AdmissionCase {
                 review_for_pod(&serde_json::to_value(&pod).unwrap_or(Value::Null))
             }
         };
-        let namespace = review
-            .request
-            .as_ref()
-            .and_then(|r| r.namespace.clone())
-            .or_else(|| {
-                review
-                    .request
-                    .as_ref()
-                    .and_then(|r| r.object.as_ref())
-                    .and_then(|o| meta(o, "namespace").map(String::from))
-            })
-            .unwrap_or_else(|| "default".into());
+        let namespace = namespace_of(&review);
         let mut case = AdmissionCase {
             review,
             profile: None,
@@ -119,26 +116,16 @@ impl AdmissionCase {
                     case.diagnostics.extend(diags);
                 }
                 "Namespace" if meta(doc, "name") == Some(namespace.as_str()) => {
-                    case.namespace_labels = doc
-                        .pointer("/metadata/labels")
-                        .and_then(Value::as_object)
-                        .map(|m| m.iter().filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string()))).collect())
-                        .unwrap_or_default();
+                    case.namespace_labels = namespace_labels(doc);
                 }
                 "Namespace" => {}
-                ADMISSION_SETTINGS_KIND => {
-                    match doc.get("settings").map(|s| from_value::<AdmissionOptions>(s, label.clone())) {
-                        Some(Ok(options)) => {
-                            case.diagnostics.extend(options.check().into_iter().map(|d| Diagnostic {
-                                pointer: format!("/settings{}", d.pointer),
-                                ..d.on(label.clone())
-                            }));
-                            case.options = AdmissionOptions { cluster: case.options.cluster.clone(), ..options }
-                        }
-                        Some(Err(d)) => case.diagnostics.push(d),
-                        None => {}
+                ADMISSION_SETTINGS_KIND => match settings_from_document(doc, label) {
+                    Ok((options, diags)) => {
+                        case.diagnostics.extend(diags);
+                        case.options = AdmissionOptions { cluster: case.options.cluster.clone(), ..options }
                     }
-                }
+                    Err(d) => case.diagnostics.push(d),
+                },
                 crate::bundle::CLUSTER_SETTINGS_KIND => {
                     let (settings, diags) = crate::cluster::parse_cluster_document(doc);
                     if let Some(s) = settings {
@@ -160,6 +147,11 @@ impl AdmissionCase {
         Ok(case)
     }
 
+    /// The request's namespace (or the object's; `default` when neither says).
+    pub fn namespace(&self) -> String {
+        namespace_of(&self.review)
+    }
+
     /// Runs the webhook.
     pub fn admit(&self) -> Admission {
         let mut a = admit(&self.review, self.profile.as_ref(), &self.namespace_labels, &self.options);
@@ -168,4 +160,64 @@ impl AdmissionCase {
         a.diagnostics = diagnostics;
         a
     }
+}
+
+/// Webhook settings from an `AdmissionSettings` document (`settings:`
+/// holds [`AdmissionOptions`] in camelCase); problems point into it.
+pub fn settings_from_document(doc: &Value, at: Input) -> Result<(AdmissionOptions, Vec<Diagnostic>), Diagnostic> {
+    let Some(settings) = doc.get("settings") else { return Ok((AdmissionOptions::default(), Vec::new())) };
+    let options = from_value::<AdmissionOptions>(settings, at.clone())
+        .map_err(|d| Diagnostic { pointer: format!("/settings{}", d.pointer), ..d })?;
+    let diags = options
+        .check()
+        .into_iter()
+        .map(|d| Diagnostic { pointer: format!("/settings{}", d.pointer), ..d.on(at.clone()) })
+        .collect();
+    Ok((options, diags))
+}
+
+/// The labels of a Namespace object.
+fn namespace_labels(doc: &Value) -> BTreeMap<String, String> {
+    doc.pointer("/metadata/labels")
+        .and_then(Value::as_object)
+        .map(|m| m.iter().filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string()))).collect())
+        .unwrap_or_default()
+}
+
+/// Labels by namespace name, from a stream of Namespace objects (what
+/// `kubectl get namespaces -o yaml` prints: a `List` of them is read too).
+/// Documents of other kinds, and Namespaces without a name, are errors: a
+/// namespaces file is written for this purpose, and a typo in it would
+/// silently change which pods go to ECI.
+pub fn namespaces_from_documents(docs: &[Value]) -> Result<BTreeMap<String, BTreeMap<String, String>>, Diagnostic> {
+    let mut out = BTreeMap::new();
+    for (i, doc) in docs.iter().enumerate() {
+        let at = Input::Object(format!("document {}", i + 1));
+        let fail = |pointer: String, message: String| {
+            Err(Diagnostic::pod(Severity::Error, Code::Schema, pointer, message)
+                .on(at.clone())
+                .help("a namespaces file holds Namespace objects (or a List of them) with metadata.name"))
+        };
+        let kind = doc.get("kind").and_then(Value::as_str).unwrap_or("");
+        let items: Vec<(String, &Value)> = match kind {
+            "Namespace" => vec![(String::new(), doc)],
+            "List" | "NamespaceList" => match doc.get("items").and_then(Value::as_array) {
+                Some(items) => items.iter().enumerate().map(|(j, item)| (format!("/items/{j}"), item)).collect(),
+                None => return fail("/items".into(), "the list has no items".into()),
+            },
+            other => return fail("/kind".into(), format!("`{other}` is not a Namespace")),
+        };
+        for (prefix, item) in items {
+            if item.get("kind").and_then(Value::as_str).is_some_and(|k| k != "Namespace") {
+                return fail(format!("{prefix}/kind"), "the item is not a Namespace".into());
+            }
+            match meta(item, "name") {
+                Some(name) if !name.is_empty() => {
+                    out.insert(name.to_string(), namespace_labels(item));
+                }
+                _ => return fail(format!("{prefix}/metadata/name"), "the Namespace has no name".into()),
+            }
+        }
+    }
+    Ok(out)
 }

@@ -31,6 +31,7 @@
 //!   the response, or a denial when [`OnUnsupported::Deny`] is chosen.
 
 pub mod case;
+pub mod endpoint;
 pub mod review;
 pub mod webhook;
 

@@ -131,6 +131,40 @@ pub fn is_profile_document(doc: &Value) -> bool {
         && meta("namespace") == Some("kube-system")
 }
 
+/// The eci-profile ConfigMap as a mounted volume shows it: one file per
+/// `data` key (kubelet's `..data` links and other dot-files are not keys).
+pub fn profile_from_mounted_keys(files: BTreeMap<String, String>) -> Value {
+    let data: serde_json::Map<String, Value> =
+        files.into_iter().filter(|(k, _)| !k.starts_with('.')).map(|(k, v)| (k, Value::String(v))).collect();
+    serde_json::json!({
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "eci-profile", "namespace": "kube-system"},
+        "data": data,
+    })
+}
+
+/// Reads the eci-profile from a YAML/JSON text: the eci-profile ConfigMap of
+/// the stream, or its only document. Errors of the text itself (syntax,
+/// limits, no profile in a stream of several documents) come back as `Err`;
+/// problems inside the profile as diagnostics beside it.
+pub fn profile_from_text(text: &str) -> Result<(EciProfile, Vec<Diagnostic>), Diagnostic> {
+    let docs = crate::input::parse_documents(text, Input::Profile)?;
+    let doc = match docs.iter().find(|d| is_profile_document(d)) {
+        Some(d) => d,
+        None if docs.len() == 1 => &docs[0],
+        None => {
+            return Err(diag(
+                Severity::Error,
+                Code::MissingField,
+                &Pointer::root(),
+                "no eci-profile ConfigMap (kube-system/eci-profile) in the stream",
+            ));
+        }
+    };
+    Ok(parse_profile(doc))
+}
+
 /// Parses the profile ConfigMap (decoded from YAML/JSON). Diagnostics point
 /// into the ConfigMap: `/data/selectors/2/name`.
 pub fn parse_profile(doc: &Value) -> (EciProfile, Vec<Diagnostic>) {

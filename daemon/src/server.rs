@@ -1,0 +1,578 @@
+//! The HTTPS server: connections, routes, limits, reloads and shutdown.
+//!
+//! Routes (HTTP/1.1 and HTTP/2, by ALPN):
+//!
+//! | route | answer |
+//! |---|---|
+//! | `POST /mutate` | the core's answer to an AdmissionReview (200), a `Status` (400) for a body that is not one |
+//! | `GET /healthz` | 200 while the process serves |
+//! | `GET /readyz` | 200 once the profile and the namespaces are loaded, 503 before and after SIGTERM; the body says why and names a refused reload |
+//! | `GET /metrics` | Prometheus text |
+//!
+//! Protection, in the order a request meets it: at most `max_connections`
+//! connections (more are closed at accept); the TLS handshake and the request
+//! headers within `read_timeout` each (else the connection is closed); at
+//! most `max_in_flight` reviews at once (503 with `Retry-After: 1`); a JSON
+//! content type (415); a body of at most `max_body_bytes` (413, decided from
+//! `Content-Length` before reading when it is given) read within
+//! `read_timeout` (408); then the core's own input limits. Reviews of more
+//! than [`INLINE_BODY_BYTES`] are answered on the blocking pool, so that one
+//! large pod never holds up the small ones on the async workers.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use eci_bridge_core::admission::endpoint::{Answer, Endpoint, Outcome};
+use eci_bridge_core::diagnostics::{Code, Diagnostic, Input, Severity};
+use http_body_util::{BodyExt as _, Full, Limited};
+use hyper::body::Incoming;
+use hyper::header::{ALLOW, CONTENT_LENGTH, CONTENT_TYPE, HeaderValue, RETRY_AFTER};
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
+use hyper_util::server::graceful::GracefulShutdown;
+use serde_json::json;
+use tokio::net::TcpListener;
+use tokio::sync::{Semaphore, watch};
+
+use crate::config::{NamespaceSource, ServeConfig};
+use crate::metrics::{Metrics, Reloaded, Snapshot};
+use crate::namespaces::NamespaceLabels;
+use crate::profile::LoadedProfile;
+use crate::tls::CurrentCert;
+use crate::watch::Watched;
+use crate::{log, namespaces, profile, tls};
+
+/// Bodies up to this size are answered on the async worker; larger ones on
+/// the blocking pool (the core's cost grows with the input's size).
+pub const INLINE_BODY_BYTES: usize = 64 * 1024;
+
+/// Everything a request handler reads.
+#[derive(Debug)]
+pub struct State {
+    config: ServeConfig,
+    profile: RwLock<Option<Arc<LoadedProfile>>>,
+    namespaces: NamespaceLabels,
+    namespaces_loaded: AtomicBool,
+    /// Why the last change of each source was refused (cleared by a good
+    /// one), by [`Reloaded::index`].
+    refused: [RwLock<Option<String>>; 3],
+    shutting_down: AtomicBool,
+    in_flight: Semaphore,
+    metrics: Metrics,
+}
+
+type Body = Full<Bytes>;
+
+fn respond(status: StatusCode, content_type: &'static str, body: impl Into<Bytes>) -> Response<Body> {
+    let mut response = Response::new(Full::new(body.into()));
+    *response.status_mut() = status;
+    response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    response
+}
+
+fn text(status: StatusCode, body: impl Into<String>) -> Response<Body> {
+    let mut body = body.into();
+    if !body.ends_with('\n') {
+        body.push('\n');
+    }
+    respond(status, "text/plain; charset=utf-8", body)
+}
+
+impl State {
+    fn new(config: ServeConfig, namespaces: NamespaceLabels) -> State {
+        let in_flight = Semaphore::new(config.max_in_flight);
+        State {
+            config,
+            profile: RwLock::new(None),
+            namespaces,
+            namespaces_loaded: AtomicBool::new(false),
+            refused: Default::default(),
+            shutting_down: AtomicBool::new(false),
+            in_flight,
+            metrics: Metrics::default(),
+        }
+    }
+
+    fn loaded_profile(&self) -> Option<Arc<LoadedProfile>> {
+        self.profile.read().ok().and_then(|p| p.clone())
+    }
+
+    /// Why the daemon is not ready (empty: ready), and notes for the body.
+    fn readiness(&self) -> (Vec<String>, Vec<String>) {
+        let mut missing = Vec::new();
+        let mut notes = Vec::new();
+        if self.shutting_down.load(Ordering::Relaxed) {
+            missing.push("shutting down".to_string());
+        }
+        let refused = |what: Reloaded| self.refused[what.index()].read().ok().and_then(|r| r.clone());
+        let because = |what: Reloaded| refused(what).map(|e| format!(": {e}")).unwrap_or_default();
+        match (&self.config.profile_file, self.loaded_profile()) {
+            (Some(path), None) => {
+                missing.push(format!("no eci-profile loaded from {}{}", path.display(), because(Reloaded::Profile)))
+            }
+            (Some(_), Some(p)) => notes.push(format!("profile sha256 {}", p.sha256)),
+            (None, _) => notes.push("no --profile-file: pods are routed by labels only".into()),
+        }
+        if !self.namespaces_loaded.load(Ordering::Relaxed) {
+            missing.push(format!("namespace labels not loaded{}", because(Reloaded::Namespaces)));
+        }
+        for what in Reloaded::ALL {
+            let loaded = match what {
+                Reloaded::Profile => self.loaded_profile().is_some(),
+                Reloaded::Namespaces => self.namespaces_loaded.load(Ordering::Relaxed),
+                Reloaded::Tls => true,
+            };
+            if let (true, Some(e)) = (loaded, refused(what)) {
+                notes.push(format!(
+                    "the last change of the {} was refused (the loaded one is kept): {e}",
+                    what.as_str()
+                ));
+            }
+        }
+        (missing, notes)
+    }
+
+    fn snapshot(&self) -> Snapshot {
+        Snapshot {
+            profile_sha256: self.loaded_profile().map(|p| p.sha256.clone()).unwrap_or_default(),
+            ready: self.readiness().0.is_empty(),
+            namespaces: self.namespaces.len(),
+        }
+    }
+
+    /// Routes one request.
+    async fn handle(self: Arc<Self>, request: Request<Incoming>) -> Response<Body> {
+        let path = request.uri().path().to_string();
+        let method = request.method().clone();
+        let response = match (path.as_str(), &method) {
+            ("/mutate", &Method::POST) => Arc::clone(&self).mutate(request, false).await,
+            ("/bench/fixed", &Method::POST) if self.config.bench_fixed_route => {
+                Arc::clone(&self).mutate(request, true).await
+            }
+            ("/healthz", &Method::GET | &Method::HEAD) => text(StatusCode::OK, "ok"),
+            ("/readyz", &Method::GET | &Method::HEAD) => self.readyz(),
+            ("/metrics", &Method::GET | &Method::HEAD) => respond(
+                StatusCode::OK,
+                "text/plain; version=0.0.4; charset=utf-8",
+                self.metrics.render(&self.snapshot()),
+            ),
+            ("/mutate", _) => not_allowed("POST"),
+            ("/healthz" | "/readyz" | "/metrics", _) => not_allowed("GET, HEAD"),
+            _ => text(StatusCode::NOT_FOUND, format!("no route {path}; the webhook serves POST /mutate")),
+        };
+        self.metrics.response(response.status().as_u16());
+        response
+    }
+
+    fn readyz(&self) -> Response<Body> {
+        let (missing, notes) = self.readiness();
+        let mut body =
+            if missing.is_empty() { "ok\n".to_string() } else { format!("not ready: {}\n", missing.join("; ")) };
+        for n in notes {
+            body.push_str(&n);
+            body.push('\n');
+        }
+        text(if missing.is_empty() { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE }, body)
+    }
+
+    async fn mutate(self: Arc<Self>, request: Request<Incoming>, fixed: bool) -> Response<Body> {
+        let Ok(_permit) = self.in_flight.try_acquire() else {
+            let mut r = text(
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!("{} reviews are being answered; retry", self.config.max_in_flight),
+            );
+            r.headers_mut().insert(RETRY_AFTER, HeaderValue::from_static("1"));
+            return r;
+        };
+        let _gauge = self.metrics.in_flight();
+        let body = match self.read_body(request).await {
+            Ok(body) => body,
+            Err(response) => return response,
+        };
+        let started = Instant::now();
+        if fixed {
+            return respond(StatusCode::OK, "application/json", FIXED_ANSWER);
+        }
+        let state = Arc::clone(&self);
+        let answer = if body.len() <= INLINE_BODY_BYTES {
+            state.answer(&body)
+        } else {
+            match tokio::task::spawn_blocking(move || state.answer(&body)).await {
+                Ok(answer) => answer,
+                Err(_) => return text(StatusCode::INTERNAL_SERVER_ERROR, "the review could not be answered"),
+            }
+        };
+        let took = started.elapsed();
+        self.metrics.review(answer.outcome, took);
+        let mut fields = json!({"outcome": answer.outcome.as_str(), "durationMs": took.as_secs_f64() * 1000.0});
+        if let (Some(f), Ok(serde_json::Value::Object(s))) =
+            (fields.as_object_mut(), serde_json::to_value(&answer.summary))
+        {
+            f.extend(s);
+        }
+        log::info("review", fields);
+        let status = if answer.outcome == Outcome::Invalid { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+        respond(status, "application/json", answer.body)
+    }
+
+    /// The core's answer, with the current profile and namespaces.
+    fn answer(&self, body: &[u8]) -> Answer {
+        let body = match std::str::from_utf8(body) {
+            Ok(body) => body,
+            Err(e) => return invalid_utf8(e),
+        };
+        let profile = self.loaded_profile();
+        let lookup = |name: &str| self.namespaces.labels(name);
+        let endpoint = Endpoint {
+            profile: profile.as_ref().map(|p| &p.profile),
+            options: &self.config.options,
+            namespace_labels: &lookup,
+        };
+        endpoint.answer(body)
+    }
+
+    /// The body, or the response that refuses it.
+    async fn read_body(&self, request: Request<Incoming>) -> Result<Vec<u8>, Response<Body>> {
+        let limit = self.config.max_body_bytes;
+        let json = request
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
+        if !json {
+            return Err(text(StatusCode::UNSUPPORTED_MEDIA_TYPE, "the webhook takes Content-Type: application/json"));
+        }
+        let too_large = || text(StatusCode::PAYLOAD_TOO_LARGE, format!("the body is larger than {limit} bytes"));
+        let declared = request.headers().get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+        if declared.is_some_and(|n| n > limit as u64) {
+            return Err(too_large());
+        }
+        let read = Limited::new(request.into_body(), limit).collect();
+        match tokio::time::timeout(self.config.read_timeout, read).await {
+            Err(_) => Err(text(
+                StatusCode::REQUEST_TIMEOUT,
+                format!("the body did not arrive within {} s", self.config.read_timeout.as_secs()),
+            )),
+            Ok(Err(e)) if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() => Err(too_large()),
+            Ok(Err(e)) => Err(text(StatusCode::BAD_REQUEST, format!("the body could not be read: {e}"))),
+            Ok(Ok(collected)) => Ok(collected.to_bytes().to_vec()),
+        }
+    }
+}
+
+fn invalid_utf8(e: std::str::Utf8Error) -> Answer {
+    Answer::invalid(
+        &Diagnostic::pod(
+            Severity::Error,
+            Code::Syntax,
+            "",
+            format!("the body is not UTF-8 (from byte {})", e.valid_up_to()),
+        )
+        .on(Input::Request),
+    )
+}
+
+/// The fixed answer of `/bench/fixed`: a minimal allowed review.
+const FIXED_ANSWER: &str = "{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\",\"response\":{\"uid\":\"bench\",\"allowed\":true}}\n";
+
+fn not_allowed(allow: &'static str) -> Response<Body> {
+    let mut r = text(StatusCode::METHOD_NOT_ALLOWED, format!("allowed methods: {allow}"));
+    r.headers_mut().insert(ALLOW, HeaderValue::from_static(allow));
+    r
+}
+
+impl State {
+    /// Logs and counts a reload, and remembers a refusal for `/readyz`.
+    fn record_reload(&self, what: Reloaded, path: &std::path::Path, outcome: Result<serde_json::Value, String>) {
+        let path = path.display().to_string();
+        let refusal = outcome.as_ref().err().cloned();
+        match outcome {
+            Ok(mut fields) => {
+                if let Some(f) = fields.as_object_mut() {
+                    f.insert("path".into(), json!(path));
+                }
+                log::info(&format!("{} loaded", what.as_str()), fields);
+            }
+            Err(e) => log::error(
+                &format!("{} refused; the last good one stays", what.as_str()),
+                json!({"path": path, "error": e}),
+            ),
+        }
+        self.metrics.reload(what, refusal.is_none());
+        if let Ok(mut slot) = self.refused[what.index()].write() {
+            *slot = refusal;
+        }
+    }
+}
+
+/// Loads the profile when it changed.
+fn reload_profile(state: &State, watched: &mut Watched) {
+    let loaded = match watched.poll() {
+        Ok(None) => return,
+        Ok(Some((content, sha))) => profile::load(&content, sha)
+            .map_err(|errors| errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")),
+        Err(e) => Err(e),
+    };
+    let outcome = loaded.map(|p| {
+        let fields = json!({
+            "sha256": p.sha256,
+            "selectors": p.profile.selectors.len(),
+            "warnings": p.warnings.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        });
+        if let Ok(mut current) = state.profile.write() {
+            *current = Some(Arc::new(p));
+        }
+        fields
+    });
+    state.record_reload(Reloaded::Profile, watched.path(), outcome);
+}
+
+/// Loads the namespaces file when it changed.
+fn reload_namespaces(state: &State, watched: &mut Watched) {
+    let loaded = match watched.poll() {
+        Ok(None) => return,
+        Ok(Some((crate::watch::Content::File(text), _))) => namespaces::parse(&text).map_err(|d| d.to_string()),
+        Ok(Some(_)) => Err("the namespaces source is a directory; give a file".into()),
+        Err(e) => Err(e),
+    };
+    let outcome = loaded.map(|map| {
+        let fields = json!({"namespaces": map.len()});
+        state.namespaces.replace(map);
+        state.namespaces_loaded.store(true, Ordering::Relaxed);
+        fields
+    });
+    state.record_reload(Reloaded::Namespaces, watched.path(), outcome);
+}
+
+/// Polls the certificate and key; a pair that loads is served from the
+/// next handshake on.
+struct CertWatch {
+    cert: Watched,
+    key: Watched,
+}
+
+fn reload_tls(state: &State, watch: &mut CertWatch, current: &CurrentCert) {
+    // Both files are polled every time: a change of either reloads the pair.
+    let (cert, key) = (watch.cert.poll(), watch.key.poll());
+    if matches!((&cert, &key), (Ok(None), Ok(None))) {
+        return;
+    }
+    // A rotation that writes the two files one after the other may be seen
+    // half done (refused); the second write is a change too, and heals it.
+    let outcome = tls::load(watch.cert.path(), watch.key.path()).map(|key| {
+        current.replace(key);
+        json!({})
+    });
+    state.record_reload(Reloaded::Tls, watch.cert.path(), outcome);
+}
+
+/// Runs the daemon until SIGTERM or SIGINT; `Ok` after a graceful stop.
+pub fn serve(config: ServeConfig) -> Result<(), String> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the runtime: {e}"))?;
+    runtime.block_on(run(config, shutdown_signal()))
+}
+
+/// Resolves on SIGTERM or SIGINT.
+pub async fn shutdown_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    match (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) {
+        (Ok(mut term), Ok(mut int)) => {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = int.recv() => {}
+            }
+        }
+        _ => std::future::pending().await,
+    }
+}
+
+/// Runs the daemon until `shutdown` resolves.
+pub async fn run(config: ServeConfig, shutdown: impl std::future::Future<Output = ()>) -> Result<(), String> {
+    let current = Arc::new(CurrentCert::new(tls::load(&config.tls_cert_file, &config.tls_key_file)?));
+    let acceptor = tokio_rustls::TlsAcceptor::from(tls::server_config(Arc::clone(&current))?);
+    let namespaces = match &config.namespaces {
+        NamespaceSource::File(_) => NamespaceLabels::File(RwLock::default()),
+        NamespaceSource::Cluster(kubeconfig) => {
+            NamespaceLabels::Cluster(namespaces::reflect(kubeconfig.clone()).await?)
+        }
+        NamespaceSource::None => NamespaceLabels::None,
+    };
+    let listener =
+        TcpListener::bind(config.listen).await.map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
+    let metrics_listener = match config.metrics_listen {
+        Some(addr) => {
+            Some(TcpListener::bind(addr).await.map_err(|e| format!("cannot listen on {addr} for metrics: {e}"))?)
+        }
+        None => None,
+    };
+    let state = Arc::new(State::new(config.clone(), namespaces));
+    let (stop_tx, stop_rx) = watch::channel(false);
+    start_reloads(&state, &current, stop_rx.clone());
+    log::info(
+        "serving",
+        json!({
+            "listen": listener.local_addr().map(|a| a.to_string()).unwrap_or_default(),
+            "metricsListen": metrics_listener.as_ref().and_then(|l| l.local_addr().ok()).map(|a| a.to_string()),
+            "maxBodyBytes": config.max_body_bytes,
+            "maxInFlight": config.max_in_flight,
+            "maxConnections": config.max_connections,
+        }),
+    );
+    let graceful = Arc::new(GracefulShutdown::new());
+    let connections = Arc::new(Semaphore::new(config.max_connections));
+    let tls_server = tokio::spawn(accept_loop(
+        listener,
+        Some(acceptor),
+        Arc::clone(&state),
+        Arc::clone(&graceful),
+        Arc::clone(&connections),
+        stop_rx.clone(),
+    ));
+    let metrics_server = metrics_listener
+        .map(|l| tokio::spawn(accept_loop(l, None, Arc::clone(&state), Arc::clone(&graceful), connections, stop_rx)));
+    shutdown.await;
+    state.shutting_down.store(true, Ordering::Relaxed);
+    log::info("shutting down: not ready", json!({"delaySeconds": config.shutdown_delay.as_secs_f64()}));
+    tokio::time::sleep(config.shutdown_delay).await;
+    let _ = stop_tx.send(true);
+    let _ = tls_server.await;
+    if let Some(m) = metrics_server {
+        let _ = m.await;
+    }
+    let graceful = Arc::try_unwrap(graceful).unwrap_or_else(|_| GracefulShutdown::new());
+    match tokio::time::timeout(config.shutdown_grace, graceful.shutdown()).await {
+        Ok(()) => log::info("stopped: every connection finished", json!({})),
+        Err(_) => log::warn(
+            "stopped: connections still open after the grace period were cut",
+            json!({"graceSeconds": config.shutdown_grace.as_secs_f64()}),
+        ),
+    }
+    Ok(())
+}
+
+fn start_reloads(state: &Arc<State>, current: &Arc<CurrentCert>, mut stop: watch::Receiver<bool>) {
+    let limit = eci_bridge_core::limits::Limits::DEFAULT.max_text_bytes;
+    let config = &state.config;
+    let mut profile = config.profile_file.clone().map(|p| Watched::new(p, limit));
+    let mut namespaces = match &config.namespaces {
+        NamespaceSource::File(p) => Some(Watched::new(p.clone(), limit)),
+        NamespaceSource::None => {
+            log::warn("no namespace source: namespace labels are empty", json!({}));
+            state.namespaces_loaded.store(true, Ordering::Relaxed);
+            None
+        }
+        NamespaceSource::Cluster(_) => None,
+    };
+    if let NamespaceLabels::Cluster(store) = &state.namespaces {
+        let (store, state) = (store.clone(), Arc::clone(state));
+        tokio::spawn(async move {
+            if store.wait_until_ready().await.is_ok() {
+                log::info("namespaces listed from the cluster", json!({"namespaces": store.len()}));
+                state.namespaces_loaded.store(true, Ordering::Relaxed);
+            }
+        });
+    }
+    let mut certs = CertWatch {
+        cert: Watched::new(config.tls_cert_file.clone(), 1 << 20),
+        key: Watched::new(config.tls_key_file.clone(), 1 << 20),
+    };
+    // The files were read at start; the first poll only records them.
+    let _ = (certs.cert.poll(), certs.key.poll());
+    let (state, current) = (Arc::clone(state), Arc::clone(current));
+    let interval = config.poll_interval;
+    tokio::spawn(async move {
+        loop {
+            if let Some(w) = profile.as_mut() {
+                reload_profile(&state, w);
+            }
+            if let Some(w) = namespaces.as_mut() {
+                reload_namespaces(&state, w);
+            }
+            reload_tls(&state, &mut certs, &current);
+            tokio::select! {
+                _ = tokio::time::sleep(interval) => {}
+                _ = stop.changed() => return,
+            }
+        }
+    });
+}
+
+async fn accept_loop(
+    listener: TcpListener,
+    acceptor: Option<tokio_rustls::TlsAcceptor>,
+    state: Arc<State>,
+    graceful: Arc<GracefulShutdown>,
+    connections: Arc<Semaphore>,
+    mut stop: watch::Receiver<bool>,
+) {
+    loop {
+        let accepted = tokio::select! {
+            a = listener.accept() => a,
+            _ = stop.changed() => return,
+        };
+        let (stream, peer) = match accepted {
+            Ok(a) => a,
+            Err(e) => {
+                // EMFILE and friends: back off instead of spinning.
+                log::warn("accept failed", json!({"error": e.to_string()}));
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let Ok(permit) = Arc::clone(&connections).try_acquire_owned() else {
+            state.metrics.connection_refused();
+            drop(stream);
+            continue;
+        };
+        let _ = stream.set_nodelay(true);
+        let (state, acceptor) = (Arc::clone(&state), acceptor.clone());
+        let watcher = graceful.watcher();
+        tokio::spawn(async move {
+            let _permit = permit;
+            let _open = state.metrics.connection();
+            let timeout = state.config.read_timeout;
+            match acceptor {
+                Some(acceptor) => match tokio::time::timeout(timeout, acceptor.accept(stream)).await {
+                    Ok(Ok(tls)) => serve_connection(TokioIo::new(tls), &state, watcher, peer).await,
+                    _ => state.metrics.tls_handshake_failed(),
+                },
+                None => serve_connection(TokioIo::new(stream), &state, watcher, peer).await,
+            }
+        });
+    }
+}
+
+async fn serve_connection<I>(
+    io: I,
+    state: &Arc<State>,
+    watcher: hyper_util::server::graceful::Watcher,
+    _peer: SocketAddr,
+) where
+    I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+{
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder.http1().timer(TokioTimer::new()).header_read_timeout(state.config.read_timeout).max_buf_size(64 * 1024);
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .max_concurrent_streams(state.config.max_in_flight as u32)
+        .max_header_list_size(64 * 1024)
+        .keep_alive_interval(Duration::from_secs(30));
+    let state = Arc::clone(state);
+    let service = hyper::service::service_fn(move |request| {
+        let state = Arc::clone(&state);
+        async move { Ok::<_, Infallible>(state.handle(request).await) }
+    });
+    let connection = builder.serve_connection(io, service);
+    // Protocol errors (garbage, resets, timeouts) end only this connection.
+    let _ = watcher.watch(connection).await;
+}
