@@ -214,10 +214,10 @@ enum Command {
         #[arg(long, default_value = "kube-system")]
         service_namespace: String,
         /// Name of the webhook Service.
-        #[arg(long, default_value = "vk-webhook")]
+        #[arg(long, default_value = "eci-bridge-webhook")]
         service_name: String,
         /// Path the webhook serves.
-        #[arg(long, default_value = "/admit")]
+        #[arg(long, default_value = "/mutate")]
         service_path: String,
         /// PEM file of the CA that signs the webhook's certificate.
         #[arg(long)]

@@ -14,9 +14,13 @@
 //! runs the cargo-fuzz targets one after another (see `fuzz.rs`); `cargo
 //! xtask test` ends with a short pass of every target.
 //!
+//! `cargo xtask bench-webhook` measures the webhook daemon under load (see
+//! `bench_webhook.rs`).
+//!
 //! `cargo xtask cluster up|down|env` builds (once) and runs a real Kubernetes
 //! control plane on 127.0.0.1; `test` runs the end-to-end scenarios on one.
 
+mod bench_webhook;
 mod cluster;
 mod fuzz;
 mod playground;
@@ -97,6 +101,27 @@ pub(crate) fn cargo() -> Command {
 pub(crate) fn output(cmd: &mut Command) -> Option<String> {
     let out = cmd.current_dir(root()).output().ok()?;
     out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// Installs a Debian package (as root, or through `sudo -n`) unless `path` exists.
+pub(crate) fn ensure_debian_package(r: &mut Runner, path: &str, package: &str) -> bool {
+    if Path::new(path).exists() {
+        return true;
+    }
+    let root_user = output(Command::new("id").arg("-u")).is_some_and(|u| u.trim() == "0");
+    let apt = |args: &[&str]| {
+        let mut c = if root_user { Command::new("apt-get") } else { Command::new("sudo") };
+        if !root_user {
+            c.args(["-n", "apt-get"]);
+        }
+        c.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+        c
+    };
+    r.step("apt-get update", &mut apt(&["update"]))
+        && r.step(
+            &format!("install {package} (Debian)"),
+            &mut apt(&["install", "-y", "--no-install-recommends", package]),
+        )
 }
 
 fn ensure_wasm_target(r: &mut Runner) {
@@ -202,6 +227,10 @@ fn test() -> ExitCode {
             Command::new(&python).arg("conformance/capacity_conformance.py").arg(&binary).arg("fixtures"),
         );
         r.step(
+            "deploy/ manifests (kubernetes-validate, webhook-config, the daemon's flags)",
+            Command::new(&python).arg("conformance/deploy_conformance.py").arg(&binary).arg("deploy"),
+        );
+        r.step(
             "the webhook daemon end to end on 127.0.0.1 (requests, httpx over HTTP/2, curl; reloads; faults)",
             Command::new(&python)
                 .args(["-m", "pytest", "-q", "-s", "-p", "no:cacheprovider", "conformance/serve_e2e.py"])
@@ -245,7 +274,9 @@ const USAGE: &str = "usage: cargo xtask <task>
                      run one fuzz target once over reproducers (files or folders)
   hostile            the hostile-input corpus at full size (about 1 MB per input) on the
                      release build; prints the worst CPU time and memory per subcommand
-  cluster up|down|env|test  a real Kubernetes control plane on 127.0.0.1 (built once from its Go modules)";
+  cluster up|down|env|test  a real Kubernetes control plane on 127.0.0.1 (built once from its Go modules)
+  bench-webhook      the webhook daemon under h2load: /mutate beside a fixed endpoint (floor 70 %),
+                     p50/p99 at half load, RSS per idle connection";
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
@@ -295,6 +326,11 @@ fn main() -> ExitCode {
             finish(&r)
         }
         Some("cluster") => cluster::main(&args.collect::<Vec<_>>()),
+        Some("bench-webhook") => {
+            let mut r = Runner { failures: Vec::new() };
+            bench_webhook::main(&mut r);
+            finish(&r)
+        }
         _ => {
             eprintln!("{USAGE}");
             ExitCode::from(2)

@@ -184,20 +184,7 @@ pub fn build_site(r: &mut Runner) -> bool {
 
 /// Debian's Chromium for the browser tests.
 pub fn ensure_chromium(r: &mut Runner) -> bool {
-    if Path::new("/usr/bin/chromium").exists() {
-        return true;
-    }
-    let root_user = output(Command::new("id").arg("-u")).is_some_and(|u| u.trim() == "0");
-    let apt = |args: &[&str]| {
-        let mut c = if root_user { Command::new("apt-get") } else { Command::new("sudo") };
-        if !root_user {
-            c.args(["-n", "apt-get"]);
-        }
-        c.args(args).env("DEBIAN_FRONTEND", "noninteractive");
-        c
-    };
-    r.step("apt-get update", &mut apt(&["update"]))
-        && r.step("install Chromium (Debian)", &mut apt(&["install", "-y", "chromium"]))
+    crate::ensure_debian_package(r, "/usr/bin/chromium", "chromium")
 }
 
 /// Runs the end-to-end suite against playground/dist.

@@ -63,8 +63,8 @@ impl Default for WebhookConfigOptions {
         WebhookConfigOptions {
             name: "vk-webhook".into(),
             service_namespace: "kube-system".into(),
-            service_name: "vk-webhook".into(),
-            service_path: "/admit".into(),
+            service_name: "eci-bridge-webhook".into(),
+            service_path: "/mutate".into(),
             service_port: 443,
             ca_bundle: None,
             failure_policy: "Ignore".into(),
