@@ -10,9 +10,11 @@ and stay Pending, so placement is read from `spec.nodeName`.
 Scenarios (numbered as in the issue):
 
 1. Admission: the MutatingWebhookConfiguration `eci-bridge webhook-config`
-   generates is accepted by the API server (server-side dry run). Admission
-   through the API server needs `eci-bridge serve` (the webhook-daemon
-   issue): skipped, saying so, until it exists.
+   generates is accepted by the API server (server-side dry run); registered
+   with a loopback `url`, the API server calls `eci-bridge serve` (which
+   reads Namespaces from it through a reflector) and persists what
+   `eci-bridge admit` predicts; warnings reach kubectl; failurePolicy Ignore
+   creates pods unrouted when the daemon is down.
 2. Virtual nodes and the real scheduler: the Nodes and Leases `eci-bridge
    nodes` prints are registered (Leases and Ready kept fresh by this file)
    beside one small regular Node. Over a generated set of pods, each admitted
@@ -35,8 +37,9 @@ Scenarios (numbered as in the issue):
    split in pods, no ReplicaSet owns another unit's pods, and `kubectl scale`
    through the CRD's /scale subresource followed by a new split reproduces
    the scale-in order (units first, the source's pods untouched).
-5. Every manifest under deploy/ passes `kubectl apply --dry-run=server`
-   (skipped while deploy/ does not exist: the webhook-daemon issue adds it).
+5. Both overlays of deploy/ build with kubectl's kustomize (the CA of
+   `eci-bridge certs` lands in every caBundle; cert-manager's injection
+   annotation is set) and pass `kubectl apply --dry-run=server`.
 
 Usage: python -m pytest conformance/cluster_e2e.py (against any cluster the
 KUBECONFIG names; it creates nodes and namespaces prefixed `e2e-`).
@@ -47,6 +50,7 @@ import datetime
 import json
 import os
 import random
+import shutil
 import subprocess
 import tempfile
 import threading
@@ -423,19 +427,129 @@ def test_1_webhook_configuration_is_accepted_by_the_api_server(api, tmp_path):
                 assert theirs[key] == mine[key], f"{mine['name']}: the API server changed {key}"
 
 
-def serve_exists():
-    return cli("serve", "--help", check=False).returncode == 0
+def free_port():
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
-def test_1_admission_through_the_api_server():
-    """Register the generated configuration with a `url` client config
-    pointing at `eci-bridge serve` on loopback, create Namespaces and
-    Deployments as the seed documents do, and compare the persisted pods
-    with `eci-bridge admit`'s patch, the warnings the client receives, and
-    failurePolicy with the daemon down."""
-    if not serve_exists():
-        pytest.skip("needs `eci-bridge serve` (the webhook-daemon issue), which does not exist yet")
-    pytest.skip("`eci-bridge serve` exists now, but this scenario is not written yet (issue 11, scenario 1)")
+class ServeDaemon:
+    """`eci-bridge serve` on loopback, reading Namespaces from the API server
+    (a kube-rs reflector through KUBECONFIG)."""
+
+    def __init__(self, tmp_path, profile_path):
+        self.certs = tmp_path / "certs"
+        cli("certs", "--ip", "127.0.0.1", "--out-dir", str(self.certs))
+        self.port = free_port()
+        self.url = f"https://127.0.0.1:{self.port}"
+        self.log = open(tmp_path / "serve.log", "w")
+        self.proc = subprocess.Popen(
+            [BIN, "serve", "--listen", f"127.0.0.1:{self.port}", "--tls-cert-file", str(self.certs / "tls.crt"),
+             "--tls-key-file", str(self.certs / "tls.key"), "--profile-file", str(profile_path),
+             "--kubeconfig", os.environ["KUBECONFIG"]],
+            stdout=subprocess.DEVNULL, stderr=self.log)
+        wait_until("serve is ready (profile and Namespaces listed)", self.ready, timeout=30, interval=0.2)
+
+    def ready(self):
+        if self.proc.poll() is not None:
+            raise AssertionError(f"serve exited {self.proc.returncode}")
+        res = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--cacert",
+                              str(self.certs / "ca.crt"), self.url + "/readyz"], capture_output=True, text=True)
+        return res.stdout == "200"
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=30)
+        self.log.close()
+        return self.proc.returncode
+
+
+def routed(pod):
+    return (pod["spec"].get("nodeSelector") or {}).get("type") == "virtual-kubelet"
+
+
+def test_1_admission_through_the_api_server(api, tmp_path):
+    """The generated configuration, with a `url` client config pointing at
+    `eci-bridge serve` on loopback, registered for real: pods the API server
+    persists carry what `eci-bridge admit` predicts; a Namespace label added
+    later routes new pods (the daemon's reflector); the daemon's warnings
+    reach the client; with the daemon stopped, failurePolicy Ignore creates
+    pods unrouted."""
+    profile = next(d for d in load_all(open(SETTINGS).read()) if d.get("kind") == "ConfigMap")
+    profile["data"]["selectors"] = json.dumps([{
+        "name": "team-a", "namespaceSelector": {"matchLabels": {"team": "a"}},
+        "objectSelector": {"matchLabels": {"app": "batch"}},
+        "effect": {"annotations": {"k8s.aliyun.com/eci-use-specs": "2-4Gi"}, "labels": {"routed-by": "team-a"}},
+    }])
+    profile_path = tmp_path / "profile.yaml"
+    profile_path.write_text(yaml.safe_dump(profile))
+    daemon = ServeDaemon(tmp_path, profile_path)
+    config_name = "e2e-eci-bridge"
+    try:
+        generated = load(cli("webhook-config", "--profile", str(profile_path), "--service-name", "eci-bridge-webhook",
+                             "--service-namespace", "kube-system", "--kubernetes-version", "1.37",
+                             "--ca-bundle-file", str(daemon.certs / "ca.crt")).stdout)
+        generated["metadata"]["name"] = config_name
+        for w in generated["webhooks"]:
+            # Out of cluster: the same webhooks, called at the loopback URL.
+            w["clientConfig"] = {"url": daemon.url + "/mutate", "caBundle": w["clientConfig"]["caBundle"]}
+        api.create("/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations", generated)
+
+        suffix = random.randrange(16**6)
+        team_a = api.namespace(f"e2e-admission-a-{suffix:06x}")
+        api.patch(f"/api/v1/namespaces/{team_a}", {"metadata": {"labels": {"team": "a"}}})
+        other = api.namespace(f"e2e-admission-b-{suffix:06x}")
+        pod = {"apiVersion": "v1", "kind": "Pod",
+               "metadata": {"generateName": "batch-", "labels": {"app": "batch"}},
+               "spec": {"containers": [{"name": "c", "image": "busybox:1.36",
+                                        "resources": {"limits": {"cpu": "1", "memory": "2Gi"}}}]}}
+
+        def dry_run(namespace, body):
+            return api.create(f"/api/v1/namespaces/{namespace}/pods", body, dryRun="All")
+
+        # The API server picks up a new configuration within a moment.
+        wait_until("the webhook is called", lambda: routed(dry_run(team_a, pod)), timeout=30)
+
+        created = api.create_pod(team_a, pod)
+        namespace_doc = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": team_a, "labels": {"team": "a"}}}
+        as_sent = {**pod, "metadata": {**pod["metadata"], "namespace": team_a}}
+        predicted = json.loads(cli("admit", "-o", "patched", docs=[as_sent, profile, namespace_doc], settings=False).stdout)
+        assert routed(predicted)
+        for field in ("labels", "annotations"):
+            for k, v in predicted["metadata"][field].items():
+                assert created["metadata"][field].get(k) == v, f"{field} {k}"
+        assert created["spec"]["nodeSelector"] == predicted["spec"]["nodeSelector"]
+        for toleration in predicted["spec"]["tolerations"]:
+            assert toleration in created["spec"]["tolerations"], toleration
+
+        # Not matched: the other namespace, until it is labelled to go to ECI.
+        assert not routed(api.create_pod(other, pod))
+        api.patch(f"/api/v1/namespaces/{other}", {"metadata": {"labels": {"alibabacloud.com/eci": "true"}}})
+        wait_until("the Namespace label reaches the daemon", lambda: routed(dry_run(other, pod)), timeout=10)
+
+        # The daemon's warnings reach the client.
+        unsupported = copy.deepcopy(pod)
+        unsupported["metadata"]["namespace"] = team_a
+        unsupported["spec"]["volumes"] = [{"name": "host", "hostPath": {"path": "/var/log"}}]
+        unsupported["spec"]["containers"][0]["volumeMounts"] = [{"name": "host", "mountPath": "/host"}]
+        manifest = tmp_path / "unsupported.yaml"
+        manifest.write_text(json.dumps(unsupported))
+        res = kubectl("create", "--dry-run=server", "-o", "json", "-f", str(manifest))
+        assert "Warning:" in res.stderr and "hostPath" in res.stderr, res.stderr
+        assert routed(json.loads(res.stdout))
+
+        # The daemon down: failurePolicy Ignore, the pod is created unrouted.
+        assert daemon.stop() == 0
+        assert not routed(api.create_pod(team_a, pod))
+    finally:
+        daemon.stop()
+        try:
+            api.delete(f"/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/{config_name}")
+        except ApiError:
+            pass
 
 
 # --- 2. virtual nodes and the real scheduler ----------------------------------
@@ -990,11 +1104,43 @@ def test_4_an_hpa_can_target_the_elastic_workload(api, cluster):
 # --- 5. deploy/ manifests -------------------------------------------------------
 
 
-@pytest.mark.skipif(not os.path.isdir(os.path.join(ROOT, "deploy")),
-                    reason="deploy/ does not exist yet (the webhook-daemon issue adds it)")
-def test_5_deploy_manifests_pass_server_side_dry_run():
-    res = kubectl("apply", "--dry-run=server", "--recursive", "-f", os.path.join(ROOT, "deploy"), check=False)
+def kustomize(overlay_dir):
+    return load_all(kubectl("kustomize", str(overlay_dir)).stdout)
+
+
+def dry_run_apply(objects, tmp_path):
+    manifest = tmp_path / "manifest.yaml"
+    manifest.write_text("\n---\n".join(json.dumps(o) for o in objects))
+    res = kubectl("apply", "--dry-run=server", "-f", str(manifest), check=False)
     assert res.returncode == 0, res.stderr
+    return res.stdout
+
+
+def test_5_deploy_overlays_build_and_pass_server_side_dry_run(tmp_path):
+    """Both overlays of deploy/ build with kubectl's kustomize and every
+    object passes `kubectl apply --dry-run=server` (cert-manager's own
+    objects are left out: its CRDs are not installed here)."""
+    deploy = tmp_path / "deploy"
+    shutil.copytree(os.path.join(ROOT, "deploy"), deploy)
+    overlay = deploy / "overlays" / "eci-bridge-certs"
+    ca_bundle = cli("certs", "--service-name", "eci-bridge-webhook", "--service-namespace", "kube-system",
+                    "--out-dir", str(overlay)).stdout.strip()
+    objects = kustomize(overlay)
+    webhooks = [o for o in objects if o["kind"] == "MutatingWebhookConfiguration"]
+    # kustomize wraps base64 at 76 columns; the API server's decoder skips the newlines.
+    assert webhooks and all("".join(w["clientConfig"]["caBundle"].split()) == ca_bundle
+                            for w in webhooks[0]["webhooks"])
+    secret = next(o for o in objects if o["kind"] == "Secret")
+    assert secret["metadata"]["name"] == "eci-bridge-webhook-tls" and secret["type"] == "kubernetes.io/tls"
+    out = dry_run_apply(objects, tmp_path)
+    assert "deployment.apps/eci-bridge-webhook created (server dry run)" in out, out
+
+    objects = kustomize(deploy / "overlays" / "cert-manager")
+    config = next(o for o in objects if o["kind"] == "MutatingWebhookConfiguration")
+    assert config["metadata"]["annotations"]["cert-manager.io/inject-ca-from"] == "kube-system/eci-bridge-webhook"
+    certificates = [o for o in objects if o["apiVersion"].startswith("cert-manager.io/")]
+    assert {o["kind"] for o in certificates} == {"Certificate", "Issuer"}
+    dry_run_apply([o for o in objects if o not in certificates], tmp_path)
 
 
 # --- the nodes stayed alive ---------------------------------------------------

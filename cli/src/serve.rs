@@ -71,6 +71,10 @@ pub struct ServeArgs {
     /// Seconds in-flight requests get to finish after that.
     #[arg(long, default_value_t = 10)]
     shutdown_grace_seconds: u64,
+    /// Answers remembered for repeated reviews (a ReplicaSet's pods reach
+    /// admission as one object with new uids); 0 turns the memo off.
+    #[arg(long, default_value_t = eci_bridge_daemon::memo::MAX_ENTRIES)]
+    memo_entries: usize,
     /// Serve POST /bench/fixed (a fixed answer): the floor of `cargo xtask bench-webhook`.
     #[arg(long, hide = true)]
     bench_fixed_route: bool,
@@ -153,6 +157,7 @@ pub fn serve(args: ServeArgs) -> Result<ExitCode, String> {
     config.poll_interval = Duration::from_millis(args.poll_interval_ms.max(10));
     config.shutdown_delay = Duration::from_secs(args.shutdown_delay_seconds);
     config.shutdown_grace = Duration::from_secs(args.shutdown_grace_seconds);
+    config.memo_entries = args.memo_entries;
     config.bench_fixed_route = args.bench_fixed_route;
     eci_bridge_daemon::serve(config).map_err(|e| format!("error: {e}"))?;
     Ok(ExitCode::SUCCESS)

@@ -4,8 +4,9 @@ use std::collections::BTreeMap;
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let body = std::fs::read_to_string(&args[1]).expect("review");
-    let (profile, _) = eci_bridge_core::profile::profile_from_text(&std::fs::read_to_string(&args[2]).expect("profile"))
-        .expect("profile");
+    let (profile, _) =
+        eci_bridge_core::profile::profile_from_text(&std::fs::read_to_string(&args[2]).expect("profile"))
+            .expect("profile");
     let namespaces = eci_bridge_daemon::namespaces::parse(&std::fs::read_to_string(&args[3]).expect("ns")).expect("ns");
     let n: usize = args[4].parse().expect("n");
     let options = eci_bridge_core::admission::AdmissionOptions::default();

@@ -52,6 +52,8 @@ pub struct ServeConfig {
     pub shutdown_delay: Duration,
     /// See `shutdown_delay`.
     pub shutdown_grace: Duration,
+    /// Answers remembered for repeated reviews (0: none); see `memo`.
+    pub memo_entries: usize,
     /// Serve `POST /bench/fixed`, a fixed answer after reading the body: the
     /// floor `cargo xtask bench-webhook` measures `/mutate` against.
     pub bench_fixed_route: bool,
@@ -80,6 +82,7 @@ impl ServeConfig {
             poll_interval: Duration::from_millis(500),
             shutdown_delay: Duration::ZERO,
             shutdown_grace: Duration::from_secs(10),
+            memo_entries: crate::memo::MAX_ENTRIES,
             bench_fixed_route: false,
         }
     }

@@ -16,6 +16,7 @@
 pub mod certs;
 pub mod config;
 pub mod log;
+pub mod memo;
 pub mod metrics;
 pub mod namespaces;
 pub mod profile;

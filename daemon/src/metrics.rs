@@ -55,6 +55,7 @@ pub struct Metrics {
     connections: AtomicU64,
     connections_refused: AtomicU64,
     tls_handshake_failures: AtomicU64,
+    memo: [AtomicU64; 2],
     reloads: [AtomicU64; 3],
     reload_failures: [AtomicU64; 3],
 }
@@ -110,6 +111,11 @@ impl Metrics {
     pub fn connection(&self) -> GaugeGuard<'_> {
         self.connections.fetch_add(1, Ordering::Relaxed);
         GaugeGuard(&self.connections)
+    }
+
+    /// A review answered from the memo (`hit`) or by the core.
+    pub fn memo(&self, hit: bool) {
+        self.memo[usize::from(hit)].fetch_add(1, Ordering::Relaxed);
     }
 
     /// A connection closed at accept (over `--max-connections`).
@@ -181,6 +187,15 @@ impl Metrics {
             "histogram",
             "Time from the whole request body to the response body, per review.",
             buckets,
+        );
+        family(
+            "eci_bridge_memo_total",
+            "counter",
+            "Reviews answered from the memo of repeated reviews (hit) or by the core (miss).",
+            vec![
+                ("{result=\"miss\"}".into(), load(&self.memo[0]).to_string()),
+                ("{result=\"hit\"}".into(), load(&self.memo[1]).to_string()),
+            ],
         );
         let gauge = |v: u64| vec![(String::new(), v.to_string())];
         family("eci_bridge_in_flight_requests", "gauge", "Requests being answered.", gauge(load(&self.in_flight)));

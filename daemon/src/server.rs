@@ -40,6 +40,7 @@ use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
 
 use crate::config::{NamespaceSource, ServeConfig};
+use crate::memo::{self, Memo};
 use crate::metrics::{Metrics, Reloaded, Snapshot};
 use crate::namespaces::NamespaceLabels;
 use crate::profile::LoadedProfile;
@@ -64,6 +65,7 @@ pub struct State {
     shutting_down: AtomicBool,
     in_flight: Semaphore,
     metrics: Metrics,
+    memo: Memo,
 }
 
 type Body = Full<Bytes>;
@@ -86,6 +88,7 @@ fn text(status: StatusCode, body: impl Into<String>) -> Response<Body> {
 impl State {
     fn new(config: ServeConfig, namespaces: NamespaceLabels) -> State {
         let in_flight = Semaphore::new(config.max_in_flight);
+        let memo = Memo::new(config.memo_entries);
         State {
             config,
             profile: RwLock::new(None),
@@ -95,6 +98,7 @@ impl State {
             shutting_down: AtomicBool::new(false),
             in_flight,
             metrics: Metrics::default(),
+            memo,
         }
     }
 
@@ -228,12 +232,22 @@ impl State {
         };
         let profile = self.loaded_profile();
         let lookup = |name: &str| self.namespaces.labels(name);
+        let keyed = memo::key(body.as_bytes(), lookup, profile.as_ref().map_or("", |p| p.sha256.as_str()));
+        if let Some(answer) = keyed.as_ref().and_then(|k| self.memo.get(k)) {
+            self.metrics.memo(true);
+            return answer;
+        }
+        self.metrics.memo(false);
         let endpoint = Endpoint {
             profile: profile.as_ref().map(|p| &p.profile),
             options: &self.config.options,
             namespace_labels: &lookup,
         };
-        endpoint.answer(body)
+        let answer = endpoint.answer(body);
+        if let Some(keyed) = keyed {
+            self.memo.put(keyed, &answer);
+        }
+        answer
     }
 
     /// The body, or the response that refuses it.
@@ -305,6 +319,10 @@ impl State {
             ),
         }
         self.metrics.reload(what, refusal.is_none());
+        if refusal.is_none() {
+            // Keys name the profile and the labels; what they no longer match only takes room.
+            self.memo.clear();
+        }
         if let Ok(mut slot) = self.refused[what.index()].write() {
             *slot = refusal;
         }

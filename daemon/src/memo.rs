@@ -1,0 +1,206 @@
+//! Answers remembered by everything they depend on except the request uid.
+//!
+//! The core is a pure function: the same review, profile, namespace labels
+//! and settings give the same answer, and the request uid only appears as the
+//! response's uid. The pods of one ReplicaSet reach admission as the same
+//! object (at admission time they have no name and no uid yet: only
+//! `generateName`), so a Deployment scaling out sends the webhook one review
+//! many times over with new uids. The memo answers those repeats by swapping
+//! the uid into the remembered body.
+//!
+//! The key is the exact bytes of the review without the uid's value (every
+//! other field of the request, verbatim), the labels of the request's
+//! namespace and the loaded profile's SHA-256; the settings are fixed for the
+//! life of the process. Keys are compared whole (no hash can collide into
+//! another pod's answer), in a SipHash map (no crafted keys can slow it).
+//! Memory is bounded: bodies above [`MAX_KEY_BYTES`] are not remembered, and
+//! the memo is emptied when it holds [`MAX_ENTRIES`] answers or
+//! [`MAX_BYTES`] bytes.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Mutex;
+
+use eci_bridge_core::admission::endpoint::{Answer, Outcome, ReviewSummary};
+use serde_json::value::RawValue;
+
+/// Largest key remembered.
+pub const MAX_KEY_BYTES: usize = 64 * 1024;
+/// Answers remembered at most, by default (`--memo-entries`).
+pub const MAX_ENTRIES: usize = 4096;
+/// Bytes of keys and answers remembered at most.
+pub const MAX_BYTES: usize = 32 * 1024 * 1024;
+
+#[derive(Debug, Clone)]
+struct Remembered {
+    /// The body before and after the uid's JSON string.
+    before: String,
+    after: String,
+    outcome: Outcome,
+    summary: ReviewSummary,
+}
+
+/// The memo.
+#[derive(Debug)]
+pub struct Memo {
+    capacity: usize,
+    entries: Mutex<(HashMap<Vec<u8>, Remembered>, usize)>,
+}
+
+impl Default for Memo {
+    fn default() -> Self {
+        Memo::new(MAX_ENTRIES)
+    }
+}
+
+/// A review split into its uid and the key of everything else.
+#[derive(Debug)]
+pub struct Keyed {
+    uid: String,
+    key: Vec<u8>,
+}
+
+/// The key of a body, when it is a review the memo can key: JSON with a
+/// string `request.uid` and `request.namespace` (the namespace whose labels
+/// the answer depends on). `namespace_labels` and `profile_sha256` are the
+/// other inputs.
+pub fn key(
+    body: &[u8],
+    namespace_labels: impl FnOnce(&str) -> BTreeMap<String, String>,
+    profile_sha256: &str,
+) -> Option<Keyed> {
+    if body.len() > MAX_KEY_BYTES {
+        return None;
+    }
+    let top: BTreeMap<&str, &RawValue> = serde_json::from_slice(body).ok()?;
+    let request: BTreeMap<&str, &RawValue> = serde_json::from_str(top.get("request")?.get()).ok()?;
+    let uid: String = serde_json::from_str(request.get("uid")?.get()).ok()?;
+    let namespace: String = serde_json::from_str(request.get("namespace")?.get()).ok()?;
+    let mut key = Vec::with_capacity(body.len() + 256);
+    let mut field = |name: &str, raw: &str| {
+        // Length-prefixed: no two different reviews give the same bytes.
+        for part in [name, raw] {
+            key.extend_from_slice(&(part.len() as u64).to_le_bytes());
+            key.extend_from_slice(part.as_bytes());
+        }
+    };
+    for (name, raw) in top.iter().filter(|(name, _)| **name != "request") {
+        field(name, raw.get());
+    }
+    field("\u{0}request", "");
+    for (name, raw) in request.iter().filter(|(name, _)| **name != "uid") {
+        field(name, raw.get());
+    }
+    field("\u{0}namespace labels", &serde_json::to_string(&namespace_labels(&namespace)).ok()?);
+    field("\u{0}profile", profile_sha256);
+    Some(Keyed { uid, key })
+}
+
+fn uid_field(uid: &str) -> Option<String> {
+    Some(format!("\"uid\": {}", serde_json::to_string(uid).ok()?))
+}
+
+impl Memo {
+    /// A memo of at most `capacity` answers (0: remembers nothing).
+    pub fn new(capacity: usize) -> Memo {
+        Memo { capacity, entries: Mutex::default() }
+    }
+
+    /// The remembered answer for `keyed`, with its uid.
+    pub fn get(&self, keyed: &Keyed) -> Option<Answer> {
+        let entries = self.entries.lock().ok()?;
+        let r = entries.0.get(&keyed.key)?;
+        let body = format!("{}{}{}", r.before, uid_field(&keyed.uid)?, r.after);
+        let summary = ReviewSummary { uid: keyed.uid.clone(), ..r.summary.clone() };
+        Some(Answer { outcome: r.outcome, body, summary, admission: None })
+    }
+
+    /// Remembers an answer (reviews only, not 400s).
+    pub fn put(&self, keyed: Keyed, answer: &Answer) {
+        if answer.outcome == Outcome::Invalid || self.capacity == 0 {
+            return;
+        }
+        let Some(field) = uid_field(&keyed.uid) else { return };
+        // The response's uid is the only `"uid": "…"` pair with bare quotes:
+        // warnings are JSON strings, so quotes inside them are escaped.
+        let mut found = answer.body.match_indices(&field);
+        let (Some((at, _)), None) = (found.next(), found.next()) else { return };
+        let remembered = Remembered {
+            before: answer.body[..at].to_string(),
+            after: answer.body[at + field.len()..].to_string(),
+            outcome: answer.outcome,
+            summary: ReviewSummary { uid: String::new(), ..answer.summary.clone() },
+        };
+        let size = keyed.key.len() + answer.body.len();
+        let Ok(mut entries) = self.entries.lock() else { return };
+        if entries.0.len() >= self.capacity || entries.1 + size > MAX_BYTES {
+            *entries = (HashMap::new(), 0);
+        }
+        entries.1 += size;
+        entries.0.insert(keyed.key, remembered);
+    }
+
+    /// Forgets everything (the profile or the namespaces changed).
+    pub fn clear(&self) {
+        if let Ok(mut entries) = self.entries.lock() {
+            *entries = (HashMap::new(), 0);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use eci_bridge_core::admission::AdmissionOptions;
+    use eci_bridge_core::admission::endpoint::Endpoint;
+
+    fn review(uid: &str, namespace: &str, app: &str) -> String {
+        serde_json::json!({
+            "apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
+            "request": {"uid": uid, "namespace": namespace, "operation": "CREATE",
+                "kind": {"group": "", "version": "v1", "kind": "Pod"},
+                "resource": {"group": "", "version": "v1", "resource": "pods"},
+                "object": {"apiVersion": "v1", "kind": "Pod",
+                    "metadata": {"generateName": "web-", "namespace": namespace, "labels": {"app": app, "eci": "true"}},
+                    "spec": {"containers": [{"name": "c", "image": "nginx", "env": [{"name": "uid", "value": "\"uid\": \"u-\\\"quoted\\\"\""}]}]}}}
+        })
+        .to_string()
+    }
+
+    #[test]
+    fn a_remembered_answer_equals_the_core_answer_for_another_uid() {
+        let options = AdmissionOptions::default();
+        let labels = |ns: &str| BTreeMap::from([("team".to_string(), ns.to_string())]);
+        let endpoint = Endpoint { profile: None, options: &options, namespace_labels: &labels };
+        let memo = Memo::default();
+        for (i, (ns, app)) in [("a", "web"), ("b", "web"), ("a", "db")].iter().enumerate() {
+            let first = review(&format!("first-{i}"), ns, app);
+            let keyed = key(first.as_bytes(), labels, "").expect("keyed");
+            assert!(memo.get(&keyed).is_none(), "nothing remembered yet for {ns}/{app}");
+            memo.put(keyed, &endpoint.answer(&first));
+            for uid in ["u-\"quoted\"\n", "另一个"] {
+                let again = review(uid, ns, app);
+                let keyed = key(again.as_bytes(), labels, "").expect("keyed");
+                let remembered = memo.get(&keyed).expect("remembered");
+                let fresh = endpoint.answer(&again);
+                assert_eq!(remembered.body, fresh.body, "{ns}/{app} uid {uid:?}");
+                assert_eq!(remembered.summary, fresh.summary);
+                assert_eq!(remembered.outcome, fresh.outcome);
+            }
+        }
+    }
+
+    #[test]
+    fn other_labels_another_profile_or_a_changed_field_miss() {
+        let labels = |_: &str| BTreeMap::new();
+        let base = key(review("u", "a", "web").as_bytes(), labels, "p1").expect("keyed");
+        let other_labels =
+            key(review("u", "a", "web").as_bytes(), |_| BTreeMap::from([("x".into(), "y".into())]), "p1");
+        let other_profile = key(review("u", "a", "web").as_bytes(), labels, "p2");
+        let other_field = key(review("u", "a", "web2").as_bytes(), labels, "p1");
+        for other in [other_labels, other_profile, other_field] {
+            assert_ne!(other.expect("keyed").key, base.key);
+        }
+        assert!(key(b"{\"request\": {\"uid\": \"u\"}}", labels, "").is_none(), "no namespace: not keyed");
+        assert!(key(b"not json", labels, "").is_none());
+    }
+}
