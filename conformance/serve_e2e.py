@@ -492,11 +492,17 @@ def hostile_expensive_pod():
 
 
 @pytest.fixture(scope="module")
-def fault_daemon(tls_dir):
-    tmp = tempfile.mkdtemp()
-    profile = write(os.path.join(tmp, "profile.yaml"), [{
+def web_profile(tls_dir):
+    """A profile that routes `app: web` pods (the reviews of these tests)."""
+    return write(os.path.join(tls_dir, "profile.yaml"), [{
         "apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "eci-profile", "namespace": "kube-system"},
         "data": {"selectors": selectors("web")}}])
+
+
+@pytest.fixture(scope="module")
+def fault_daemon(tls_dir, web_profile):
+    tmp = tempfile.mkdtemp()
+    profile = web_profile
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(max(soft, 4096), hard), hard))
     daemon = Daemon(tls_dir, "--profile-file", profile, "--read-timeout-seconds", "2")
@@ -517,19 +523,28 @@ def fault_daemon(tls_dir):
     shutil.rmtree(tmp, ignore_errors=True)
 
 
-def test_1000_idle_tls_connections(fault_daemon):
-    d = fault_daemon
-    before = rss_mb(d.proc.pid)
-    held = [tls_socket(d) for _ in range(1000)]
-    time.sleep(0.5)
-    during = rss_mb(d.proc.pid)
-    d.rss["1000 idle connections"] = during
-    assert d.metric("eci_bridge_open_connections") >= 1000
-    assert patched(post(d.url, d.ca, review()))
-    for s in held:
-        s.close()
-    per_connection_kb = (during - before) * 1024 / 1000
-    print(f"idle TLS connections: RSS {before:.1f} -> {during:.1f} MB, {per_connection_kb:.1f} KB each")
+def test_1000_idle_tls_connections(tls_dir, web_profile):
+    """1000 TLS connections held open (without a request: the read timeout,
+    10 s by default, is what closes them) while reviews keep being answered."""
+    with Daemon(tls_dir, "--profile-file", web_profile) as d:
+        prober = Prober(d)
+        prober.start()
+        before = rss_mb(d.proc.pid)
+        started = time.time()
+        held = [tls_socket(d) for _ in range(1000)]
+        opened_in = time.time() - started
+        time.sleep(0.5)
+        during = rss_mb(d.proc.pid)
+        assert opened_in < 8, f"opening took {opened_in:.1f} s: the first ones may have timed out"
+        assert d.metric("eci_bridge_open_connections") >= 1000
+        assert patched(post(d.url, d.ca, review()))
+        prober.halt()
+        assert not prober.failures and prober.ok > 5, prober.failures[:3]
+        for s in held:
+            s.close()
+        assert during < RSS_BOUND_MB
+        per_connection_kb = (during - before) * 1024 / 1000
+        print(f"idle TLS connections: RSS {before:.1f} -> {during:.1f} MB, {per_connection_kb:.1f} KB each")
 
 
 def test_slow_headers_are_cut_and_slow_bodies_get_408(fault_daemon):
@@ -565,7 +580,7 @@ def test_oversized_garbage_and_wrong_requests_get_their_status(fault_daemon):
         (b"", 400, "empty"),
         (b'{"kind": "Pod", "apiVersion": "v1"}', 400, "not an AdmissionReview"),
         (b'{"kind": "AdmissionReview", "apiVersion": "admission.k8s.io/v1", "request": {"kind": {}}}', 400, "uid"),
-        (b'[' * 100_000, 400, ""),
+        (b'[' * 100_000, 400, "nesting"),
     ]
     for body, code, words in cases:
         r = post(d.url, d.ca, body)
@@ -605,6 +620,49 @@ def test_tls_garbage_and_vanishing_clients(fault_daemon):
     assert patched(post(d.url, d.ca, review()))
 
 
+def test_idle_connections_are_closed(tls_dir):
+    with Daemon(tls_dir, "--read-timeout-seconds", "2", "--idle-timeout-seconds", "3") as d:
+        idle_connections_are_closed(d)
+
+
+def idle_connections_are_closed(d):
+    silent = tls_socket(d)  # TLS done, never a request: closed after the read timeout (2 s)
+    served = tls_socket(d)  # one request, then idle: closed after the idle timeout (3 s)
+    served.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert status_of(read_response(served)) == 200
+    started = time.time()
+    assert read_response(silent, timeout=10) == b""
+    silent_after = time.time() - started
+    assert read_response(served, timeout=10) == b""
+    served_after = time.time() - started
+    assert 1 < silent_after < 4 and 2 < served_after < 6, (silent_after, served_after)
+
+
+def test_slow_bodies_beyond_the_in_flight_cap_do_not_block_reviews(fault_daemon):
+    d = fault_daemon
+    body = review()
+    slow = []
+    for _ in range(80):  # more than --max-in-flight (64)
+        s = tls_socket(d)
+        s.sendall(b"POST /mutate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                  + f"Content-Length: {len(body)}\r\n\r\n".encode() + body[:10])
+        slow.append(s)
+    for _ in range(5):
+        assert patched(post(d.url, d.ca, review())), "reviews are answered while 80 bodies trickle"
+    for s in slow:
+        s.close()
+
+
+def test_a_large_valid_json_body_is_refused_by_the_limits_with_bounded_memory(fault_daemon):
+    d = fault_daemon
+    body = b"[" + b"0," * 1_900_000 + b"0]"  # 3.8 MB, 1.9 million nodes
+    started = time.time()
+    r = post(d.url, d.ca, body)
+    assert r.status_code == 400 and "limit" in r.json()["message"], r.text[:300]
+    assert time.time() - started < 5
+    d.rss["after a 3.8 MB array"] = rss_mb(d.proc.pid)
+
+
 def test_an_expensive_pod_is_answered_and_others_are_not_held_up(fault_daemon):
     d = fault_daemon
     body = hostile_expensive_pod()
@@ -628,8 +686,31 @@ def test_sigterm_drains_in_flight_requests_and_readiness_goes_false(tls_dir):
     time.sleep(0.3)
     code, body = daemon.readyz()
     assert code == 503 and "shutting down" in body
+    # After the delay the listener is closed: new connections are refused,
+    # and the request in flight is still answered (the graceful drain).
+    time.sleep(1.2)
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", daemon.port), timeout=2).close()
     slow.sendall(review()[50:])
     assert status_of(read_response(slow)) == 200, "the request in flight at SIGTERM is answered"
     slow.close()
     assert daemon.proc.wait(timeout=20) == 0
+    assert "every connection finished" in daemon.logs()
     os.unlink(daemon.log.name)
+
+
+def test_logs_name_reviews_but_never_their_values(tls_dir, web_profile):
+    body = json.loads(review(uid="logged"))
+    container = body["request"]["object"]["spec"]["containers"][0]
+    container["env"] = [{"name": "PASSWORD", "value": "marker-env-value-7c1f"}]
+    container["args"] = ["--token=marker-arg-value-9d2e"]
+    with Daemon(tls_dir, "--profile-file", web_profile) as daemon:
+        r = post(daemon.url, daemon.ca, json.dumps(body).encode())
+        assert r.status_code == 200 and patched(r)
+        garbage = post(daemon.url, daemon.ca, b'{"kind": "AdmissionReview", "marker-key-3e5a": [}')
+        assert garbage.status_code == 400
+        logs = daemon.logs()
+        [line] = [line for line in daemon.log_lines() if line.get("uid") == "logged"]
+        assert line["patchOperations"] > 0 and line["namespace"] == "shop" and line["generateName"] == "web-"
+        for marker in ("marker-env-value", "marker-arg-value", "marker-key"):
+            assert marker not in logs, marker

@@ -62,6 +62,9 @@ pub struct ServeArgs {
     /// Seconds for the TLS handshake, the headers and the body, each.
     #[arg(long, default_value_t = 10)]
     read_timeout_seconds: u64,
+    /// Seconds a connection without an open request is kept.
+    #[arg(long, default_value_t = 90)]
+    idle_timeout_seconds: u64,
     /// Milliseconds between checks of the watched files.
     #[arg(long, default_value_t = 500)]
     poll_interval_ms: u64,
@@ -137,8 +140,15 @@ pub fn serve(args: ServeArgs) -> Result<ExitCode, String> {
     if args.max_body_bytes == 0 || args.max_body_bytes > limit {
         return Err(format!("error: --max-body-bytes must be between 1 and {limit}"));
     }
-    if args.max_in_flight == 0 || args.max_connections == 0 || args.read_timeout_seconds == 0 {
-        return Err("error: --max-in-flight, --max-connections and --read-timeout-seconds must be positive".into());
+    for (flag, value, max) in [
+        ("--max-in-flight", args.max_in_flight as u64, 4096),
+        ("--max-connections", args.max_connections as u64, 65_536),
+        ("--read-timeout-seconds", args.read_timeout_seconds, 300),
+        ("--idle-timeout-seconds", args.idle_timeout_seconds, 3600),
+    ] {
+        if value == 0 || value > max {
+            return Err(format!("error: {flag} must be between 1 and {max}"));
+        }
     }
     let mut config = ServeConfig::new(args.listen, args.tls_cert_file, args.tls_key_file);
     config.profile_file = args.profile_file;
@@ -154,7 +164,8 @@ pub fn serve(args: ServeArgs) -> Result<ExitCode, String> {
     config.max_in_flight = args.max_in_flight;
     config.max_connections = args.max_connections;
     config.read_timeout = Duration::from_secs(args.read_timeout_seconds);
-    config.poll_interval = Duration::from_millis(args.poll_interval_ms.max(10));
+    config.idle_timeout = Duration::from_secs(args.idle_timeout_seconds);
+    config.poll_interval = Duration::from_millis(args.poll_interval_ms.clamp(10, 60_000));
     config.shutdown_delay = Duration::from_secs(args.shutdown_delay_seconds);
     config.shutdown_grace = Duration::from_secs(args.shutdown_grace_seconds);
     config.memo_entries = args.memo_entries;
@@ -228,5 +239,9 @@ fn write_file(path: &std::path::Path, text: &str, mode: u32) -> Result<(), Strin
         .mode(mode)
         .open(path)
         .map_err(|e| format!("error: cannot write {}: {e}", path.display()))?;
-    file.write_all(text.as_bytes()).map_err(|e| format!("error: cannot write {}: {e}", path.display()))
+    // `mode` applies only to a new file: a replaced one gets it here.
+    use std::os::unix::fs::PermissionsExt as _;
+    file.set_permissions(std::fs::Permissions::from_mode(mode))
+        .and_then(|()| file.write_all(text.as_bytes()))
+        .map_err(|e| format!("error: cannot write {}: {e}", path.display()))
 }

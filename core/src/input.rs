@@ -68,28 +68,36 @@ pub fn parse_documents(text: &str, input: Input) -> Result<Vec<Value>, Diagnosti
 
 /// The JSON fast path: a text that is one valid JSON object or array (what
 /// the API server sends the webhook, what `-o json` prints) is read by
-/// serde_json, about ten times faster than the YAML reader. The value is the
-/// one the YAML reader builds (JSON is YAML), and the same limits hold: the
-/// nodes, nesting and scalar bytes are counted (keys included, so never
-/// fewer than the YAML reader counts), and anything over a limit, or not
-/// valid JSON, takes the YAML path, which reports it with its place.
+/// serde_json, several times faster than the YAML reader, into the value the
+/// YAML reader builds (JSON is YAML). The YAML reader's limits hold before
+/// any value is built: a text with more structural characters than
+/// [`Limits::max_nodes`] (every node but the first follows a `,`, `:`, `[`
+/// or `{`) is left to the YAML reader, which stops at the limit while
+/// reading; nesting and scalar bytes are checked on the value. What the YAML
+/// reader would refuse or read differently (a duplicate key, a negative zero)
+/// and anything not valid JSON also take the YAML path, which reports it
+/// with its place.
 fn parse_json(text: &str, limits: &Limits) -> Option<Vec<Value>> {
     let start = text.trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n']);
     if !start.starts_with(['{', '[']) {
         return None;
     }
-    let value: Value = serde_json::from_str(start).ok()?;
-    let (mut nodes, mut scalar_bytes) = (0usize, 0usize);
+    let structural = start.bytes().filter(|b| matches!(b, b',' | b':' | b'[' | b'{')).count();
+    if structural >= limits.max_nodes {
+        return None;
+    }
+    let mut reader = serde_json::Deserializer::from_str(start);
+    let value = serde::de::DeserializeSeed::deserialize(StrictJson, &mut reader).ok()?;
+    reader.end().ok()?;
+    let mut scalar_bytes = 0usize;
     let mut stack = vec![(&value, 1usize)];
     while let Some((v, depth)) = stack.pop() {
-        nodes += 1;
         match v {
             Value::Object(map) => {
                 if depth > limits.max_depth {
                     return None;
                 }
                 for (k, item) in map {
-                    nodes += 1;
                     scalar_bytes += k.len();
                     stack.push((item, depth + 1));
                 }
@@ -101,13 +109,80 @@ fn parse_json(text: &str, limits: &Limits) -> Option<Vec<Value>> {
                 stack.extend(items.iter().map(|item| (item, depth + 1)));
             }
             Value::String(s) => scalar_bytes += s.len(),
+            Value::Number(n) if n.as_f64().is_some_and(|f| f == 0.0 && f.is_sign_negative()) => return None,
             Value::Number(_) | Value::Bool(_) | Value::Null => scalar_bytes += 5,
         }
-        if nodes > limits.max_nodes || scalar_bytes > limits.max_scalar_bytes {
+        if scalar_bytes > limits.max_scalar_bytes {
             return None;
         }
     }
     Some(if value.is_null() { Vec::new() } else { vec![value] })
+}
+
+/// A JSON value, refusing duplicate keys (as the YAML reader does).
+struct StrictJson;
+
+impl<'de> serde::de::DeserializeSeed<'de> for StrictJson {
+    type Value = Value;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for StrictJson {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_string()))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element_seed(StrictJson)? {
+            items.push(item);
+        }
+        Ok(Value::Array(items))
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut out = serde_json::Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let value = map.next_value_seed(StrictJson)?;
+            if out.insert(key, value).is_some() {
+                return Err(serde::de::Error::custom("duplicate key"));
+            }
+        }
+        Ok(Value::Object(out))
+    }
 }
 
 fn budget_breach(e: &serde_saphyr::Error) -> Option<&BudgetBreach> {
@@ -376,6 +451,40 @@ pub fn pod_from_document(doc: &Value) -> Result<(Pod, PodSource), Diagnostic> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The YAML reader alone, for comparing the JSON fast path with it.
+    fn read_as_yaml(text: &str) -> Result<Vec<Value>, String> {
+        let mut options = serde_saphyr::Options::default();
+        options.legacy_octal_numbers = true;
+        serde_saphyr::from_multiple_with_options::<Value>(text, options)
+            .map(|docs| docs.into_iter().filter(|d| !d.is_null()).collect())
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn json_texts_read_as_the_yaml_reader_reads_them() {
+        for text in [
+            r#"{"a": 1, "b": [true, null, 1.5, -2, "x\u00e9\n"], "c": {"d": {}}, "e": 18446744073709551615}"#,
+            "[1, 2.0, 1e3, -1.25e-2, \"\"]",
+            "\u{feff} {\"apiVersion\": \"v1\", \"kind\": \"Pod\"}",
+        ] {
+            assert!(parse_json(text, &Limits::DEFAULT).is_some(), "fast path for {text}");
+            let yaml = read_as_yaml(text).expect("the YAML reader reads it");
+            assert_eq!(parse_documents(text, Input::Pod).expect("read"), yaml, "{text}");
+        }
+    }
+
+    #[test]
+    fn what_the_yaml_reader_refuses_or_reads_otherwise_takes_the_yaml_path() {
+        for text in [r#"{"a": 1, "a": 2}"#, r#"{"a": -0}"#, r#"{"a": [1,]}"#, "{\"a\": 0644}"] {
+            assert!(parse_json(text, &Limits::DEFAULT).is_none(), "{text}");
+        }
+        assert!(parse_documents(r#"{"a": 1, "a": 2}"#, Input::Pod).is_err(), "a duplicate key is an error");
+        // Over the node limit by structure: the YAML reader reports the limit, nothing is built first.
+        let many = format!("[{}0]", "0,".repeat(Limits::DEFAULT.max_nodes));
+        assert!(parse_json(&many, &Limits::DEFAULT).is_none());
+        assert_eq!(parse_documents(&many, Input::Pod).unwrap_err().code, Code::LimitExceeded);
+    }
 
     #[test]
     fn yaml_octal_modes_read_like_kubectl() {

@@ -44,6 +44,8 @@ pub struct ServeConfig {
     pub max_connections: usize,
     /// Time for the TLS handshake, the request headers and the body each.
     pub read_timeout: Duration,
+    /// A connection without an open request is closed after this long.
+    pub idle_timeout: Duration,
     /// How often files are checked for changes.
     pub poll_interval: Duration,
     /// After SIGTERM: how long `/readyz` says 503 while still serving (so
@@ -79,6 +81,7 @@ impl ServeConfig {
             max_in_flight: 64,
             max_connections: 4096,
             read_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(90),
             poll_interval: Duration::from_millis(500),
             shutdown_delay: Duration::ZERO,
             shutdown_grace: Duration::from_secs(10),

@@ -57,6 +57,19 @@ impl Default for Memo {
 pub struct Keyed {
     uid: String,
     key: Vec<u8>,
+    labels: BTreeMap<String, String>,
+}
+
+impl Keyed {
+    /// Length of the uid (for measurements).
+    pub fn uid_len(&self) -> usize {
+        self.uid.len()
+    }
+
+    /// The namespace labels in the key: the core must answer with these.
+    pub fn namespace_labels(&self) -> &BTreeMap<String, String> {
+        &self.labels
+    }
 }
 
 /// The key of a body, when it is a review the memo can key: JSON with a
@@ -90,9 +103,10 @@ pub fn key(
     for (name, raw) in request.iter().filter(|(name, _)| **name != "uid") {
         field(name, raw.get());
     }
-    field("\u{0}namespace labels", &serde_json::to_string(&namespace_labels(&namespace)).ok()?);
+    let labels = namespace_labels(&namespace);
+    field("\u{0}namespace labels", &serde_json::to_string(&labels).ok()?);
     field("\u{0}profile", profile_sha256);
-    Some(Keyed { uid, key })
+    Some(Keyed { uid, key, labels })
 }
 
 fn uid_field(uid: &str) -> Option<String> {

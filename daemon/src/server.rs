@@ -20,7 +20,6 @@
 //! large pod never holds up the small ones on the async workers.
 
 use std::convert::Infallible;
-use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
@@ -33,7 +32,6 @@ use hyper::body::Incoming;
 use hyper::header::{ALLOW, CONTENT_LENGTH, CONTENT_TYPE, HeaderValue, RETRY_AFTER};
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
 use serde_json::json;
 use tokio::net::TcpListener;
@@ -48,9 +46,19 @@ use crate::tls::CurrentCert;
 use crate::watch::Watched;
 use crate::{log, namespaces, profile, tls};
 
-/// Bodies up to this size are answered on the async worker; larger ones on
-/// the blocking pool (the core's cost grows with the input's size).
+/// Reviews above this size count as large: at most [`LARGE_AT_ONCE`] of
+/// them are answered at once (their parsed trees are the daemon's largest
+/// allocations).
 pub const INLINE_BODY_BYTES: usize = 64 * 1024;
+
+/// Large reviews answered at once.
+pub const LARGE_AT_ONCE: usize = 4;
+
+/// Connections of the plain-HTTP listener (probes, scrapers) held at once.
+pub const PROBE_CONNECTIONS: usize = 64;
+
+/// KiB of request bodies held in memory at once (64 MiB); more get 503.
+pub const BODY_BUDGET_KIB: usize = 64 * 1024;
 
 /// Everything a request handler reads.
 #[derive(Debug)]
@@ -64,6 +72,10 @@ pub struct State {
     refused: [RwLock<Option<String>>; 3],
     shutting_down: AtomicBool,
     in_flight: Semaphore,
+    /// KiB of request bodies held at once ([`BODY_BUDGET_KIB`]).
+    body_budget: Semaphore,
+    /// Reviews above [`INLINE_BODY_BYTES`] answered at once ([`LARGE_AT_ONCE`]).
+    large: Semaphore,
     metrics: Metrics,
     memo: Memo,
 }
@@ -97,6 +109,8 @@ impl State {
             refused: Default::default(),
             shutting_down: AtomicBool::new(false),
             in_flight,
+            body_budget: Semaphore::new(BODY_BUDGET_KIB),
+            large: Semaphore::new(LARGE_AT_ONCE),
             metrics: Metrics::default(),
             memo,
         }
@@ -185,6 +199,12 @@ impl State {
     }
 
     async fn mutate(self: Arc<Self>, request: Request<Incoming>, fixed: bool) -> Response<Body> {
+        // The body first (bounded in bytes held and in time), then a slot:
+        // a slow client holds body bytes, never a slot others need.
+        let (body, _held) = match self.read_body(request).await {
+            Ok(read) => read,
+            Err(response) => return response,
+        };
         let Ok(_permit) = self.in_flight.try_acquire() else {
             let mut r = text(
                 StatusCode::SERVICE_UNAVAILABLE,
@@ -194,21 +214,21 @@ impl State {
             return r;
         };
         let _gauge = self.metrics.in_flight();
-        let body = match self.read_body(request).await {
-            Ok(body) => body,
-            Err(response) => return response,
-        };
         let started = Instant::now();
         if fixed {
             return respond(StatusCode::OK, "application/json", FIXED_ANSWER);
         }
-        let state = Arc::clone(&self);
-        let answer = if body.len() <= INLINE_BODY_BYTES {
-            state.answer(&body)
-        } else {
-            match tokio::task::spawn_blocking(move || state.answer(&body)).await {
-                Ok(answer) => answer,
-                Err(_) => return text(StatusCode::INTERNAL_SERVER_ERROR, "the review could not be answered"),
+        let answer = match self.remembered(&body) {
+            Ok(answer) => answer,
+            Err(keyed) => {
+                // The core on the blocking pool: its cost is bounded by the
+                // input limits, but not proportional to the body's size.
+                let _large = if body.len() > INLINE_BODY_BYTES { self.large.acquire().await.ok() } else { None };
+                let state = Arc::clone(&self);
+                match tokio::task::spawn_blocking(move || state.answer(&body, keyed)).await {
+                    Ok(answer) => answer,
+                    Err(_) => return text(StatusCode::INTERNAL_SERVER_ERROR, "the review could not be answered"),
+                }
             }
         };
         let took = started.elapsed();
@@ -224,20 +244,33 @@ impl State {
         respond(status, "application/json", answer.body)
     }
 
-    /// The core's answer, with the current profile and namespaces.
-    fn answer(&self, body: &[u8]) -> Answer {
+    /// The memo's answer, or the key to remember the core's answer under.
+    fn remembered(&self, body: &[u8]) -> Result<Answer, Option<memo::Keyed>> {
+        let profile = self.loaded_profile();
+        let sha = profile.as_ref().map_or("", |p| p.sha256.as_str());
+        let keyed = memo::key(body, |name| self.namespaces.labels(name), sha);
+        match keyed.as_ref().and_then(|k| self.memo.get(k)) {
+            Some(answer) => {
+                self.metrics.memo(true);
+                Ok(answer)
+            }
+            None => {
+                self.metrics.memo(false);
+                Err(keyed)
+            }
+        }
+    }
+
+    /// The core's answer, with the current profile and namespaces (the
+    /// labels the memo key holds, when there is one: looked up once).
+    fn answer(&self, body: &[u8], keyed: Option<memo::Keyed>) -> Answer {
         let body = match std::str::from_utf8(body) {
             Ok(body) => body,
             Err(e) => return invalid_utf8(e),
         };
         let profile = self.loaded_profile();
-        let lookup = |name: &str| self.namespaces.labels(name);
-        let keyed = memo::key(body.as_bytes(), lookup, profile.as_ref().map_or("", |p| p.sha256.as_str()));
-        if let Some(answer) = keyed.as_ref().and_then(|k| self.memo.get(k)) {
-            self.metrics.memo(true);
-            return answer;
-        }
-        self.metrics.memo(false);
+        let labels = keyed.as_ref().map(|k| k.namespace_labels().clone());
+        let lookup = |name: &str| labels.clone().unwrap_or_else(|| self.namespaces.labels(name));
         let endpoint = Endpoint {
             profile: profile.as_ref().map(|p| &p.profile),
             options: &self.config.options,
@@ -250,8 +283,11 @@ impl State {
         answer
     }
 
-    /// The body, or the response that refuses it.
-    async fn read_body(&self, request: Request<Incoming>) -> Result<Vec<u8>, Response<Body>> {
+    /// The body and the budget it holds, or the response that refuses it.
+    async fn read_body(
+        &self,
+        request: Request<Incoming>,
+    ) -> Result<(Bytes, tokio::sync::SemaphorePermit<'_>), Response<Body>> {
         let limit = self.config.max_body_bytes;
         let json = request
             .headers()
@@ -267,6 +303,14 @@ impl State {
         if declared.is_some_and(|n| n > limit as u64) {
             return Err(too_large());
         }
+        // Bodies in memory are bounded in KiB: the declared length, or the
+        // largest body when none is declared (the API server declares it).
+        let kib = declared.map_or(limit, |n| n as usize).div_ceil(1024).max(1);
+        let Ok(held) = self.body_budget.try_acquire_many(u32::try_from(kib).unwrap_or(u32::MAX)) else {
+            let mut r = text(StatusCode::SERVICE_UNAVAILABLE, "too many request bodies are being read; retry");
+            r.headers_mut().insert(RETRY_AFTER, HeaderValue::from_static("1"));
+            return Err(r);
+        };
         let read = Limited::new(request.into_body(), limit).collect();
         match tokio::time::timeout(self.config.read_timeout, read).await {
             Err(_) => Err(text(
@@ -275,7 +319,7 @@ impl State {
             )),
             Ok(Err(e)) if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() => Err(too_large()),
             Ok(Err(e)) => Err(text(StatusCode::BAD_REQUEST, format!("the body could not be read: {e}"))),
-            Ok(Ok(collected)) => Ok(collected.to_bytes().to_vec()),
+            Ok(Ok(collected)) => Ok((collected.to_bytes(), held)),
         }
     }
 }
@@ -537,8 +581,8 @@ async fn accept_loop(
             a = listener.accept() => a,
             _ = stop.changed() => return,
         };
-        let (stream, peer) = match accepted {
-            Ok(a) => a,
+        let stream = match accepted {
+            Ok((stream, _)) => stream,
             Err(e) => {
                 // EMFILE and friends: back off instead of spinning.
                 log::warn("accept failed", json!({"error": e.to_string()}));
@@ -558,39 +602,111 @@ async fn accept_loop(
             let _permit = permit;
             let _open = state.metrics.connection();
             let timeout = state.config.read_timeout;
-            match acceptor {
-                Some(acceptor) => match tokio::time::timeout(timeout, acceptor.accept(stream)).await {
-                    Ok(Ok(tls)) => serve_connection(TokioIo::new(tls), &state, watcher, peer).await,
-                    _ => state.metrics.tls_handshake_failed(),
-                },
-                None => serve_connection(TokioIo::new(stream), &state, watcher, peer).await,
+            let Some(acceptor) = acceptor else {
+                // The plain-HTTP listener of probes and scrapers: HTTP/1.1.
+                return serve_connection(TokioIo::new(stream), false, &state, watcher).await;
+            };
+            match tokio::time::timeout(timeout, acceptor.accept(stream)).await {
+                Ok(Ok(tls)) => {
+                    let h2 = tls.get_ref().1.alpn_protocol() == Some(b"h2".as_slice());
+                    serve_connection(TokioIo::new(tls), h2, &state, watcher).await
+                }
+                _ => state.metrics.tls_handshake_failed(),
             }
         });
     }
 }
 
-async fn serve_connection<I>(
-    io: I,
-    state: &Arc<State>,
-    watcher: hyper_util::server::graceful::Watcher,
-    _peer: SocketAddr,
-) where
+/// Requests a connection has open, and when its last one ended.
+#[derive(Debug)]
+struct Activity {
+    open: std::sync::atomic::AtomicUsize,
+    last: std::sync::Mutex<(Instant, bool)>,
+}
+
+/// Ends a request's part in a connection's [`Activity`].
+struct Served(Arc<Activity>);
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        self.0.open.fetch_sub(1, Ordering::Relaxed);
+        if let Ok(mut last) = self.0.last.lock() {
+            *last = (Instant::now(), true);
+        }
+    }
+}
+
+impl Activity {
+    fn start(self: &Arc<Self>) -> Served {
+        self.open.fetch_add(1, Ordering::Relaxed);
+        Served(Arc::clone(self))
+    }
+
+    /// When an idle connection is closed: `read_timeout` after it opened
+    /// without a request, `idle_timeout` after its last request; never
+    /// while a request is open.
+    fn deadline(&self, config: &ServeConfig) -> Option<tokio::time::Instant> {
+        if self.open.load(Ordering::Relaxed) > 0 {
+            return None;
+        }
+        let (at, served) = self.last.lock().map(|l| *l).ok()?;
+        let limit = if served { config.idle_timeout } else { config.read_timeout };
+        Some(tokio::time::Instant::from_std(at + limit))
+    }
+}
+
+/// Serves one connection with HTTP/2 (when ALPN chose it) or HTTP/1.1, and
+/// closes it when idle: a client that sends nothing, or keeps a connection
+/// without requests, never holds a connection slot for long.
+async fn serve_connection<I>(io: I, h2: bool, state: &Arc<State>, watcher: hyper_util::server::graceful::Watcher)
+where
     I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
 {
-    let mut builder = auto::Builder::new(TokioExecutor::new());
-    builder.http1().timer(TokioTimer::new()).header_read_timeout(state.config.read_timeout).max_buf_size(64 * 1024);
-    builder
-        .http2()
-        .timer(TokioTimer::new())
-        .max_concurrent_streams(state.config.max_in_flight as u32)
-        .max_header_list_size(64 * 1024)
-        .keep_alive_interval(Duration::from_secs(30));
-    let state = Arc::clone(state);
-    let service = hyper::service::service_fn(move |request| {
-        let state = Arc::clone(&state);
-        async move { Ok::<_, Infallible>(state.handle(request).await) }
+    let activity = Arc::new(Activity {
+        open: std::sync::atomic::AtomicUsize::new(0),
+        last: std::sync::Mutex::new((Instant::now(), false)),
     });
-    let connection = builder.serve_connection(io, service);
-    // Protocol errors (garbage, resets, timeouts) end only this connection.
-    let _ = watcher.watch(connection).await;
+    let service = {
+        let (state, activity) = (Arc::clone(state), Arc::clone(&activity));
+        hyper::service::service_fn(move |request| {
+            let (state, served) = (Arc::clone(&state), activity.start());
+            async move {
+                let response = state.handle(request).await;
+                drop(served);
+                Ok::<_, Infallible>(response)
+            }
+        })
+    };
+    let config = &state.config;
+    if h2 {
+        let mut builder = hyper::server::conn::http2::Builder::new(TokioExecutor::new());
+        builder
+            .timer(TokioTimer::new())
+            .max_concurrent_streams(u32::try_from(config.max_in_flight).unwrap_or(u32::MAX))
+            .max_header_list_size(64 * 1024)
+            .keep_alive_interval(Duration::from_secs(30));
+        supervise(watcher.watch(builder.serve_connection(io, service)), &activity, config).await;
+    } else {
+        let mut builder = hyper::server::conn::http1::Builder::new();
+        builder.timer(TokioTimer::new()).header_read_timeout(config.read_timeout).max_buf_size(64 * 1024);
+        supervise(watcher.watch(builder.serve_connection(io, service)), &activity, config).await;
+    }
+}
+
+/// Drives a connection until it ends or stays idle past its deadline.
+/// Protocol errors (garbage, resets, timeouts) end only this connection.
+async fn supervise<F: std::future::Future>(connection: F, activity: &Activity, config: &ServeConfig) {
+    tokio::pin!(connection);
+    loop {
+        let deadline = activity.deadline(config);
+        let check = deadline.unwrap_or_else(|| tokio::time::Instant::now() + config.read_timeout);
+        tokio::select! {
+            _ = &mut connection => return,
+            _ = tokio::time::sleep_until(check) => {
+                if activity.deadline(config).is_some_and(|d| d <= tokio::time::Instant::now()) {
+                    return;
+                }
+            }
+        }
+    }
 }

@@ -61,6 +61,10 @@ pub fn read(path: &Path, limit: usize) -> Result<Content, String> {
     if !meta.is_dir() {
         return read_text(path, limit).map(Content::File);
     }
+    // A kubelet volume: every key from the one version `..data` names now,
+    // so a swap during the read cannot mix two versions.
+    let snapshot = std::fs::canonicalize(path.join("..data")).ok().filter(|p| p.is_dir());
+    let path = snapshot.as_deref().unwrap_or(path);
     let mut keys = BTreeMap::new();
     let mut total = 0;
     let entries = std::fs::read_dir(path).map_err(|e| format!("cannot list {}: {e}", path.display()))?;
