@@ -23,6 +23,15 @@ pub fn event(level: &str, msg: &str, fields: Value) {
     let _ = std::io::stderr().lock().write_all(text.as_bytes());
 }
 
+/// Writes one line from a serializable record (which carries its own
+/// `ts`, `level` and `msg`): the hot path of one line per review, without
+/// an intermediate JSON value.
+pub fn record(record: &impl serde::Serialize) {
+    let Ok(mut text) = serde_json::to_vec(record) else { return };
+    text.push(b'\n');
+    let _ = std::io::stderr().lock().write_all(&text);
+}
+
 /// `info` line.
 pub fn info(msg: &str, fields: Value) {
     event("info", msg, fields);

@@ -8,11 +8,11 @@
 //! many times over with new uids. The memo answers those repeats by swapping
 //! the uid into the remembered body.
 //!
-//! The key is the exact bytes of the review without the uid's value (every
-//! other field of the request, verbatim), the labels of the request's
-//! namespace and the loaded profile's SHA-256; the settings are fixed for the
-//! life of the process. Keys are compared whole (no hash can collide into
-//! another pod's answer), in a SipHash map (no crafted keys can slow it).
+//! The key is the SHA-256 of the exact bytes of the review without the
+//! uid's value (every other field of the request, verbatim), the labels of
+//! the request's namespace and the loaded profile's SHA-256 (the settings are
+//! fixed for the life of the process): no crafted review can collide into
+//! another pod's answer.
 //! Memory is bounded: bodies above [`MAX_KEY_BYTES`] are not remembered, and
 //! the memo is emptied when it holds [`MAX_ENTRIES`] answers or
 //! [`MAX_BYTES`] bytes.
@@ -22,6 +22,7 @@ use std::sync::Mutex;
 
 use eci_bridge_core::admission::endpoint::{Answer, Outcome, ReviewSummary};
 use serde_json::value::RawValue;
+use sha2::{Digest as _, Sha256};
 
 /// Largest key remembered.
 pub const MAX_KEY_BYTES: usize = 64 * 1024;
@@ -43,7 +44,7 @@ struct Remembered {
 #[derive(Debug)]
 pub struct Memo {
     capacity: usize,
-    entries: Mutex<(HashMap<Vec<u8>, Remembered>, usize)>,
+    entries: Mutex<(HashMap<[u8; 32], Remembered>, usize)>,
 }
 
 impl Default for Memo {
@@ -56,7 +57,7 @@ impl Default for Memo {
 #[derive(Debug)]
 pub struct Keyed {
     uid: String,
-    key: Vec<u8>,
+    key: [u8; 32],
     labels: BTreeMap<String, String>,
 }
 
@@ -72,10 +73,76 @@ impl Keyed {
     }
 }
 
-/// The key of a body, when it is a review the memo can key: JSON with a
+/// The top level of a review, read in one pass: the request's fields and
+/// every other field, as raw JSON slices of the body, in their order.
+struct Fields<'a> {
+    request: Option<Vec<(&'a str, &'a RawValue)>>,
+    rest: Vec<(&'a str, &'a RawValue)>,
+    /// A field name appeared twice (at the top or in the request).
+    duplicate: bool,
+}
+
+impl<'de> serde::Deserialize<'de> for Fields<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Top;
+        impl<'de> serde::de::Visitor<'de> for Top {
+            type Value = Fields<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a review")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Fields<'de>, A::Error> {
+                let mut fields = Fields { request: None, rest: Vec::new(), duplicate: false };
+                while let Some(name) = map.next_key::<&'de str>()? {
+                    if name == "request" {
+                        let request: Vec<(&str, &RawValue)> = map.next_value::<Pairs<'de>>()?.0;
+                        fields.duplicate |= fields.request.is_some() || has_duplicates(&request);
+                        fields.request = Some(request);
+                    } else {
+                        fields.rest.push((name, map.next_value()?));
+                    }
+                }
+                fields.duplicate |= has_duplicates(&fields.rest);
+                Ok(fields)
+            }
+        }
+        d.deserialize_map(Top)
+    }
+}
+
+/// A JSON object's fields in order, as raw slices.
+struct Pairs<'a>(Vec<(&'a str, &'a RawValue)>);
+
+impl<'de> serde::Deserialize<'de> for Pairs<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Object;
+        impl<'de> serde::de::Visitor<'de> for Object {
+            type Value = Pairs<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Pairs<'de>, A::Error> {
+                let mut pairs = Vec::new();
+                while let Some(name) = map.next_key::<&'de str>()? {
+                    pairs.push((name, map.next_value()?));
+                }
+                Ok(Pairs(pairs))
+            }
+        }
+        d.deserialize_map(Object)
+    }
+}
+
+fn has_duplicates(pairs: &[(&str, &RawValue)]) -> bool {
+    let mut names: Vec<&str> = pairs.iter().map(|(n, _)| *n).collect();
+    names.sort_unstable();
+    names.windows(2).any(|w| w[0] == w[1])
+}
+
+/// The key of a body, when it is a review the memo can key: JSON with
 /// string `request.uid` and `request.namespace` (the namespace whose labels
-/// the answer depends on). `namespace_labels` and `profile_sha256` are the
-/// other inputs.
+/// the answer depends on) and no field name twice (the core refuses those).
+/// `namespace_labels` and `profile_sha256` are the other inputs. The key is
+/// the SHA-256 of them all, length-prefixed field by field.
 pub fn key(
     body: &[u8],
     namespace_labels: impl FnOnce(&str) -> BTreeMap<String, String>,
@@ -84,29 +151,30 @@ pub fn key(
     if body.len() > MAX_KEY_BYTES {
         return None;
     }
-    let top: BTreeMap<&str, &RawValue> = serde_json::from_slice(body).ok()?;
-    let request: BTreeMap<&str, &RawValue> = serde_json::from_str(top.get("request")?.get()).ok()?;
-    let uid: String = serde_json::from_str(request.get("uid")?.get()).ok()?;
-    let namespace: String = serde_json::from_str(request.get("namespace")?.get()).ok()?;
-    let mut key = Vec::with_capacity(body.len() + 256);
+    let fields: Fields<'_> = serde_json::from_slice(body).ok()?;
+    let request = fields.request.filter(|_| !fields.duplicate)?;
+    let raw = |name: &str| request.iter().find(|(n, _)| *n == name).map(|(_, raw)| raw.get());
+    let uid: String = serde_json::from_str(raw("uid")?).ok()?;
+    let namespace: String = serde_json::from_str(raw("namespace")?).ok()?;
+    let mut hasher = Sha256::new();
     let mut field = |name: &str, raw: &str| {
         // Length-prefixed: no two different reviews give the same bytes.
         for part in [name, raw] {
-            key.extend_from_slice(&(part.len() as u64).to_le_bytes());
-            key.extend_from_slice(part.as_bytes());
+            hasher.update((part.len() as u64).to_le_bytes());
+            hasher.update(part.as_bytes());
         }
     };
-    for (name, raw) in top.iter().filter(|(name, _)| **name != "request") {
+    for (name, raw) in &fields.rest {
         field(name, raw.get());
     }
     field("\u{0}request", "");
-    for (name, raw) in request.iter().filter(|(name, _)| **name != "uid") {
+    for (name, raw) in request.iter().filter(|(name, _)| *name != "uid") {
         field(name, raw.get());
     }
     let labels = namespace_labels(&namespace);
     field("\u{0}namespace labels", &serde_json::to_string(&labels).ok()?);
     field("\u{0}profile", profile_sha256);
-    Some(Keyed { uid, key, labels })
+    Some(Keyed { uid, key: hasher.finalize().into(), labels })
 }
 
 fn uid_field(uid: &str) -> Option<String> {
@@ -144,7 +212,7 @@ impl Memo {
             outcome: answer.outcome,
             summary: ReviewSummary { uid: String::new(), ..answer.summary.clone() },
         };
-        let size = keyed.key.len() + answer.body.len();
+        let size = keyed.key.len() + answer.body.len() + 128;
         let Ok(mut entries) = self.entries.lock() else { return };
         if entries.0.len() >= self.capacity || entries.1 + size > MAX_BYTES {
             *entries = (HashMap::new(), 0);
@@ -216,5 +284,7 @@ mod tests {
         }
         assert!(key(b"{\"request\": {\"uid\": \"u\"}}", labels, "").is_none(), "no namespace: not keyed");
         assert!(key(b"not json", labels, "").is_none());
+        let twice = br#"{"request": {"uid": "u", "namespace": "a", "namespace": "b"}}"#;
+        assert!(key(twice, labels, "").is_none(), "a field twice: not keyed (the core refuses it)");
     }
 }

@@ -233,13 +233,14 @@ impl State {
         };
         let took = started.elapsed();
         self.metrics.review(answer.outcome, took);
-        let mut fields = json!({"outcome": answer.outcome.as_str(), "durationMs": took.as_secs_f64() * 1000.0});
-        if let (Some(f), Ok(serde_json::Value::Object(s))) =
-            (fields.as_object_mut(), serde_json::to_value(&answer.summary))
-        {
-            f.extend(s);
-        }
-        log::info("review", fields);
+        log::record(&ReviewLine {
+            ts: jiff::Timestamp::now().to_string(),
+            level: "info",
+            msg: "review",
+            outcome: answer.outcome.as_str(),
+            duration_ms: took.as_secs_f64() * 1000.0,
+            summary: &answer.summary,
+        });
         let status = if answer.outcome == Outcome::Invalid { StatusCode::BAD_REQUEST } else { StatusCode::OK };
         respond(status, "application/json", answer.body)
     }
@@ -322,6 +323,19 @@ impl State {
             Ok(Ok(collected)) => Ok((collected.to_bytes(), held)),
         }
     }
+}
+
+/// The log line of one review: identities and counts (the core's summary).
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ReviewLine<'a> {
+    ts: String,
+    level: &'static str,
+    msg: &'static str,
+    outcome: &'static str,
+    duration_ms: f64,
+    #[serde(flatten)]
+    summary: &'a eci_bridge_core::admission::endpoint::ReviewSummary,
 }
 
 fn invalid_utf8(e: std::str::Utf8Error) -> Answer {
