@@ -281,14 +281,16 @@ impl SourceMap {
 }
 
 /// A root scalar that reads as null: the document is empty. The
-/// non-specific tag `!` and `!!str` make even an empty scalar a string, as
-/// the YAML reader does (found by fuzzing: a document that is only `!`).
+/// non-specific tag `!` and every tag of the YAML schema but `!!null`
+/// (`!!str`, `!!binary`, …) make even an empty scalar a value (or an error),
+/// as the YAML reader does; local tags (`!foo`) change nothing (found by
+/// fuzzing: documents that are only `!`, then only `!!binary`).
 fn is_null_scalar(value: &str, style: ScalarStyle, tag: Option<&granit_parser::Tag>) -> bool {
-    let string_tag = tag.is_some_and(|t| {
+    let typed = tag.is_some_and(|t| {
         // The parser gives the non-specific `!` as an empty handle with suffix `!`.
-        (t.handle().is_empty() && t.suffix() == "!") || (t.handle() == "tag:yaml.org,2002:" && t.suffix() == "str")
+        (t.handle().is_empty() && t.suffix() == "!") || (t.handle() == "tag:yaml.org,2002:" && t.suffix() != "null")
     });
-    !string_tag && style == ScalarStyle::Plain && matches!(value, "" | "~" | "null" | "Null" | "NULL")
+    !typed && style == ScalarStyle::Plain && matches!(value, "" | "~" | "null" | "Null" | "NULL")
 }
 #[cfg(test)]
 mod tests {
@@ -339,7 +341,7 @@ data:
 
     #[test]
     fn documents_are_counted_as_the_reader_counts_them() {
-        for text in ["!\n", "--- |\n---\na: 1\n", "''\n", "Null\n---\n~\n", "!!str\n", "!foo ~\n", "!!null\n"] {
+        for text in ["!\n", "--- |\n---\na: 1\n", "''\n", "Null\n---\n~\n", "!!str\n", "!foo ~\n", "!!null\n", "# c\n!!binary \n"] {
             let read = crate::input::parse_documents(text, crate::diagnostics::Input::Stream).expect("valid YAML");
             assert_eq!(SourceMap::parse(text).documents(), read.len(), "{text:?}");
         }
