@@ -128,8 +128,15 @@ class Daemon:
         with open(self.log.name) as f:
             return f.read()
 
-    def log_lines(self):
-        return [json.loads(line) for line in self.logs().splitlines() if line.strip()]
+    def log_lines(self, until=lambda lines: True):
+        """The JSON log lines, once `until` holds for them (review lines are
+        written at least every 100 ms; 5 s at most)."""
+        deadline = time.time() + 5
+        while True:
+            lines = [json.loads(line) for line in self.logs().splitlines() if line.strip()]
+            if until(lines) or time.time() > deadline:
+                return lines
+            time.sleep(0.05)
 
     def readyz(self):
         r = requests.get(self.url + "/readyz", verify=self.ca, timeout=5)
@@ -243,7 +250,8 @@ def test_every_fixture_review_is_answered_as_admit_answers_it(fixture, tls_dir, 
             assert code == 200, f"{client}: {code} {content[:300]!r}"
             assert content == expected, f"{client} differs from `eci-bridge admit`"
         # One log line per review, with identities and counts only.
-        lines = [line for line in daemon.log_lines() if line["msg"] == "review"]
+        reviews = lambda lines: [line for line in lines if line["msg"] == "review"]  # noqa: E731
+        lines = reviews(daemon.log_lines(until=lambda lines: len(reviews(lines)) >= 4))
         assert len(lines) == 4
         uid = json.loads(body)["request"]["uid"]
         assert all(line["uid"] == uid and "durationMs" in line and "patchOperations" in line for line in lines)
@@ -709,8 +717,9 @@ def test_logs_name_reviews_but_never_their_values(tls_dir, web_profile):
         assert r.status_code == 200 and patched(r)
         garbage = post(daemon.url, daemon.ca, b'{"kind": "AdmissionReview", "marker-key-3e5a": [}')
         assert garbage.status_code == 400
+        lines = daemon.log_lines(until=lambda lines: sum(line["msg"] == "review" for line in lines) >= 2)
         logs = daemon.logs()
-        [line] = [line for line in daemon.log_lines() if line.get("uid") == "logged"]
+        [line] = [line for line in lines if line.get("uid") == "logged"]
         assert line["patchOperations"] > 0 and line["namespace"] == "shop" and line["generateName"] == "web-"
         for marker in ("marker-env-value", "marker-arg-value", "marker-key"):
             assert marker not in logs, marker

@@ -341,7 +341,16 @@ data:
 
     #[test]
     fn documents_are_counted_as_the_reader_counts_them() {
-        for text in ["!\n", "--- |\n---\na: 1\n", "''\n", "Null\n---\n~\n", "!!str\n", "!foo ~\n", "!!null\n", "# c\n!!binary \n"] {
+        for text in [
+            "!\n",
+            "--- |\n---\na: 1\n",
+            "''\n",
+            "Null\n---\n~\n",
+            "!!str\n",
+            "!foo ~\n",
+            "!!null\n",
+            "# c\n!!binary \n",
+        ] {
             let read = crate::input::parse_documents(text, crate::diagnostics::Input::Stream).expect("valid YAML");
             assert_eq!(SourceMap::parse(text).documents(), read.len(), "{text:?}");
         }

@@ -454,7 +454,10 @@ pub fn serve(config: ServeConfig) -> Result<(), String> {
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the runtime: {e}"))?;
-    runtime.block_on(run(config, shutdown_signal()))
+    log::start_flusher();
+    let result = runtime.block_on(run(config, shutdown_signal()));
+    log::flush();
+    result
 }
 
 /// Resolves on SIGTERM or SIGINT.
