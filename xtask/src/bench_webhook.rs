@@ -205,6 +205,8 @@ fn h2load(
     cmd.args(["-n", &requests.to_string()]).args(protocol.args).args(extra);
     cmd.arg("-d").arg(&body).args(["-H", "content-type: application/json"]);
     if let Some(log) = log {
+        // h2load appends to its log: one run per file.
+        let _ = std::fs::remove_file(log);
         cmd.arg(format!("--log-file={}", log.display()));
     }
     let out = cmd.arg(format!("{url}{path}")).output().map_err(|e| format!("h2load: {e}"))?;
