@@ -22,11 +22,12 @@ static BUFFER: Mutex<Vec<u8>> = Mutex::new(Vec::new());
 /// Writes what is buffered, then `more`. A log line that cannot be written
 /// (stderr closed) is dropped: the webhook keeps answering.
 fn write(more: &[u8]) {
-    let mut buffer = BUFFER.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    // The stderr lock orders writers; the buffer's lock is held only to take
+    // what waits, never during the write (reviews append meanwhile).
     let mut err = std::io::stderr().lock();
-    if !buffer.is_empty() {
-        let _ = err.write_all(&buffer);
-        buffer.clear();
+    let waiting = std::mem::take(&mut *BUFFER.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
+    if !waiting.is_empty() {
+        let _ = err.write_all(&waiting);
     }
     if !more.is_empty() {
         let _ = err.write_all(more);
