@@ -281,14 +281,17 @@ impl SourceMap {
 }
 
 /// A root scalar that reads as null: the document is empty. The
-/// non-specific tag `!` and every tag of the YAML schema but `!!null`
-/// (`!!str`, `!!binary`, …) make even an empty scalar a value (or an error),
-/// as the YAML reader does; local tags (`!foo`) change nothing (found by
-/// fuzzing: documents that are only `!`, then only `!!binary`).
+/// non-specific tag `!`, `!!str` and `!!binary` make even an empty scalar a
+/// string, as the YAML reader does (and `!!int`, `!!bool`, … make it an
+/// error); every other tag (`!!null`, `!!set`, `!!foo`, local `!foo`) changes
+/// nothing. Found by fuzzing: documents that are only `!`, then `!!binary`,
+/// then `!!*str`.
 fn is_null_scalar(value: &str, style: ScalarStyle, tag: Option<&granit_parser::Tag>) -> bool {
+    const TYPED: &[&str] = &["str", "binary", "int", "float", "bool", "map", "seq", "timestamp"];
     let typed = tag.is_some_and(|t| {
         // The parser gives the non-specific `!` as an empty handle with suffix `!`.
-        (t.handle().is_empty() && t.suffix() == "!") || (t.handle() == "tag:yaml.org,2002:" && t.suffix() != "null")
+        (t.handle().is_empty() && t.suffix() == "!")
+            || (t.handle() == "tag:yaml.org,2002:" && TYPED.contains(&t.suffix()))
     });
     !typed && style == ScalarStyle::Plain && matches!(value, "" | "~" | "null" | "Null" | "NULL")
 }
