@@ -281,17 +281,23 @@ impl SourceMap {
 }
 
 /// A root scalar that reads as null: the document is empty. The
-/// non-specific tag `!`, `!!str` and `!!binary` make even an empty scalar a
-/// string, as the YAML reader does (and `!!int`, `!!bool`, … make it an
-/// error); every other tag (`!!null`, `!!set`, `!!foo`, local `!foo`) changes
-/// nothing. Found by fuzzing: documents that are only `!`, then `!!binary`,
-/// then `!!*str`.
+/// non-specific tag `!`, and `str` or `binary` named by the schema handle
+/// (`!!str`), the primary handle (`!str`) or verbatim (`!<!str>`), make even
+/// an empty scalar a string, as the YAML reader does (and `int`, `bool`, …
+/// make it an error); every other tag (`!!null`, `!!set`, `!foo`, `!<str>`)
+/// changes nothing. Found by fuzzing: documents that are only `!`, then
+/// `!!binary`, then `!!*str`, then `!binary`.
 fn is_null_scalar(value: &str, style: ScalarStyle, tag: Option<&granit_parser::Tag>) -> bool {
     const TYPED: &[&str] = &["str", "binary", "int", "float", "bool", "map", "seq", "timestamp"];
     let typed = tag.is_some_and(|t| {
         // The parser gives the non-specific `!` as an empty handle with suffix `!`.
-        (t.handle().is_empty() && t.suffix() == "!")
-            || (t.handle() == "tag:yaml.org,2002:" && TYPED.contains(&t.suffix()))
+        let name = match (t.handle(), t.suffix()) {
+            ("", "!") => return true,
+            ("tag:yaml.org,2002:" | "!", name) => name,
+            ("", verbatim) => verbatim.strip_prefix('!').unwrap_or(""),
+            _ => "",
+        };
+        TYPED.contains(&name)
     });
     !typed && style == ScalarStyle::Plain && matches!(value, "" | "~" | "null" | "Null" | "NULL")
 }
