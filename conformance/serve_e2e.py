@@ -51,6 +51,11 @@ FIXTURES = sorted(glob.glob(os.path.join(ROOT, "fixtures/admission/*.yaml")))
 # The RSS bound of the fault run (README, "The webhook daemon").
 RSS_BOUND_MB = 200
 
+# 1000 held connections need that many descriptors here and in the daemons
+# (which inherit the limit).
+_soft, _hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+resource.setrlimit(resource.RLIMIT_NOFILE, (min(max(_soft, 4096), _hard), _hard))
+
 
 class TextTimestamps(yaml.SafeLoader):
     """YAML as the CLI reads it: timestamps stay strings."""
@@ -511,8 +516,6 @@ def web_profile(tls_dir):
 def fault_daemon(tls_dir, web_profile):
     tmp = tempfile.mkdtemp()
     profile = web_profile
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (min(max(soft, 4096), hard), hard))
     daemon = Daemon(tls_dir, "--profile-file", profile, "--read-timeout-seconds", "2")
     assert daemon.wait_settled()[0] == 200
     prober = Prober(daemon)
