@@ -726,3 +726,21 @@ def test_logs_name_reviews_but_never_their_values(tls_dir, web_profile):
         assert line["patchOperations"] > 0 and line["namespace"] == "shop" and line["generateName"] == "web-"
         for marker in ("marker-env-value", "marker-arg-value", "marker-key"):
             assert marker not in logs, marker
+
+
+def test_probes_keep_their_own_connection_slots(tls_dir):
+    """With every webhook connection slot taken, a further connection is
+    closed at accept, and the probes' plain-HTTP listener still answers."""
+    metrics_port = free_port()
+    with Daemon(tls_dir, "--max-connections", "5", "--metrics-listen", f"127.0.0.1:{metrics_port}") as d:
+        held = [tls_socket(d) for _ in range(5)]
+        refused = socket.create_connection(("127.0.0.1", d.port), timeout=5)
+        refused.settimeout(5)
+        assert refused.recv(1) == b"", "the sixth connection is closed at accept"
+        refused.close()
+        r = requests.get(f"http://127.0.0.1:{metrics_port}/healthz", timeout=5)
+        assert r.status_code == 200
+        assert re.search(r"^eci_bridge_connections_refused_total [1-9]", requests.get(
+            f"http://127.0.0.1:{metrics_port}/metrics", timeout=5).text, re.M)
+        for s in held:
+            s.close()

@@ -513,11 +513,15 @@ pub async fn run(config: ServeConfig, shutdown: impl std::future::Future<Output 
         Some(acceptor),
         Arc::clone(&state),
         Arc::clone(&graceful),
-        Arc::clone(&connections),
+        connections,
         stop_rx.clone(),
     ));
-    let metrics_server = metrics_listener
-        .map(|l| tokio::spawn(accept_loop(l, None, Arc::clone(&state), Arc::clone(&graceful), connections, stop_rx)));
+    // Probes and scrapers have connection slots of their own: a flood of
+    // webhook connections never fails the kubelet's probes.
+    let probe_connections = Arc::new(Semaphore::new(PROBE_CONNECTIONS));
+    let metrics_server = metrics_listener.map(|l| {
+        tokio::spawn(accept_loop(l, None, Arc::clone(&state), Arc::clone(&graceful), probe_connections, stop_rx))
+    });
     shutdown.await;
     state.shutting_down.store(true, Ordering::Relaxed);
     log::info("shutting down: not ready", json!({"delaySeconds": config.shutdown_delay.as_secs_f64()}));
