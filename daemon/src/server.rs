@@ -218,14 +218,17 @@ impl State {
         if fixed {
             return respond(StatusCode::OK, "application/json", FIXED_ANSWER);
         }
-        let answer = match self.remembered(&body) {
+        // One profile for the whole review: the memo's key names the profile
+        // the core then answers with, even if a reload lands in between.
+        let profile = self.loaded_profile();
+        let answer = match self.remembered(&body, profile.as_deref()) {
             Ok(answer) => answer,
             Err(keyed) => {
                 // The core on the blocking pool: its cost is bounded by the
                 // input limits, but not proportional to the body's size.
                 let _large = if body.len() > INLINE_BODY_BYTES { self.large.acquire().await.ok() } else { None };
                 let state = Arc::clone(&self);
-                match tokio::task::spawn_blocking(move || state.answer(&body, keyed)).await {
+                match tokio::task::spawn_blocking(move || state.answer(&body, profile.as_deref(), keyed)).await {
                     Ok(answer) => answer,
                     Err(_) => return text(StatusCode::INTERNAL_SERVER_ERROR, "the review could not be answered"),
                 }
@@ -246,9 +249,8 @@ impl State {
     }
 
     /// The memo's answer, or the key to remember the core's answer under.
-    fn remembered(&self, body: &[u8]) -> Result<Answer, Option<memo::Keyed>> {
-        let profile = self.loaded_profile();
-        let sha = profile.as_ref().map_or("", |p| p.sha256.as_str());
+    fn remembered(&self, body: &[u8], profile: Option<&LoadedProfile>) -> Result<Answer, Option<memo::Keyed>> {
+        let sha = profile.map_or("", |p| p.sha256.as_str());
         let keyed = memo::key(body, |name| self.namespaces.labels(name), sha);
         match keyed.as_ref().and_then(|k| self.memo.get(k)) {
             Some(answer) => {
@@ -262,21 +264,17 @@ impl State {
         }
     }
 
-    /// The core's answer, with the current profile and namespaces (the
-    /// labels the memo key holds, when there is one: looked up once).
-    fn answer(&self, body: &[u8], keyed: Option<memo::Keyed>) -> Answer {
+    /// The core's answer, with the review's profile and the namespace's
+    /// labels (those the memo key holds, when there is one: looked up once).
+    fn answer(&self, body: &[u8], profile: Option<&LoadedProfile>, keyed: Option<memo::Keyed>) -> Answer {
         let body = match std::str::from_utf8(body) {
             Ok(body) => body,
             Err(e) => return invalid_utf8(e),
         };
-        let profile = self.loaded_profile();
         let labels = keyed.as_ref().map(|k| k.namespace_labels().clone());
         let lookup = |name: &str| labels.clone().unwrap_or_else(|| self.namespaces.labels(name));
-        let endpoint = Endpoint {
-            profile: profile.as_ref().map(|p| &p.profile),
-            options: &self.config.options,
-            namespace_labels: &lookup,
-        };
+        let endpoint =
+            Endpoint { profile: profile.map(|p| &p.profile), options: &self.config.options, namespace_labels: &lookup };
         let answer = endpoint.answer(body);
         if let Some(keyed) = keyed {
             self.memo.put(keyed, &answer);
