@@ -10,14 +10,17 @@
 //! | `GET /metrics` | Prometheus text |
 //!
 //! Protection, in the order a request meets it: at most `max_connections`
-//! connections (more are closed at accept); the TLS handshake and the request
-//! headers within `read_timeout` each (else the connection is closed); at
-//! most `max_in_flight` reviews at once (503 with `Retry-After: 1`); a JSON
-//! content type (415); a body of at most `max_body_bytes` (413, decided from
-//! `Content-Length` before reading when it is given) read within
-//! `read_timeout` (408); then the core's own input limits. Reviews of more
-//! than [`INLINE_BODY_BYTES`] are answered on the blocking pool, so that one
-//! large pod never holds up the small ones on the async workers.
+//! connections (more are closed at accept; the plain-HTTP listener of probes
+//! has [`PROBE_CONNECTIONS`] of its own); the TLS handshake and the request
+//! headers within `read_timeout` each (else the connection is closed), and
+//! an idle connection closed after `idle_timeout`; a JSON content type
+//! (415); a body of at most `max_body_bytes` (413, decided from
+//! `Content-Length` before reading when it is given), counted against
+//! [`BODY_BUDGET_KIB`] (503) and read within `read_timeout` (408); then a
+//! slot among `max_in_flight` (503), so a slow client holds body bytes, never
+//! a slot; then the memo of repeated reviews, or the core on the blocking
+//! pool (at most [`LARGE_AT_ONCE`] reviews above [`LARGE_BODY_BYTES`] at
+//! once), whose own input limits bound the rest.
 
 use std::convert::Infallible;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -49,7 +52,7 @@ use crate::{log, namespaces, profile, tls};
 /// Reviews above this size count as large: at most [`LARGE_AT_ONCE`] of
 /// them are answered at once (their parsed trees are the daemon's largest
 /// allocations).
-pub const INLINE_BODY_BYTES: usize = 64 * 1024;
+pub const LARGE_BODY_BYTES: usize = 64 * 1024;
 
 /// Large reviews answered at once.
 pub const LARGE_AT_ONCE: usize = 4;
@@ -74,7 +77,7 @@ pub struct State {
     in_flight: Semaphore,
     /// KiB of request bodies held at once ([`BODY_BUDGET_KIB`]).
     body_budget: Semaphore,
-    /// Reviews above [`INLINE_BODY_BYTES`] answered at once ([`LARGE_AT_ONCE`]).
+    /// Reviews above [`LARGE_BODY_BYTES`] answered at once ([`LARGE_AT_ONCE`]).
     large: Semaphore,
     metrics: Metrics,
     memo: Memo,
@@ -206,12 +209,7 @@ impl State {
             Err(response) => return response,
         };
         let Ok(_permit) = self.in_flight.try_acquire() else {
-            let mut r = text(
-                StatusCode::SERVICE_UNAVAILABLE,
-                format!("{} reviews are being answered; retry", self.config.max_in_flight),
-            );
-            r.headers_mut().insert(RETRY_AFTER, HeaderValue::from_static("1"));
-            return r;
+            return retry_later(format!("{} reviews are being answered; retry", self.config.max_in_flight));
         };
         let _gauge = self.metrics.in_flight();
         let started = Instant::now();
@@ -226,7 +224,7 @@ impl State {
             Err(keyed) => {
                 // The core on the blocking pool: its cost is bounded by the
                 // input limits, but not proportional to the body's size.
-                let _large = if body.len() > INLINE_BODY_BYTES { self.large.acquire().await.ok() } else { None };
+                let _large = if body.len() > LARGE_BODY_BYTES { self.large.acquire().await.ok() } else { None };
                 let state = Arc::clone(&self);
                 match tokio::task::spawn_blocking(move || state.answer(&body, profile.as_deref(), keyed)).await {
                     Ok(answer) => answer,
@@ -306,9 +304,7 @@ impl State {
         // largest body when none is declared (the API server declares it).
         let kib = declared.map_or(limit, |n| n as usize).div_ceil(1024).max(1);
         let Ok(held) = self.body_budget.try_acquire_many(u32::try_from(kib).unwrap_or(u32::MAX)) else {
-            let mut r = text(StatusCode::SERVICE_UNAVAILABLE, "too many request bodies are being read; retry");
-            r.headers_mut().insert(RETRY_AFTER, HeaderValue::from_static("1"));
-            return Err(r);
+            return Err(retry_later("too many request bodies are being read; retry".into()));
         };
         let read = Limited::new(request.into_body(), limit).collect();
         match tokio::time::timeout(self.config.read_timeout, read).await {
@@ -350,6 +346,13 @@ fn invalid_utf8(e: std::str::Utf8Error) -> Answer {
 
 /// The fixed answer of `/bench/fixed`: a minimal allowed review.
 const FIXED_ANSWER: &str = "{\"apiVersion\":\"admission.k8s.io/v1\",\"kind\":\"AdmissionReview\",\"response\":{\"uid\":\"bench\",\"allowed\":true}}\n";
+
+/// 503 with `Retry-After: 1`: a limit of the moment, not of the request.
+fn retry_later(message: String) -> Response<Body> {
+    let mut r = text(StatusCode::SERVICE_UNAVAILABLE, message);
+    r.headers_mut().insert(RETRY_AFTER, HeaderValue::from_static("1"));
+    r
+}
 
 fn not_allowed(allow: &'static str) -> Response<Body> {
     let mut r = text(StatusCode::METHOD_NOT_ALLOWED, format!("allowed methods: {allow}"));
