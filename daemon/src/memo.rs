@@ -14,8 +14,8 @@
 //! fixed for the life of the process): no crafted review can collide into
 //! another pod's answer.
 //! Memory is bounded: bodies above [`MAX_KEY_BYTES`] are not remembered, and
-//! the memo is emptied when it holds [`MAX_ENTRIES`] answers or
-//! [`MAX_BYTES`] bytes.
+//! the memo is emptied when it holds `--memo-entries` answers (default
+//! [`MAX_ENTRIES`]) or [`MAX_BYTES`] bytes.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
@@ -62,11 +62,6 @@ pub struct Keyed {
 }
 
 impl Keyed {
-    /// Length of the uid (for measurements).
-    pub fn uid_len(&self) -> usize {
-        self.uid.len()
-    }
-
     /// The namespace labels in the key: the core must answer with these.
     pub fn namespace_labels(&self) -> &BTreeMap<String, String> {
         &self.labels
