@@ -62,6 +62,8 @@ import yaml
 from kubernetes import client, config
 from kubernetes.utils import parse_quantity
 
+from common import free_port
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 SETTINGS = os.path.join(HERE, "cluster", "settings.yaml")
@@ -426,14 +428,6 @@ def test_1_webhook_configuration_is_accepted_by_the_api_server(api, tmp_path):
                     "admissionReviewVersions", "reinvocationPolicy"):
             if key in mine:
                 assert theirs[key] == mine[key], f"{mine['name']}: the API server changed {key}"
-
-
-def free_port():
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class ServeDaemon:

@@ -1,6 +1,7 @@
 """Helpers shared by the conformance scripts."""
 
 import os
+import socket
 import subprocess
 
 K8S_VERSION = "1.33"
@@ -87,3 +88,10 @@ def validate_fixture_documents(directory, report, counts, skip_kinds=()):
                 items = doc.get("items", []) if doc.get("kind") == "List" else [doc]
                 for item in items:
                     validate(item, os.path.basename(path), report, counts)
+
+
+def free_port():
+    """A loopback port free now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

@@ -43,6 +43,8 @@ import pytest
 import requests
 import yaml
 
+from common import free_port
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 BINARY = os.environ.get("ECI_BRIDGE", os.path.join(ROOT, "target/debug/eci-bridge"))
@@ -70,12 +72,6 @@ TextTimestamps.yaml_implicit_resolvers = {
 def load_stream(path):
     with open(path) as f:
         return [d for d in yaml.load_all(f, Loader=TextTimestamps) if d is not None]
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def certs(out_dir, force=False):

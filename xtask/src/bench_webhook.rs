@@ -121,10 +121,6 @@ fn namespaces() -> String {
         .join("---\n")
 }
 
-fn free_port() -> Option<u16> {
-    std::net::TcpListener::bind("127.0.0.1:0").ok()?.local_addr().ok().map(|a| a.port())
-}
-
 struct Daemon {
     child: Child,
     url: String,
@@ -132,7 +128,7 @@ struct Daemon {
 
 impl Daemon {
     fn start(binary: &Path, d: &Path, extra: &[&str]) -> Option<Daemon> {
-        let port = free_port()?;
+        let port = *crate::cluster::free_ports(1).ok()?.first()?;
         let log = std::fs::File::create(d.join("serve.log")).ok()?;
         let child = Command::new(binary)
             .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--bench-fixed-route", "--max-in-flight", "1024"])

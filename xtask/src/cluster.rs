@@ -236,7 +236,8 @@ pub(crate) fn down(run: &Path) -> bool {
     }
 }
 
-fn free_ports(n: usize) -> std::io::Result<Vec<u16>> {
+/// `n` distinct loopback ports free now.
+pub(crate) fn free_ports(n: usize) -> std::io::Result<Vec<u16>> {
     let listeners: Vec<TcpListener> = (0..n).map(|_| TcpListener::bind("127.0.0.1:0")).collect::<Result<_, _>>()?;
     listeners.iter().map(|l| l.local_addr().map(|a| a.port())).collect()
 }
