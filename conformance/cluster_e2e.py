@@ -445,7 +445,11 @@ class ServeDaemon:
              "--tls-key-file", str(self.certs / "tls.key"), "--profile-file", str(profile_path),
              "--kubeconfig", os.environ["KUBECONFIG"]],
             stdout=subprocess.DEVNULL, stderr=self.log)
-        wait_until("serve is ready (profile and Namespaces listed)", self.ready, timeout=30, interval=0.2)
+        try:
+            wait_until("serve is ready (profile and Namespaces listed)", self.ready, timeout=30, interval=0.2)
+        except BaseException:
+            self.stop()
+            raise
 
     def ready(self):
         if self.proc.poll() is not None:
@@ -457,7 +461,14 @@ class ServeDaemon:
     def stop(self):
         if self.proc.poll() is None:
             self.proc.terminate()
-            self.proc.wait(timeout=30)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+                raise AssertionError("serve did not stop within 30 s of SIGTERM") from None
+            finally:
+                self.log.close()
         self.log.close()
         return self.proc.returncode
 
