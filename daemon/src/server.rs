@@ -248,9 +248,8 @@ impl State {
 
     /// The memo's answer, or the key to remember the core's answer under.
     fn remembered(&self, body: &[u8], profile: Option<&LoadedProfile>) -> Result<Answer, Option<memo::Keyed>> {
-        let sha = profile.map_or("", |p| p.sha256.as_str());
-        let keyed = memo::key(body, |name| self.namespaces.labels(name), sha);
-        match keyed.as_ref().and_then(|k| self.memo.get(k)) {
+        let keyed = memo::key(body, profile.map_or("", |p| p.sha256.as_str()));
+        match keyed.as_ref().and_then(|k| self.memo.get(k, |name| self.namespaces.labels(name))) {
             Some(answer) => {
                 self.metrics.memo(true);
                 Ok(answer)
@@ -262,20 +261,24 @@ impl State {
         }
     }
 
-    /// The core's answer, with the review's profile and the namespace's
-    /// labels (those the memo key holds, when there is one: looked up once).
+    /// The core's answer, with the review's profile; the namespace labels it
+    /// looks up are remembered with the answer.
     fn answer(&self, body: &[u8], profile: Option<&LoadedProfile>, keyed: Option<memo::Keyed>) -> Answer {
         let body = match std::str::from_utf8(body) {
             Ok(body) => body,
             Err(e) => return invalid_utf8(e),
         };
-        let labels = keyed.as_ref().map(|k| k.namespace_labels().clone());
-        let lookup = |name: &str| labels.clone().unwrap_or_else(|| self.namespaces.labels(name));
+        let lookups = std::cell::RefCell::new(memo::Lookups::new());
+        let lookup = |name: &str| {
+            let labels = self.namespaces.labels(name);
+            lookups.borrow_mut().push((name.to_string(), labels.clone()));
+            labels
+        };
         let endpoint =
             Endpoint { profile: profile.map(|p| &p.profile), options: &self.config.options, namespace_labels: &lookup };
         let answer = endpoint.answer(body);
         if let Some(keyed) = keyed {
-            self.memo.put(keyed, &answer);
+            self.memo.put(keyed, lookups.into_inner(), &answer);
         }
         answer
     }

@@ -80,36 +80,48 @@ fn review() -> String {
             "terminationMessagePath": "/dev/termination-log", "terminationMessagePolicy": "File", "imagePullPolicy": "IfNotPresent"
         })
     };
-    serde_json::json!({
-        "apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
-        "request": {
-            "uid": "6f0c4c1e-6d0a-4a56-9d0e-6f1b2f3a4b5c",
-            "kind": {"group": "", "version": "v1", "kind": "Pod"},
-            "resource": {"group": "", "version": "v1", "resource": "pods"},
-            "requestKind": {"group": "", "version": "v1", "kind": "Pod"},
-            "requestResource": {"group": "", "version": "v1", "resource": "pods"},
-            "namespace": "team-11", "operation": "CREATE",
-            "userInfo": {"username": "system:serviceaccount:kube-system:replicaset-controller", "groups": ["system:serviceaccounts", "system:authenticated"]},
-            "object": {
-                "apiVersion": "v1", "kind": "Pod",
-                "metadata": {
-                    "generateName": "web-7d4b9c8f6-", "namespace": "team-11",
-                    "labels": {"app": "web", "pod-template-hash": "7d4b9c8f6"},
-                    "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "web-7d4b9c8f6", "uid": "0b7e2d6c-1f5a-4c3e-9a8b-7c6d5e4f3a2b", "controller": true, "blockOwnerDeletion": true}]
-                },
-                "spec": {
-                    "containers": [container("web", "registry.example.com/shop/web:1.27.3"), container("sidecar", "registry.example.com/shop/proxy:2.1")],
-                    "volumes": [{"name": "config", "configMap": {"name": "web-config"}}, {"name": "kube-api-access", "projected": {"sources": [{"serviceAccountToken": {"expirationSeconds": 3607, "path": "token"}}]}}],
-                    "restartPolicy": "Always", "terminationGracePeriodSeconds": 30, "dnsPolicy": "ClusterFirst",
-                    "serviceAccountName": "default", "schedulerName": "default-scheduler", "enableServiceLinks": true,
-                    "tolerations": [{"key": "node.kubernetes.io/not-ready", "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 300}]
-                }
-            },
-            "oldObject": null, "dryRun": false,
-            "options": {"apiVersion": "meta.k8s.io/v1", "kind": "CreateOptions"}
+    let object = serde_json::json!({
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": {
+            "generateName": "web-7d4b9c8f6-", "namespace": "team-11",
+            "labels": {"app": "web", "pod-template-hash": "7d4b9c8f6"},
+            "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "web-7d4b9c8f6", "uid": "0b7e2d6c-1f5a-4c3e-9a8b-7c6d5e4f3a2b", "controller": true, "blockOwnerDeletion": true}]
+        },
+        "spec": {
+            "containers": [container("web", "registry.example.com/shop/web:1.27.3"), container("sidecar", "registry.example.com/shop/proxy:2.1")],
+            "volumes": [{"name": "config", "configMap": {"name": "web-config"}}, {"name": "kube-api-access", "projected": {"sources": [{"serviceAccountToken": {"expirationSeconds": 3607, "path": "token"}}]}}],
+            "restartPolicy": "Always", "terminationGracePeriodSeconds": 30, "dnsPolicy": "ClusterFirst",
+            "serviceAccountName": "default", "schedulerName": "default-scheduler", "enableServiceLinks": true,
+            "tolerations": [{"key": "node.kubernetes.io/not-ready", "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 300}]
         }
-    })
-    .to_string()
+    });
+    // The request's fields in the API server's order (its Go struct's): the
+    // uid first. serde_json's maps here are sorted, so the order is written out.
+    let request = ordered(&[
+        ("uid", "6f0c4c1e-6d0a-4a56-9d0e-6f1b2f3a4b5c".into()),
+        ("kind", serde_json::json!({"group": "", "version": "v1", "kind": "Pod"})),
+        ("resource", serde_json::json!({"group": "", "version": "v1", "resource": "pods"})),
+        ("requestKind", serde_json::json!({"group": "", "version": "v1", "kind": "Pod"})),
+        ("requestResource", serde_json::json!({"group": "", "version": "v1", "resource": "pods"})),
+        ("namespace", "team-11".into()),
+        ("operation", "CREATE".into()),
+        (
+            "userInfo",
+            serde_json::json!({"username": "system:serviceaccount:kube-system:replicaset-controller", "groups": ["system:serviceaccounts", "system:authenticated"]}),
+        ),
+        ("object", object),
+        ("oldObject", serde_json::Value::Null),
+        ("dryRun", false.into()),
+        ("options", serde_json::json!({"apiVersion": "meta.k8s.io/v1", "kind": "CreateOptions"})),
+    ]);
+    format!(r#"{{"kind":"AdmissionReview","apiVersion":"admission.k8s.io/v1","request":{request}}}"#)
+}
+
+/// A JSON object with its fields in the given order.
+fn ordered(fields: &[(&str, serde_json::Value)]) -> String {
+    let fields: Vec<String> =
+        fields.iter().map(|(name, value)| format!("{}:{value}", serde_json::Value::from(*name))).collect();
+    format!("{{{}}}", fields.join(","))
 }
 
 fn namespaces() -> String {
