@@ -7,6 +7,7 @@
 //! 1 usage or IO errors (unreadable or unparsable input).
 
 mod capacity;
+mod emulate;
 mod inputs;
 mod render;
 mod resources;
@@ -373,6 +374,8 @@ enum Command {
     Serve(serve::ServeArgs),
     /// Write a CA and a serving certificate for the webhook; print the caBundle.
     Certs(serve::CertsArgs),
+    /// Run a local ECI 2018-08-08 endpoint (see README, "Try ECI offline").
+    Emulate(emulate::EmulateArgs),
     /// Check or compare eci-profile ConfigMaps.
     #[command(subcommand)]
     Profile(ProfileCommand),
@@ -494,6 +497,7 @@ fn run(command: Command) -> Result<ExitCode, String> {
         }
         Command::Serve(args) => serve::serve(args),
         Command::Certs(args) => serve::certs(args),
+        Command::Emulate(args) => emulate::emulate(args),
         Command::Admit { file, profile, namespace_labels, flags, cluster, output } => {
             let (mut case, stream) = inputs::read_admission_case(&file)?;
             let mut diags = std::mem::take(&mut case.diagnostics);

@@ -11,10 +11,14 @@
 //! ([`eci_bridge_core::admission::endpoint`]): this crate reads files,
 //! sockets and the Kubernetes API, and never decides what a pod becomes.
 //!
+//! It also serves the ECI emulator ([`emulate`]: `eci-bridge emulate`), whose
+//! model is the IO-free `eci-bridge-emulator` crate.
+//!
 //! Not in scope: the provider (creating ECI instances) and the ECI client.
 
 pub mod certs;
 pub mod config;
+pub mod emulate;
 pub mod log;
 pub mod memo;
 pub mod metrics;

@@ -229,13 +229,33 @@ pub fn acs3_signature(
     access_key_id: &str,
     secret: &str,
 ) -> Acs3Signature {
+    let signed: Vec<(String, String)> = headers
+        .iter()
+        .filter(|(name, _)| {
+            let name = name.to_ascii_lowercase();
+            name == "host" || name == "content-type" || name.starts_with("x-acs-")
+        })
+        .cloned()
+        .collect();
+    acs3_signature_over(method, path, query, &signed, payload_sha256, access_key_id, secret)
+}
+
+/// ACS3-HMAC-SHA256 signing every header given (a verifier passes the
+/// headers the request's `SignedHeaders` names: the Python SDK signs all it
+/// sends, `accept` and `user-agent` included).
+pub fn acs3_signature_over(
+    method: &str,
+    path: &str,
+    query: &WireParams,
+    headers: &[(String, String)],
+    payload_sha256: &str,
+    access_key_id: &str,
+    secret: &str,
+) -> Acs3Signature {
     let path = if path.is_empty() { "/" } else { path };
     let mut signed: std::collections::BTreeMap<String, Vec<String>> = Default::default();
     for (name, value) in headers {
-        let name = name.to_ascii_lowercase();
-        if name == "host" || name == "content-type" || name.starts_with("x-acs-") {
-            signed.entry(name).or_default().push(value.trim().to_string());
-        }
+        signed.entry(name.to_ascii_lowercase()).or_default().push(value.trim().to_string());
     }
     let mut canonical_headers = String::new();
     for (name, values) in &mut signed {

@@ -38,6 +38,7 @@ use crate::sizing::Sizing;
 
 pub use identity::{client_token, container_group_name};
 pub use options::effective_annotations;
+pub use pod::{MAX_CONTAINERS, MAX_REGISTRY_CREDENTIALS, MAX_VOLUMES};
 
 /// Everything translation reads.
 #[derive(Debug, Clone, Copy)]
