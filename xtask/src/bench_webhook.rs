@@ -7,7 +7,7 @@
 //!
 //! - throughput of `POST /mutate` beside `POST /bench/fixed` (the same server
 //!   stack, TLS and HTTP version, reading the same body, answering a fixed
-//!   review), over HTTP/2 and HTTP/1.1, alternated three times (medians),
+//!   review), over HTTP/2 and HTTP/1.1, alternated five times (medians),
 //!   twice: with the memo of repeated reviews (the daemon's default; h2load
 //!   repeats one review, as a Deployment's scale-out does), where the floor
 //!   is 70 %, and with `--memo-entries 0`, every review answered by the core
@@ -29,7 +29,7 @@ use crate::{Runner, cargo, root};
 /// The floor: `/mutate` throughput over the fixed endpoint's.
 const FLOOR: f64 = 0.70;
 const REQUESTS: u32 = 30_000;
-const ROUNDS: usize = 3;
+const ROUNDS: usize = 5;
 
 struct Protocol {
     name: &'static str,
