@@ -26,10 +26,40 @@ pub struct Cloud {
     ids: HashMap<String, u64>,
     next_seq: u64,
     /// (action, ClientToken) → the parameters and the answer of the first call.
-    tokens: HashMap<(String, String), (WireParams, Value)>,
+    tokens: HashMap<(String, String), (WireParams, Answer)>,
     started: i64,
+    /// No group has a step due before this (virtual ms): `advance` is free
+    /// until then. Any change to a group resets it.
+    next_wake: i64,
     ids_rng: Rng,
     transitions: Option<Vec<Transition>>,
+}
+
+/// A successful answer: a JSON object's text, without `RequestId` (the
+/// envelope's, added by [`crate::Emulator`]). Serialized once, from the
+/// typed response where there is one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer(String);
+
+impl Answer {
+    fn of(value: &impl serde::Serialize) -> Result<Answer, ApiError> {
+        serde_json::to_string(value).map(Answer).map_err(|e| ApiError::invalid("response", e))
+    }
+
+    /// The answer as a JSON value (tests, in-process simulations).
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.0).unwrap_or(Value::Null)
+    }
+
+    /// The body sent: the answer with `RequestId` first.
+    pub fn with_request_id(&self, request_id: &str) -> String {
+        let id = Value::from(request_id);
+        match self.0.strip_prefix('{') {
+            Some(rest) if rest.trim_start().starts_with('}') => format!("{{\"RequestId\":{id}}}"),
+            Some(rest) => format!("{{\"RequestId\":{id},{rest}"),
+            None => self.0.clone(),
+        }
+    }
 }
 
 /// A status change, for observers (the property tests).
@@ -71,6 +101,7 @@ impl Cloud {
             next_seq: 1,
             tokens: HashMap::new(),
             started: now,
+            next_wake: i64::MIN,
             ids_rng: Rng::new(seed ^ 0x00EC_1D00),
             transitions: None,
         }
@@ -109,15 +140,21 @@ impl Cloud {
 
     /// Moves every group's lifecycle forward to `now`.
     pub fn advance(&mut self, now: i64) {
+        if now < self.next_wake {
+            return;
+        }
         let seqs: Vec<u64> = self.groups.keys().copied().collect();
+        let mut wake = i64::MAX;
         for seq in seqs {
             while let Some((at, due)) = self.groups.get(&seq).and_then(|g| g.next_due(&self.steps)) {
                 if at > now {
+                    wake = wake.min(at);
                     break;
                 }
                 self.step(seq, at, due);
             }
         }
+        self.next_wake = wake;
     }
 
     fn step(&mut self, seq: u64, at: i64, due: Due) {
@@ -225,7 +262,7 @@ impl Cloud {
     }
 
     /// Answers one authenticated call at virtual time `now`.
-    pub fn call(&mut self, action: &str, params: &WireParams, now: i64) -> Result<Value, ApiError> {
+    pub fn call(&mut self, action: &str, params: &WireParams, now: i64) -> Result<Answer, ApiError> {
         self.advance(now);
         let token = validate::client_token(params)?;
         if let Some(token) = &token
@@ -247,6 +284,9 @@ impl Cloud {
             "ExecContainerCommand" => self.exec(params)?,
             other => return Err(ApiError::unknown_action(other)),
         };
+        if !action.starts_with("Describe") {
+            self.next_wake = i64::MIN;
+        }
         if let Some(token) = token {
             self.tokens.insert((action.to_string(), token), (params.clone(), answer.clone()));
         }
@@ -269,7 +309,7 @@ impl Cloud {
         Ok(())
     }
 
-    fn create(&mut self, params: &WireParams, now: i64) -> Result<Value, ApiError> {
+    fn create(&mut self, params: &WireParams, now: i64) -> Result<Answer, ApiError> {
         validate::create(params, &self.region)?;
         let requested_zone = params.get("ZoneId").filter(|z| !z.is_empty()).map(str::to_string);
         if let Some(zone) = &requested_zone
@@ -292,7 +332,7 @@ impl Cloud {
         self.ids.insert(id.clone(), seq);
         self.groups.insert(seq, group);
         self.note(&id, None, Some(Status::Scheduling), now);
-        Ok(json!({ "ContainerGroupId": id }))
+        Answer::of(&json!({ "ContainerGroupId": id }))
     }
 
     fn new_group(&self, params: &WireParams, seq: u64, id: String, requested_zone: Option<String>, now: i64) -> Group {
@@ -399,7 +439,7 @@ impl Cloud {
         Ok((page, next))
     }
 
-    fn describe(&self, params: &WireParams) -> Result<Value, ApiError> {
+    fn describe(&self, params: &WireParams) -> Result<Answer, ApiError> {
         validate::types(params)?;
         let limit = validate::limit(params, 20, 20)?;
         let selected = self.select(params)?;
@@ -412,10 +452,10 @@ impl Cloud {
             request_id: None,
             total_count: Some(total as i64),
         };
-        serde_json::to_value(response).map_err(|e| ApiError::invalid("response", e))
+        Answer::of(&response)
     }
 
-    fn describe_status(&self, params: &WireParams, now: i64) -> Result<Value, ApiError> {
+    fn describe_status(&self, params: &WireParams, now: i64) -> Result<Answer, ApiError> {
         validate::types(params)?;
         let limit = validate::limit(params, 200, 200)?;
         let since = params.get("SinceSecond").and_then(|s| s.parse::<i64>().ok());
@@ -424,10 +464,10 @@ impl Cloud {
         let total = selected.len();
         let (page, next) = Cloud::page(selected, params, limit)?;
         let data: Vec<Value> = page.iter().map(|g| pod_status(g)).collect();
-        Ok(json!({"Data": data, "NextToken": next.unwrap_or_default(), "TotalCount": total}))
+        Answer::of(&json!({"Data": data, "NextToken": next.unwrap_or_default(), "TotalCount": total}))
     }
 
-    fn update(&mut self, params: &WireParams, now: i64) -> Result<Value, ApiError> {
+    fn update(&mut self, params: &WireParams, now: i64) -> Result<Answer, ApiError> {
         validate::types(params)?;
         self.region_of(params)?;
         let (seq, _) = self.group_id(params)?;
@@ -453,10 +493,10 @@ impl Cloud {
         g.enter(Status::Updating, now);
         let id = g.id.clone();
         self.note(&id, Some(before), Some(Status::Updating), now);
-        Ok(json!({}))
+        Answer::of(&json!({}))
     }
 
-    fn restart(&mut self, params: &WireParams, now: i64) -> Result<Value, ApiError> {
+    fn restart(&mut self, params: &WireParams, now: i64) -> Result<Answer, ApiError> {
         self.region_of(params)?;
         let (seq, id) = self.group_id(params)?;
         let g = self.groups.get_mut(&seq).ok_or_else(|| ApiError::no_group(&id))?;
@@ -468,10 +508,10 @@ impl Cloud {
         g.event(now, "Normal", "Killing", "Stopping containers to restart the instance".into());
         g.enter(Status::Restarting, now);
         self.note(&id, Some(before), Some(Status::Restarting), now);
-        Ok(json!({}))
+        Answer::of(&json!({}))
     }
 
-    fn delete(&mut self, params: &WireParams, now: i64) -> Result<Value, ApiError> {
+    fn delete(&mut self, params: &WireParams, now: i64) -> Result<Answer, ApiError> {
         validate::types(params)?;
         self.region_of(params)?;
         let (seq, id) = self.group_id(params)?;
@@ -493,10 +533,10 @@ impl Cloud {
                 self.note(&id, Some(before), None, now);
             }
         }
-        Ok(json!({}))
+        Answer::of(&json!({}))
     }
 
-    fn log(&self, params: &WireParams) -> Result<Value, ApiError> {
+    fn log(&self, params: &WireParams) -> Result<Answer, ApiError> {
         validate::types(params)?;
         let (seq, id) = self.group_id(params)?;
         let name = validate::required(params, "ContainerName")?;
@@ -517,10 +557,10 @@ impl Cloud {
             let start = (cut..=content.len()).find(|i| content.is_char_boundary(*i)).unwrap_or(content.len());
             content = content[start..].to_string();
         }
-        Ok(json!({"ContainerName": name, "Content": content}))
+        Answer::of(&json!({"ContainerName": name, "Content": content}))
     }
 
-    fn exec(&self, params: &WireParams) -> Result<Value, ApiError> {
+    fn exec(&self, params: &WireParams) -> Result<Answer, ApiError> {
         validate::types(params)?;
         self.region_of(params)?;
         let (seq, id) = self.group_id(params)?;
@@ -537,9 +577,9 @@ impl Cloud {
         }
         if validate::flag(params, "Sync") {
             // No real shell: the documented response, with the command echoed.
-            return Ok(json!({"SyncResponse": format!("emulated: {}", command.join(" "))}));
+            return Answer::of(&json!({"SyncResponse": format!("emulated: {}", command.join(" "))}));
         }
-        Ok(json!({
+        Answer::of(&json!({
             "WebSocketUri": format!("wss://eci.emulator.invalid/exec/{id}/{name}"),
             "HttpUrl": format!("https://eci.emulator.invalid/terminal?instance={id}&container={name}"),
         }))

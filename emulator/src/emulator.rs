@@ -4,10 +4,8 @@
 
 use std::collections::HashMap;
 
-use serde_json::Value;
-
 use crate::auth::{AccessKey, Authenticator, HttpRequest};
-use crate::cloud::Cloud;
+use crate::cloud::{Answer, Cloud};
 use crate::error::ApiError;
 use crate::scenario::{Fault, Rng, Scenario};
 
@@ -96,15 +94,10 @@ impl Emulator {
         let mut lose = false;
         let result = self.answer(request, clock, &mut delay_ms, &mut lose);
         let (status, body) = match result {
-            Ok(mut value) => {
-                if let Value::Object(map) = &mut value {
-                    map.insert("RequestId".into(), Value::String(request_id));
-                }
-                (200, value)
-            }
-            Err(e) => (e.status, e.body(&request_id)),
+            Ok(answer) => (200, answer.with_request_id(&request_id)),
+            Err(e) => (e.status, e.body(&request_id).to_string()),
         };
-        Reply { status, body: body.to_string(), delay_ms, lose }
+        Reply { status, body, delay_ms, lose }
     }
 
     fn answer(
@@ -113,7 +106,7 @@ impl Emulator {
         clock: Clock,
         delay_ms: &mut u64,
         lose: &mut bool,
-    ) -> Result<Value, ApiError> {
+    ) -> Result<Answer, ApiError> {
         let call = self.auth.authenticate(request, clock.wall_ms)?;
         if call.version != API_VERSION {
             return Err(ApiError::unknown_version(&call.version));

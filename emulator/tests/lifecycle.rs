@@ -29,7 +29,7 @@ fn params(pairs: &[(&str, &str)]) -> WireParams {
 fn create(c: &mut Cloud, name: &str, extra: &[(&str, &str)], now: i64) -> String {
     let mut p = vec![("ContainerGroupName", name), ("Container.1.Name", "app"), ("Container.1.Image", "busybox")];
     p.extend_from_slice(extra);
-    let answer = c.call("CreateContainerGroup", &params(&p), now).expect("created");
+    let answer = c.call("CreateContainerGroup", &params(&p), now).expect("created").json();
     answer["ContainerGroupId"].as_str().expect("id").to_string()
 }
 
@@ -42,7 +42,7 @@ fn describe_all(c: &mut Cloud, now: i64, limit: usize) -> Vec<Value> {
         if !token.is_empty() {
             p.push(("NextToken", token.as_str()));
         }
-        let page = c.call("DescribeContainerGroups", &params(&p), now).expect("described");
+        let page = c.call("DescribeContainerGroups", &params(&p), now).expect("described").json();
         out.extend(page["ContainerGroups"].as_array().cloned().unwrap_or_default());
         token = page["NextToken"].as_str().unwrap_or("").to_string();
         if token.is_empty() {
@@ -53,7 +53,8 @@ fn describe_all(c: &mut Cloud, now: i64, limit: usize) -> Vec<Value> {
 
 fn status(c: &mut Cloud, id: &str, now: i64) -> Option<String> {
     let ids = serde_json::to_string(&[id]).expect("json");
-    let page = c.call("DescribeContainerGroups", &params(&[("ContainerGroupIds", &ids)]), now).expect("described");
+    let page =
+        c.call("DescribeContainerGroups", &params(&[("ContainerGroupIds", &ids)]), now).expect("described").json();
     page["ContainerGroups"][0]["Status"].as_str().map(str::to_string)
 }
 
@@ -181,7 +182,7 @@ fn run(ops: &[Op]) -> (Cloud, Vec<Transition>, Vec<String>, i64) {
                     p.push(("ClientToken", token.as_str()));
                 }
                 if let Ok(answer) = c.call("CreateContainerGroup", &params(&p), now) {
-                    ids.push(answer["ContainerGroupId"].as_str().expect("id").to_string());
+                    ids.push(answer.json()["ContainerGroupId"].as_str().expect("id").to_string());
                 }
             }
             Op::Advance(ms) => now += i64::from(*ms),

@@ -236,6 +236,12 @@ fn test() -> ExitCode {
                 .args(["-m", "pytest", "-q", "-s", "-p", "no:cacheprovider", "conformance/serve_e2e.py"])
                 .env("ECI_BRIDGE", &binary),
         );
+        r.step(
+            "the ECI emulator judged by the vendor's Python SDK (lifecycle, errors, every fixture, ClientToken)",
+            Command::new(&python)
+                .args(["-m", "pytest", "-q", "-p", "no:cacheprovider", "conformance/emulator_sdk.py"])
+                .env("ECI_BRIDGE", &binary),
+        );
     }
     let bindgen = playground::ensure_wasm_bindgen(&mut r);
     if bindgen {
