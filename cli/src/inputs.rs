@@ -9,7 +9,7 @@ use eci_bridge_core::cluster::{ClusterSettings, parse_cluster_document};
 use eci_bridge_core::input::{parse_document, parse_documents};
 use eci_bridge_core::limits::Limits;
 use eci_bridge_core::sources::{Loaded, Placement, Role, Sources, document_of};
-use eci_bridge_core::{Bundle, Diagnostic, EciProfile, Input, ObjectStore, parse_profile};
+use eci_bridge_core::{Bundle, Diagnostic, EciProfile, Input, ObjectStore, Translation, parse_profile};
 use serde_json::Value;
 
 use crate::render;
@@ -76,6 +76,23 @@ pub fn read_sources(
         sources = sources.with(&name(p), Role::Objects, &read_text(p)?);
     }
     sources.load().map_err(|d| render::diagnostic(&d))
+}
+
+/// What `translate` does with its inputs, shared by `eci create`: read them
+/// ([`read_sources`]), add the namespace labels, translate (the built-in
+/// example cluster when no settings are given) and print the diagnostics.
+pub fn translate_pod(
+    path: &str,
+    profile: Option<&str>,
+    cluster: Option<&str>,
+    objects: &[String],
+    namespace_labels: &str,
+) -> Result<Translation, String> {
+    let mut loaded = read_sources(path, profile, cluster, objects)?;
+    loaded.bundle.namespace_labels.extend(parse_labels(namespace_labels)?);
+    let translation = loaded.translate(&ClusterSettings::example());
+    render::diagnostics(&translation.diagnostics);
+    Ok(translation)
 }
 
 /// Documents read from one or more files, with what it takes to place a

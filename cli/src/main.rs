@@ -7,6 +7,7 @@
 //! 1 usage or IO errors (unreadable or unparsable input).
 
 mod capacity;
+mod eci;
 mod emulate;
 mod inputs;
 mod render;
@@ -383,6 +384,11 @@ enum Command {
     Annotations,
     /// Print the supported vCPU/memory specs.
     Specs,
+    /// Call the ECI API: create, describe, delete, logs, events.
+    Eci {
+        #[command(subcommand)]
+        verb: eci::Verb,
+    },
 }
 
 fn main() -> ExitCode {
@@ -425,10 +431,8 @@ fn run(command: Command) -> Result<ExitCode, String> {
             show_secrets,
             print_rejected,
         } => {
-            let mut loaded = inputs::read_sources(&file, profile.as_deref(), cluster.as_deref(), &objects)?;
-            loaded.bundle.namespace_labels.extend(inputs::parse_labels(&namespace_labels)?);
-            let translation = loaded.translate(&ClusterSettings::example());
-            render::diagnostics(&translation.diagnostics);
+            let translation =
+                inputs::translate_pod(&file, profile.as_deref(), cluster.as_deref(), &objects, &namespace_labels)?;
             if translation.is_rejected() && !print_rejected {
                 return Ok(ExitCode::from(2));
             }
@@ -496,6 +500,7 @@ fn run(command: Command) -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Serve(args) => serve::serve(args),
+        Command::Eci { verb } => eci::run(verb),
         Command::Certs(args) => serve::certs(args),
         Command::Emulate(args) => emulate::emulate(args),
         Command::Admit { file, profile, namespace_labels, flags, cluster, output } => {

@@ -39,8 +39,9 @@ pub fn percent_encode(s: &str) -> String {
     utf8_percent_encode(s, UNRESERVED).to_string()
 }
 
-/// AccessKey credentials. The secret never appears in `Debug` output.
-#[derive(Clone, Debug)]
+/// AccessKey credentials. Neither the secret nor the STS token appears in
+/// `Debug` output.
+#[derive(Clone)]
 pub struct Credentials {
     /// The AccessKey ID (public).
     pub access_key_id: String,
@@ -48,6 +49,16 @@ pub struct Credentials {
     pub access_key_secret: SecretString,
     /// An STS token, when the key is temporary.
     pub security_token: Option<String>,
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Credentials")
+            .field("access_key_id", &self.access_key_id)
+            .field("access_key_secret", &self.access_key_secret)
+            .field("security_token", &self.security_token.as_ref().map(|_| super::secret::REDACTED))
+            .finish()
+    }
 }
 
 /// The HTTP method the request will be sent with (it is part of the signature).
@@ -332,6 +343,17 @@ mod tests {
 
     fn params(pairs: &[(&str, &str)]) -> WireParams {
         WireParams::from_pairs(pairs.iter().copied())
+    }
+
+    #[test]
+    fn credentials_debug_shows_neither_secret_nor_token() {
+        let c = Credentials {
+            access_key_id: "id".into(),
+            access_key_secret: SecretString::new("the-secret"),
+            security_token: Some("the-token".into()),
+        };
+        let shown = format!("{c:?}");
+        assert!(shown.contains("id") && !shown.contains("the-secret") && !shown.contains("the-token"), "{shown}");
     }
 
     #[test]
