@@ -407,10 +407,17 @@ impl Cloud {
         let field = |name: &str| params.get(name).filter(|v| !v.is_empty());
         let (name, status, zone) = (field("ContainerGroupName"), field("Status"), field("ZoneId"));
         let (vswitch, sg) = (field("VSwitchId"), field("SecurityGroupId"));
-        Ok(self
-            .groups
-            .values()
-            .filter(|g| ids.as_ref().is_none_or(|ids| ids.contains(&g.id)))
+        // Asked by id (a provider's poll): look the ids up, in creation order.
+        let candidates: Box<dyn Iterator<Item = &Group>> = match &ids {
+            Some(ids) => {
+                let mut seqs: Vec<u64> = ids.iter().filter_map(|id| self.ids.get(id).copied()).collect();
+                seqs.sort_unstable();
+                seqs.dedup();
+                Box::new(seqs.into_iter().filter_map(|seq| self.groups.get(&seq)))
+            }
+            None => Box::new(self.groups.values()),
+        };
+        Ok(candidates
             .filter(|g| name.is_none_or(|n| g.name == n))
             .filter(|g| status.is_none_or(|s| g.status.as_str() == s))
             .filter(|g| zone.is_none_or(|z| g.zone.as_deref() == Some(z)))

@@ -20,6 +20,7 @@
 //! `cargo xtask cluster up|down|env` builds (once) and runs a real Kubernetes
 //! control plane on 127.0.0.1; `test` runs the end-to-end scenarios on one.
 
+mod bench_emulator;
 mod bench_webhook;
 mod cluster;
 mod fuzz;
@@ -281,6 +282,7 @@ const USAGE: &str = "usage: cargo xtask <task>
   hostile            the hostile-input corpus at full size (about 1 MB per input) on the
                      release build; prints the worst CPU time and memory per subcommand
   cluster up|down|env|test  a real Kubernetes control plane on 127.0.0.1 (built once from its Go modules)
+  bench-emulator     describe throughput of eci-bridge emulate on 127.0.0.1 (our client), beside a provider's polling
   bench-webhook      the webhook daemon under h2load: /mutate beside a fixed endpoint (floor 70 %),
                      p50/p99 at half load, RSS per idle connection";
 
@@ -335,6 +337,11 @@ fn main() -> ExitCode {
         Some("bench-webhook") => {
             let mut r = Runner { failures: Vec::new() };
             bench_webhook::main(&mut r);
+            finish(&r)
+        }
+        Some("bench-emulator") => {
+            let mut r = Runner { failures: Vec::new() };
+            bench_emulator::main(&mut r);
             finish(&r)
         }
         _ => {
