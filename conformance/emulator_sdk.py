@@ -250,11 +250,32 @@ def translated_fixtures():
         res = subprocess.run([BINARY, "translate", "-f", path, "-o", "json", "--show-secrets"],
                              capture_output=True, text=True)
         if res.returncode == 0:
-            out.append((os.path.basename(path), json.loads(res.stdout)))
+            out.append((path, json.loads(res.stdout)))
     return out
 
 
-def test_every_translated_fixture_is_created():
+def create_with_sdk(address, region, path, request):
+    c = client(address)
+    c._region_id = region
+    try:
+        sdk_request = models.CreateContainerGroupRequest().from_map(request)
+        return c.create_container_group_with_options(sdk_request, NO_RETRY).body.container_group_id
+    except ClientException as e:
+        raise AssertionError(f"{os.path.basename(path)}: {e.code}: {e.message}") from e
+
+
+def create_with_eci_bridge(address, region, path, request):
+    env = dict(os.environ, ALIBABA_CLOUD_ACCESS_KEY_ID=AK, ALIBABA_CLOUD_ACCESS_KEY_SECRET=SECRET)
+    res = subprocess.run([BINARY, "eci", "create", "-f", path, "--endpoint", f"http://{address}"],
+                         capture_output=True, text=True, env=env)
+    assert res.returncode == 0, f"{os.path.basename(path)}: {res.stderr}"
+    answer = json.loads(res.stdout)
+    assert answer["ClientToken"] == request.get("ClientToken", answer["ClientToken"])
+    return answer["ContainerGroupId"]
+
+
+@pytest.mark.parametrize("send", [create_with_sdk, create_with_eci_bridge], ids=["sdk", "eci-bridge"])
+def test_every_translated_fixture_is_created(send):
     fixtures = translated_fixtures()
     assert len(fixtures) >= 20, len(fixtures)
     # One emulator per region the fixtures' clusters name, with their zones.
@@ -265,18 +286,9 @@ def test_every_translated_fixture_is_created():
             zones.add(request["ZoneId"])
     created = 0
     for region, zones in sorted(regions.items()):
+        mine = [(path, request) for path, request in fixtures if request["RegionId"] == region]
         with emulator(region, sorted(zones | {f"{region}-a"})) as address:
-            c = client(address)
-            c._region_id = region
-            ids = set()
-            for name, request in fixtures:
-                if request["RegionId"] != region:
-                    continue
-                sdk_request = models.CreateContainerGroupRequest().from_map(request)
-                try:
-                    ids.add(c.create_container_group_with_options(sdk_request, NO_RETRY).body.container_group_id)
-                except ClientException as e:
-                    raise AssertionError(f"{name}: {e.code}: {e.message}") from e
-                created += 1
-            assert len(ids) == sum(1 for _, r in fixtures if r["RegionId"] == region)
+            ids = {send(address, region, path, request) for path, request in mine}
+        assert len(ids) == len(mine), "one new instance per fixture"
+        created += len(mine)
     assert created == len(fixtures)
