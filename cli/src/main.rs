@@ -13,6 +13,7 @@ mod inputs;
 mod render;
 mod resources;
 mod serve;
+mod simulate;
 
 use std::process::ExitCode;
 
@@ -377,6 +378,8 @@ enum Command {
     Certs(serve::CertsArgs),
     /// Run a local ECI 2018-08-08 endpoint (see README, "Try ECI offline").
     Emulate(emulate::EmulateArgs),
+    /// Run the provider engine against the ECI emulator in virtual time, with faults; exit 2 on a broken invariant.
+    Simulate(simulate::SimulateArgs),
     /// Check or compare eci-profile ConfigMaps.
     #[command(subcommand)]
     Profile(ProfileCommand),
@@ -503,6 +506,7 @@ fn run(command: Command) -> Result<ExitCode, String> {
         Command::Eci { verb } => eci::run(verb),
         Command::Certs(args) => serve::certs(args),
         Command::Emulate(args) => emulate::emulate(args),
+        Command::Simulate(args) => simulate::run(args),
         Command::Admit { file, profile, namespace_labels, flags, cluster, output } => {
             let (mut case, stream) = inputs::read_admission_case(&file)?;
             let mut diags = std::mem::take(&mut case.diagnostics);

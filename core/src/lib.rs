@@ -67,6 +67,7 @@ pub mod overflow;
 pub mod placement;
 pub mod preview;
 pub mod profile;
+pub mod provider;
 pub mod quantity;
 pub mod resource_policy;
 pub mod sizing;

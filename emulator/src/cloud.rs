@@ -128,6 +128,12 @@ impl Cloud {
         self.groups.len()
     }
 
+    /// The live groups, in creation order (observers: the simulation's
+    /// invariants).
+    pub fn groups(&self) -> impl Iterator<Item = &Group> {
+        self.groups.values()
+    }
+
     /// No live group.
     pub fn is_empty(&self) -> bool {
         self.groups.is_empty()
