@@ -1,6 +1,6 @@
 //! The sync engine: pods in, ECI calls and pod updates out, time an input.
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
 use serde_json::Value;
 use sha2::{Digest as _, Sha256};
@@ -45,6 +45,8 @@ struct Tracked {
     reported: Option<(&'static str, Option<String>)>,
     /// The API object is gone (no status to write; forget once confirmed).
     gone: bool,
+    /// Where the pod sits in the engine's indexes (see `Engine::refresh`).
+    indexed: (Option<Millis>, Option<String>),
 }
 
 impl Tracked {
@@ -85,6 +87,13 @@ pub struct Engine {
     /// Instances of this cluster whose pod is unknown: when first seen.
     orphans: BTreeMap<String, Millis>,
     rng: u64,
+    /// Pods with a step of their own, by when it is due: a cycle touches
+    /// the pods that act, never all of them.
+    timers: BTreeSet<(Millis, String)>,
+    /// Instance id → pod UID, for the status answers.
+    by_instance: HashMap<String, String>,
+    /// Pods changed since the indexes were last brought up to date.
+    dirty: BTreeSet<String>,
 }
 
 impl Engine {
@@ -105,6 +114,9 @@ impl Engine {
             next_resync: now,
             next_poll: now,
             orphans: BTreeMap::new(),
+            timers: BTreeSet::new(),
+            by_instance: HashMap::new(),
+            dirty: BTreeSet::new(),
             rng: (incarnation ^ 0x005E_ED0F_E0C1) | 1,
         }
     }
@@ -135,12 +147,14 @@ impl Engine {
                 }
             }
         }
+        self.refresh();
     }
 
     /// The next action due at `now`, if any.
     pub fn poll(&mut self, now: Millis) -> Option<Action> {
         if self.out.is_empty() {
             self.schedule(now);
+            self.refresh();
         }
         self.out.pop_front()
     }
@@ -150,23 +164,58 @@ impl Engine {
         if !self.out.is_empty() {
             return Some(Millis::MIN);
         }
-        let pods = self.pods.values().filter(|t| !t.busy && self.acts(t)).map(|t| t.due);
-        let global = [self.next_resync, self.next_poll];
-        pods.chain(global).min()
+        let pod = self.timers.first().map(|(at, _)| *at);
+        pod.into_iter().chain([self.next_resync, self.next_poll]).min()
     }
 
-    /// Whether a pod has a step of its own to take.
-    fn acts(&self, t: &Tracked) -> bool {
-        match t.stage {
-            Stage::Create => self.synced,
-            Stage::Recreate | Stage::Delete | Stage::Confirm => true,
-            Stage::Live | Stage::Failed => false,
+    /// A pod to change: it is brought up to date in the indexes afterwards.
+    fn pod_mut(&mut self, uid: &str) -> Option<&mut Tracked> {
+        let t = self.pods.get_mut(uid)?;
+        self.dirty.insert(uid.to_string());
+        Some(t)
+    }
+
+    /// Brings the changed pods' timers and instance index up to date.
+    fn refresh(&mut self) {
+        for uid in std::mem::take(&mut self.dirty) {
+            let Some(t) = self.pods.get_mut(&uid) else { continue };
+            let (old_timer, old_instance) = std::mem::take(&mut t.indexed);
+            let timer = (!t.busy && acts(t.stage, self.synced)).then_some(t.due);
+            t.indexed = (timer, t.instance.clone());
+            if let Some(at) = old_timer {
+                self.timers.remove(&(at, uid.clone()));
+            }
+            if let Some(at) = timer {
+                self.timers.insert((at, uid.clone()));
+            }
+            if old_instance != t.instance {
+                if let Some(id) = old_instance {
+                    self.by_instance.remove(&id);
+                }
+                if let Some(id) = &t.instance {
+                    self.by_instance.insert(id.clone(), uid.clone());
+                }
+            }
         }
+    }
+
+    /// Forgets a pod and its index entries.
+    fn forget(&mut self, uid: &str) {
+        if let Some(t) = self.pods.remove(uid) {
+            if let Some(at) = t.indexed.0 {
+                self.timers.remove(&(at, uid.to_string()));
+            }
+            if let Some(id) = t.indexed.1 {
+                self.by_instance.remove(&id);
+            }
+        }
+        self.dirty.remove(uid);
+        self.out.push_back(Action::ForgetPod { uid: uid.to_string() });
     }
 
     fn upsert(&mut self, now: Millis, spec: PodSpec) {
         let uid = spec.uid.clone();
-        match self.pods.get_mut(&uid) {
+        match self.pod_mut(&uid) {
             Some(t) => {
                 let deleting = spec.deletion.is_some() && t.spec.deletion.is_none();
                 t.spec = spec;
@@ -186,18 +235,20 @@ impl Engine {
                     busy: false,
                     reported: None,
                     gone: false,
+                    indexed: (None, None),
                     spec,
                 };
                 if t.spec.deletion.is_some() {
                     t.stage = Stage::Confirm;
                 }
+                self.dirty.insert(uid.clone());
                 self.pods.insert(uid, t);
             }
         }
     }
 
     fn gone(&mut self, now: Millis, uid: &str) {
-        if let Some(t) = self.pods.get_mut(uid) {
+        if let Some(t) = self.pod_mut(uid) {
             t.gone = true;
             if t.spec.deletion.is_none() {
                 t.spec.deletion = Some(super::types::Deletion { grace_seconds: 0 });
@@ -217,12 +268,9 @@ impl Engine {
             self.next_poll = now + self.config.poll_every;
             self.status_poll(None);
         }
-        let due: Vec<String> = self
-            .pods
-            .iter()
-            .filter(|(_, t)| !t.busy && t.due <= now && self.acts(t))
-            .map(|(uid, _)| uid.clone())
-            .collect();
+        let slots = self.config.max_in_flight.saturating_sub(self.calls.len());
+        let due: Vec<String> =
+            self.timers.iter().take_while(|(at, _)| *at <= now).take(slots).map(|(_, uid)| uid.clone()).collect();
         for uid in due {
             if !self.has_slot() {
                 break;
@@ -279,13 +327,13 @@ impl Engine {
     }
 
     fn mark_busy(&mut self, uid: &str) {
-        if let Some(t) = self.pods.get_mut(uid) {
+        if let Some(t) = self.pod_mut(uid) {
             t.busy = true;
         }
     }
 
     fn set_stage(&mut self, uid: &str, stage: Stage, due: Millis) {
-        if let Some(t) = self.pods.get_mut(uid) {
+        if let Some(t) = self.pod_mut(uid) {
             t.stage = stage;
             t.due = due;
         }
@@ -364,7 +412,7 @@ impl Engine {
     fn created(&mut self, now: Millis, uid: &str, result: Result<Value, CallError>) {
         let failures = self.pods.get(uid).map_or(0, |t| t.failures);
         let wait = self.backoff(failures);
-        let Some(t) = self.pods.get_mut(uid) else { return };
+        let Some(t) = self.pod_mut(uid) else { return };
         t.busy = false;
         match result {
             Ok(body) => {
@@ -412,7 +460,7 @@ impl Engine {
         let Some(uid) = uid else { return };
         let failures = self.pods.get(uid).map_or(0, |t| t.failures);
         let wait = self.backoff(failures);
-        let Some(t) = self.pods.get_mut(uid) else { return };
+        let Some(t) = self.pod_mut(uid) else { return };
         t.busy = false;
         match result {
             Ok(_) => {
@@ -445,7 +493,7 @@ impl Engine {
         let failures = self.pods.get(uid).map_or(0, |t| t.failures);
         let wait = self.backoff(failures);
         let poll_every = self.config.poll_every;
-        let Some(t) = self.pods.get_mut(uid) else { return };
+        let Some(t) = self.pod_mut(uid) else { return };
         t.busy = false;
         let Ok(body) = result else {
             t.failures += 1;
@@ -455,10 +503,7 @@ impl Engine {
         let groups = body["ContainerGroups"].as_array().cloned().unwrap_or_default();
         let left = groups.iter().find(|g| g["Status"] != "Terminating");
         match (left, groups.is_empty(), t.spec.deletion.is_some()) {
-            (_, true, true) => {
-                self.pods.remove(uid);
-                self.out.push_back(Action::ForgetPod { uid: uid.to_string() });
-            }
+            (_, true, true) => self.forget(uid),
             (Some(g), _, true) => {
                 t.hold(g["ContainerGroupId"].as_str().map(str::to_string), now);
                 t.stage = Stage::Delete;
@@ -495,7 +540,11 @@ impl Engine {
             None => {
                 let seen = self.listing.take().unwrap_or_default();
                 self.reconcile(now, started, &seen);
-                self.synced = true;
+                if !self.synced {
+                    // Creating is safe from now on: every waiting pod acts.
+                    self.synced = true;
+                    self.dirty.extend(self.pods.keys().cloned());
+                }
             }
         }
     }
@@ -511,7 +560,7 @@ impl Engine {
             }
             present.insert(id.to_string());
             let status = g["Status"].as_str().unwrap_or_default().to_string();
-            match self.pods.get_mut(uid) {
+            match self.pod_mut(uid) {
                 Some(t) if t.instance.is_none() && !t.busy && matches!(t.stage, Stage::Create | Stage::Confirm) => {
                     // Adoption: the instance of a previous process.
                     t.hold(Some(id.to_string()), now);
@@ -544,7 +593,7 @@ impl Engine {
             .map(|(uid, _)| uid.clone())
             .collect();
         for uid in lost {
-            if let Some(t) = self.pods.get_mut(&uid) {
+            if let Some(t) = self.pod_mut(&uid) {
                 t.hold(None, now);
                 t.attempt += 1;
                 t.stage = Stage::Create;
@@ -561,14 +610,12 @@ impl Engine {
 
     fn polled(&mut self, now: Millis, result: Result<Value, CallError>) {
         let Ok(body) = result else { return };
-        let by_instance: BTreeMap<String, String> =
-            self.pods.iter().filter_map(|(uid, t)| Some((t.instance.clone()?, uid.clone()))).collect();
         for item in body["Data"].as_array().into_iter().flatten() {
             let (Some(id), Some(status)) = (item["ContainerGroupId"].as_str(), item["Status"].as_str()) else {
                 continue;
             };
-            if let Some(uid) = by_instance.get(id) {
-                self.observe(now, uid.clone(), status);
+            if let Some(uid) = self.by_instance.get(id).cloned() {
+                self.observe(now, uid, status);
             }
         }
         if let Some(token) = body["NextToken"].as_str().filter(|t| !t.is_empty()) {
@@ -580,7 +627,7 @@ impl Engine {
     /// An instance's status, seen: the pod follows (eci-behaviour.md §4.3).
     fn observe(&mut self, now: Millis, uid: String, status: &str) {
         let wait = self.backoff(0);
-        let Some(t) = self.pods.get_mut(&uid) else { return };
+        let Some(t) = self.pod_mut(&uid) else { return };
         if t.eci_status.as_deref() == Some(status) || t.stage != Stage::Live {
             t.eci_status = Some(status.to_string());
             return;
@@ -642,7 +689,7 @@ impl Engine {
         message: Option<String>,
         instance: Option<String>,
     ) {
-        let Some(t) = self.pods.get_mut(uid) else { return };
+        let Some(t) = self.pod_mut(uid) else { return };
         if t.gone || t.reported.as_ref() == Some(&(phase, reason.clone())) {
             return;
         }
@@ -654,6 +701,15 @@ impl Engine {
         if self.pods.get(uid).is_some_and(|t| !t.gone) {
             self.out.push_back(Action::Event { uid: uid.to_string(), kind, reason: reason.to_string(), message });
         }
+    }
+}
+
+/// Whether a pod in `stage` has a step of its own to take.
+fn acts(stage: Stage, synced: bool) -> bool {
+    match stage {
+        Stage::Create => synced,
+        Stage::Recreate | Stage::Delete | Stage::Confirm => true,
+        Stage::Live | Stage::Failed => false,
     }
 }
 

@@ -38,14 +38,14 @@ pub struct EngineConfig {
 
 impl EngineConfig {
     /// Defaults for a cluster and region: poll every 10 s, resync every
-    /// 5 min, orphans deleted after 2 min, backoff 1 s doubling to 60 s, 16
+    /// 30 min, orphans deleted after 2 min, backoff 1 s doubling to 60 s, 16
     /// calls in flight.
     pub fn new(cluster_id: &str, region: &str) -> EngineConfig {
         EngineConfig {
             cluster_id: cluster_id.to_string(),
             region: region.to_string(),
             poll_every: 10_000,
-            resync_every: 300_000,
+            resync_every: 1_800_000,
             orphan_grace: 120_000,
             backoff_base: 1_000,
             backoff_cap: 60_000,
