@@ -72,8 +72,21 @@ impl FakeEci {
                 json!({"ContainerGroups": groups, "NextToken": ""})
             }
             "DescribeContainerGroupStatus" => {
-                let data: Vec<Value> =
-                    self.instances.iter().map(|(id, (_, _, s))| json!({"ContainerGroupId": id, "Status": s})).collect();
+                // "Releasing": a Running spot instance with its release notice.
+                let data: Vec<Value> = self
+                    .instances
+                    .iter()
+                    .map(|(id, (_, _, s))| {
+                        let conditions = if s == "Releasing" {
+                            json!([{"type": "ContainerInstanceExpired", "status": "True", "Reason": "SpotToBeReleased",
+                                "Message": "Spot ECI will be released in 3 minutes"}])
+                        } else {
+                            json!([])
+                        };
+                        let status = if s == "Releasing" { "Running" } else { s.as_str() };
+                        json!({"ContainerGroupId": id, "Status": status, "PodStatus": {"Conditions": conditions}})
+                    })
+                    .collect();
                 json!({"Data": data, "NextToken": ""})
             }
             _ => json!({}),
@@ -97,6 +110,9 @@ fn line(at: Millis, action: &Action) -> String {
         }
         Action::Event { uid, kind, reason, message } => format!("{t} event {uid}: {kind} {reason}: {message}"),
         Action::ForgetPod { uid } => format!("{t} forget {uid}"),
+        Action::PodCondition { uid, kind, status, reason, message } => {
+            format!("{t} condition {uid}: {kind}={status} {reason}: {message}")
+        }
     }
 }
 
@@ -265,14 +281,18 @@ fn a_restarted_engine_adopts_and_collects_orphans_but_not_another_clusters() {
 }
 
 #[test]
-fn an_expired_spot_instance_fails_the_pod_with_bid_failed() {
+fn a_spot_release_notice_then_expiry_fail_the_pod_with_bid_failed() {
     let mut e = Engine::new(config(), 7, T0);
     let mut eci = FakeEci::default();
     e.handle(T0, Input::PodUpserted(Box::new(pod("p1", false))));
     let mut trace = run(&mut e, &mut eci, T0, T0 + 12_000, &mut normal);
     for v in eci.instances.values_mut() {
+        v.2 = "Releasing".into();
+    }
+    trace.extend(run(&mut e, &mut eci, T0 + 12_001, T0 + 35_000, &mut normal));
+    for v in eci.instances.values_mut() {
         v.2 = "Expired".into();
     }
-    trace.extend(run(&mut e, &mut eci, T0 + 12_001, T0 + 25_000, &mut normal));
+    trace.extend(run(&mut e, &mut eci, T0 + 35_001, T0 + 45_000, &mut normal));
     insta::assert_snapshot!(trace.join("\n"));
 }

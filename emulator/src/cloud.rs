@@ -194,6 +194,7 @@ impl Cloud {
                     Due::Exit(i) => g.exit(i, at),
                     Due::SpotWarning => {
                         g.spot_warned = true;
+                        g.changed = at;
                         let when = g.spot_reclaim.map(rfc3339).unwrap_or_default();
                         g.event(at, "Warning", "SpotToBeReleased", format!("Spot ECI will be released at {when}"));
                     }
@@ -386,6 +387,7 @@ impl Cloud {
             status: Status::Scheduling,
             since: now,
             created: now,
+            changed: now,
             zone: None,
             holds_stock: false,
             requested_zone,
@@ -473,7 +475,7 @@ impl Cloud {
         let limit = validate::limit(params, 200, 200)?;
         let since = params.get("SinceSecond").and_then(|s| s.parse::<i64>().ok());
         let selected: Vec<&Group> =
-            self.select(params)?.into_iter().filter(|g| since.is_none_or(|s| g.since >= now - s * 1000)).collect();
+            self.select(params)?.into_iter().filter(|g| since.is_none_or(|s| g.changed >= now - s * 1000)).collect();
         let total = selected.len();
         let (page, next) = Cloud::page(selected, params, limit)?;
         let data: Vec<Value> = page.iter().map(|g| pod_status(g)).collect();
@@ -622,8 +624,20 @@ fn pod_status(g: &Group) -> Value {
                 "Started": matches!(c.state, State::Running(_)), "RestartCount": c.restarts, "State": state})
         })
         .collect();
+    // eci-behaviour.md §4.1: ContainerInstanceExpired turns true about 3
+    // minutes before a spot instance is released (reason SpotToBeReleased).
+    let conditions: Vec<Value> = g
+        .spot_reclaim
+        .filter(|_| g.spot_warned)
+        .map(|at| {
+            json!({"type": "ContainerInstanceExpired", "status": "True", "Reason": "SpotToBeReleased",
+                "Message": format!("Spot ECI will be released at {}", rfc3339(at)), "lastTransitionTime": rfc3339(g.changed)})
+        })
+        .into_iter()
+        .collect();
     json!({
         "ContainerGroupId": g.id, "Name": g.name, "Status": g.status.as_str(),
-        "PodStatus": {"Phase": phase, "PodIp": g.ip, "ContainerStatuses": statuses, "StartTime": rfc3339(g.created)},
+        "PodStatus": {"Phase": phase, "PodIp": g.ip, "ContainerStatuses": statuses, "StartTime": rfc3339(g.created),
+            "Conditions": conditions},
     })
 }

@@ -187,6 +187,9 @@ pub struct Group {
     pub since: i64,
     /// Created at.
     pub created: i64,
+    /// Its status or a condition last changed (DescribeContainerGroupStatus
+    /// `SinceSecond` selects by this).
+    pub changed: i64,
     /// The zone, once scheduled; requested zone before.
     pub zone: Option<String>,
     /// Took one of its zone's stock (given back when it ends).
@@ -359,6 +362,7 @@ impl Group {
         debug_assert!(self.status.may_become(status), "{:?} -> {status:?}", self.status);
         self.status = status;
         self.since = at;
+        self.changed = at;
         if status.is_final() {
             self.ended = Some(at);
         }

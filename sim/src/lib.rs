@@ -324,7 +324,7 @@ impl World {
                         p.reason = reason;
                     }
                 }
-                Action::Event { .. } => {}
+                Action::Event { .. } | Action::PodCondition { .. } => {}
                 Action::ForgetPod { uid } => {
                     if self.pods.get(&uid).is_some_and(|p| p.deleted_at.is_none()) {
                         self.violate(format!("the engine forgot pod {uid}, which was not deleted"));

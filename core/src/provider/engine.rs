@@ -47,6 +47,8 @@ struct Tracked {
     gone: bool,
     /// Where the pod sits in the engine's indexes (see `Engine::refresh`).
     indexed: (Option<Millis>, Option<String>),
+    /// The spot release notice of the current instance was passed on.
+    spot_noticed: bool,
 }
 
 impl Tracked {
@@ -56,6 +58,7 @@ impl Tracked {
         self.instance = instance;
         self.known_since = now;
         self.eci_status = None;
+        self.spot_noticed = false;
     }
 }
 
@@ -236,6 +239,7 @@ impl Engine {
                     reported: None,
                     gone: false,
                     indexed: (None, None),
+                    spot_noticed: false,
                     spec,
                 };
                 if t.spec.deletion.is_some() {
@@ -615,7 +619,8 @@ impl Engine {
                 continue;
             };
             if let Some(uid) = self.by_instance.get(id).cloned() {
-                self.observe(now, uid, status);
+                self.observe(now, uid.clone(), status);
+                self.spot_notice(&uid, item);
             }
         }
         if let Some(token) = body["NextToken"].as_str().filter(|t| !t.is_empty()) {
@@ -674,6 +679,30 @@ impl Engine {
                 self.report_with(&uid, phase, None, None, id);
             }
         }
+    }
+
+    /// eci-behaviour.md §4.1/§4.2: a spot instance about to be released
+    /// sets `ContainerInstanceExpired` (reason `SpotToBeReleased`) and the
+    /// Warning Event of that name, once per instance.
+    fn spot_notice(&mut self, uid: &str, item: &Value) {
+        let conditions = item["PodStatus"]["Conditions"].as_array().into_iter().flatten();
+        let Some(c) = conditions.into_iter().find(|c| c["type"] == "ContainerInstanceExpired" && c["status"] == "True")
+        else {
+            return;
+        };
+        let message = c["Message"].as_str().unwrap_or("Spot ECI will be released soon").to_string();
+        let Some(t) = self.pod_mut(uid) else { return };
+        if std::mem::replace(&mut t.spot_noticed, true) || t.gone {
+            return;
+        }
+        self.out.push_back(Action::PodCondition {
+            uid: uid.to_string(),
+            kind: "ContainerInstanceExpired",
+            status: "True",
+            reason: "SpotToBeReleased".into(),
+            message: message.clone(),
+        });
+        self.event(uid, "Warning", "SpotToBeReleased", message);
     }
 
     fn report(&mut self, uid: &str, phase: &'static str, reason: Option<String>, message: Option<String>) {

@@ -155,6 +155,19 @@ pub enum Action {
         /// The instance, once known.
         instance: Option<String>,
     },
+    /// Set one of the pod's conditions (eci-behaviour.md §4.1).
+    PodCondition {
+        /// The pod.
+        uid: String,
+        /// The condition type, e.g. `ContainerInstanceExpired`.
+        kind: &'static str,
+        /// `True` or `False`.
+        status: &'static str,
+        /// The reason, e.g. `SpotToBeReleased`.
+        reason: String,
+        /// The message.
+        message: String,
+    },
     /// Record a Kubernetes Event on the pod.
     Event {
         /// The pod.
