@@ -54,6 +54,7 @@ fn pod(i: usize) -> PodSpec {
         },
         fail_fast: false,
         deletion: None,
+        zone: None,
     }
 }
 

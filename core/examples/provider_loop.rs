@@ -63,6 +63,7 @@ fn main() {
         request,
         fail_fast: false,
         deletion: None,
+        zone: None,
     };
     engine.handle(now, Input::PodUpserted(Box::new(pod.clone())));
     for second in 0..40 {

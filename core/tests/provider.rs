@@ -98,10 +98,18 @@ fn line(at: Millis, action: &Action) -> String {
     let t = format!("{:>7.1}s", (at - T0) as f64 / 1000.0);
     match action {
         Action::Call { id, action, params } => {
-            let shown: Vec<String> = ["ContainerGroupId", "Force", "Tag.2.Value", "SinceSecond", "NextToken"]
-                .iter()
-                .filter_map(|k| Some(format!("{k}={}", params.get(k)?)))
-                .collect();
+            let shown: Vec<String> = [
+                "ContainerGroupId",
+                "Force",
+                "Tag.2.Value",
+                "SinceSecond",
+                "NextToken",
+                "VSwitchId",
+                "ScheduleStrategy",
+            ]
+            .iter()
+            .filter_map(|k| Some(format!("{k}={}", params.get(k)?)))
+            .collect();
             let token = params.get("ClientToken").map(|t| format!(" token={}", &t[..8])).unwrap_or_default();
             format!("{t} call #{id} {action} {}{token}", shown.join(" "))
         }
@@ -171,6 +179,7 @@ fn pod(uid: &str, fail_fast: bool) -> PodSpec {
         },
         fail_fast,
         deletion: None,
+        zone: None,
     }
 }
 
@@ -294,5 +303,25 @@ fn a_spot_release_notice_then_expiry_fail_the_pod_with_bid_failed() {
         v.2 = "Expired".into();
     }
     trace.extend(run(&mut e, &mut eci, T0 + 35_001, T0 + 45_000, &mut normal));
+    insta::assert_snapshot!(trace.join("\n"));
+}
+
+#[test]
+fn a_zone_bound_pod_gets_only_its_zones_vswitches() {
+    let mut config = config();
+    config.vswitch_zones = [("vsw-a", "cn-hangzhou-h"), ("vsw-b", "cn-hangzhou-i")]
+        .into_iter()
+        .map(|(v, z)| (v.to_string(), z.to_string()))
+        .collect();
+    let mut e = Engine::new(config, 7, T0);
+    let mut eci = FakeEci::default();
+    for (uid, zone) in [("region-wide", None), ("zone-i", Some("cn-hangzhou-i")), ("zone-k", Some("cn-hangzhou-k"))] {
+        let mut p = pod(uid, false);
+        p.request.v_switch_id = Some("vsw-a,vsw-b".into());
+        p.request.schedule_strategy = Some("VSwitchRandom".into());
+        p.zone = zone.map(str::to_string);
+        e.handle(T0, Input::PodUpserted(Box::new(p)));
+    }
+    let trace = run(&mut e, &mut eci, T0, T0 + 1_000, &mut normal);
     insta::assert_snapshot!(trace.join("\n"));
 }

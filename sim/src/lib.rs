@@ -181,7 +181,15 @@ fn pod(i: usize, seed: u64, spot: bool) -> PodSpec {
     if spot {
         request.spot_strategy = Some("SpotAsPriceGo".into());
     }
-    PodSpec { uid, namespace: "default".into(), name: format!("pod-{i}"), request, fail_fast: false, deletion: None }
+    PodSpec {
+        uid,
+        namespace: "default".into(),
+        name: format!("pod-{i}"),
+        request,
+        fail_fast: false,
+        deletion: None,
+        zone: None,
+    }
 }
 
 impl World {

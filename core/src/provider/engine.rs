@@ -19,6 +19,9 @@ enum Stage {
     Live,
     /// Creation was refused for good (fail-fast): nothing more to do.
     Failed,
+    /// Nothing can be sent until the pod or the settings change (no
+    /// vSwitch in the pod's zone).
+    Blocked,
     /// Delete the failed instance, then create anew.
     Recreate,
     /// The pod is being deleted: delete its instance.
@@ -224,6 +227,9 @@ impl Engine {
                 t.spec = spec;
                 if deleting {
                     begin_delete(t, now);
+                } else if t.stage == Stage::Blocked {
+                    t.stage = Stage::Create;
+                    t.due = now;
                 }
             }
             None => {
@@ -301,7 +307,14 @@ impl Engine {
         let (stage, instance, grace) = (t.stage, t.instance.clone(), t.spec.deletion.map(|d| d.grace_seconds));
         match (stage, instance) {
             (Stage::Create, _) => {
-                let params = self.create_params(uid);
+                let Some(params) = self.create_params(uid) else {
+                    self.set_stage(uid, Stage::Blocked, now);
+                    let zone = self.pods.get(uid).and_then(|t| t.spec.zone.clone()).unwrap_or_default();
+                    let message = format!("no vSwitch of the settings is in zone {zone}, the pod's virtual node's");
+                    self.report(uid, "Pending", Some("NoVSwitchInZone".into()), Some(message.clone()));
+                    self.event(uid, "Warning", "NoVSwitchInZone", message);
+                    return;
+                };
                 self.mark_busy(uid);
                 self.call("CreateContainerGroup", params, Purpose::Create(uid.to_string()));
             }
@@ -315,7 +328,7 @@ impl Engine {
                 self.mark_busy(uid);
                 self.call("DescribeContainerGroups", params, Purpose::Find(uid.to_string()));
             }
-            (Stage::Live | Stage::Failed, _) => {}
+            (Stage::Live | Stage::Failed | Stage::Blocked, _) => {}
         }
     }
 
@@ -347,15 +360,30 @@ impl Engine {
         WireParams::from_pairs([("Tag.1.Key", CLUSTER_TAG), ("Tag.1.Value", self.config.cluster_id.as_str())])
     }
 
-    /// The create request with the engine's ClientToken and tags.
-    fn create_params(&self, uid: &str) -> WireParams {
-        let Some(t) = self.pods.get(uid) else { return WireParams::default() };
+    /// The create request with the engine's ClientToken and tags; `None`
+    /// when the pod's zone has none of the request's vSwitches.
+    fn create_params(&self, uid: &str) -> Option<WireParams> {
+        let t = self.pods.get(uid)?;
         let mut request = t.spec.request.clone();
+        if let Some(zone) = &t.spec.zone {
+            // A pod on a per-zone virtual node gets only that zone's
+            // vSwitches: an instance must not land outside its node's zone.
+            let ids = request.v_switch_id.as_deref().unwrap_or_default();
+            let kept: Vec<&str> =
+                ids.split(',').filter(|id| self.config.vswitch_zones.get(id.trim()) == Some(zone)).collect();
+            if kept.is_empty() {
+                return None;
+            }
+            if kept.len() == 1 {
+                request.schedule_strategy = None;
+            }
+            request.v_switch_id = Some(kept.join(","));
+        }
         request.client_token = Some(self.client_token(uid, t.attempt));
         request.tag.retain(|tag| !matches!(tag.key.as_deref(), Some(CLUSTER_TAG | POD_TAG)));
         request.tag.push(Tag { key: Some(CLUSTER_TAG.into()), value: Some(self.config.cluster_id.clone()) });
         request.tag.push(Tag { key: Some(POD_TAG.into()), value: Some(uid.to_string()) });
-        WireParams::from_json(&request.to_json())
+        Some(WireParams::from_json(&request.to_json()))
     }
 
     /// ≤ 64 ASCII characters (eci-api.md §1.12), the same for every retry of
@@ -738,7 +766,7 @@ fn acts(stage: Stage, synced: bool) -> bool {
     match stage {
         Stage::Create => synced,
         Stage::Recreate | Stage::Delete | Stage::Confirm => true,
-        Stage::Live | Stage::Failed => false,
+        Stage::Live | Stage::Failed | Stage::Blocked => false,
     }
 }
 

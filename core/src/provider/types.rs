@@ -34,6 +34,9 @@ pub struct EngineConfig {
     pub backoff_cap: Millis,
     /// ECI calls in flight at most.
     pub max_in_flight: usize,
+    /// The zone of each vSwitch (the cluster settings' `vswitchZones`): a
+    /// pod bound to a per-zone virtual node is sent only its zone's.
+    pub vswitch_zones: std::collections::BTreeMap<String, String>,
 }
 
 impl EngineConfig {
@@ -50,6 +53,7 @@ impl EngineConfig {
             backoff_base: 1_000,
             backoff_cap: 60_000,
             max_in_flight: 16,
+            vswitch_zones: std::collections::BTreeMap::new(),
         }
     }
 }
@@ -79,6 +83,9 @@ pub struct PodSpec {
     pub fail_fast: bool,
     /// Set once the API server asked for deletion.
     pub deletion: Option<Deletion>,
+    /// The zone of the per-zone virtual node the pod is bound to; `None`
+    /// on the region-wide node.
+    pub zone: Option<String>,
 }
 
 /// An ECI call that failed: the documented `Code` (eci-api.md §0.5), or
