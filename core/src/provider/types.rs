@@ -88,6 +88,17 @@ pub struct PodSpec {
     pub zone: Option<String>,
 }
 
+/// Whether a refused create fails the pod at once ([`PodSpec::fail_fast`]):
+/// `k8s.aliyun.com/eci-fail-strategy: fail-fast`, or the older
+/// `k8s.aliyun.com/pod-fail-on-create-err: "true"` (eci-behaviour.md §1.1,
+/// §1.8). `fail-back` (the default) and `fail-over` (documented as the same)
+/// keep retrying.
+pub fn fails_fast(annotations: &std::collections::BTreeMap<String, String>) -> bool {
+    let value = |key: &str| annotations.get(key).map(|v| v.trim().to_ascii_lowercase());
+    value("k8s.aliyun.com/eci-fail-strategy").as_deref() == Some("fail-fast")
+        || value("k8s.aliyun.com/pod-fail-on-create-err").as_deref() == Some("true")
+}
+
 /// An ECI call that failed: the documented `Code` (eci-api.md §0.5), or
 /// `Transport` / `Timeout` when no answer came (the call may have been
 /// applied).
@@ -191,4 +202,21 @@ pub enum Action {
         /// The pod.
         uid: String,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fails_fast;
+
+    #[test]
+    fn fail_fast_by_either_annotation_and_not_by_default() {
+        let of =
+            |pairs: &[(&str, &str)]| fails_fast(&pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect());
+        assert!(!of(&[]));
+        assert!(of(&[("k8s.aliyun.com/eci-fail-strategy", "fail-fast")]));
+        assert!(!of(&[("k8s.aliyun.com/eci-fail-strategy", "fail-back")]));
+        assert!(!of(&[("k8s.aliyun.com/eci-fail-strategy", "fail-over")]));
+        assert!(of(&[("k8s.aliyun.com/pod-fail-on-create-err", "true")]));
+        assert!(!of(&[("k8s.aliyun.com/pod-fail-on-create-err", "false")]));
+    }
 }
