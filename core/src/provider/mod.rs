@@ -47,4 +47,6 @@ mod engine;
 mod types;
 
 pub use engine::Engine;
-pub use types::{Action, CLUSTER_TAG, CallError, CallId, Deletion, EngineConfig, Input, Millis, POD_TAG, PodSpec};
+pub use types::{
+    Action, CLUSTER_TAG, CallError, CallId, Deletion, EngineConfig, Input, Millis, POD_TAG, PodSpec, fails_fast,
+};
