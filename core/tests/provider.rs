@@ -325,3 +325,22 @@ fn a_zone_bound_pod_gets_only_its_zones_vswitches() {
     let trace = run(&mut e, &mut eci, T0, T0 + 1_000, &mut normal);
     insta::assert_snapshot!(trace.join("\n"));
 }
+
+#[test]
+fn rate_limits_spread_creates_over_seconds() {
+    let mut config = config();
+    config.rate_limits = [("CreateContainerGroup".to_string(), 10)].into();
+    config.max_in_flight = 1000;
+    let mut e = Engine::new(config, 7, T0);
+    let mut eci = FakeEci::default();
+    for i in 0..35 {
+        e.handle(T0, Input::PodUpserted(Box::new(pod(&format!("p{i:02}"), false))));
+    }
+    let trace = run(&mut e, &mut eci, T0, T0 + 5_000, &mut normal);
+    let mut per_second = [0; 6];
+    for l in trace.iter().filter(|l| l.contains("CreateContainerGroup")) {
+        let seconds: f64 = l.trim_start().split('s').next().and_then(|t| t.parse().ok()).expect("time");
+        per_second[seconds as usize] += 1;
+    }
+    assert_eq!(per_second, [10, 10, 10, 5, 0, 0], "{}", trace.join("\n"));
+}

@@ -100,6 +100,10 @@ pub struct Engine {
     by_instance: HashMap<String, String>,
     /// Pods changed since the indexes were last brought up to date.
     dirty: BTreeSet<String>,
+    /// Calls started per action in the current second (rate limits).
+    windows: HashMap<&'static str, (Millis, u32)>,
+    /// A step was held back by a rate limit until then.
+    rate_wait: Option<Millis>,
 }
 
 impl Engine {
@@ -123,6 +127,8 @@ impl Engine {
             timers: BTreeSet::new(),
             by_instance: HashMap::new(),
             dirty: BTreeSet::new(),
+            windows: HashMap::new(),
+            rate_wait: None,
             rng: (incarnation ^ 0x005E_ED0F_E0C1) | 1,
         }
     }
@@ -165,13 +171,36 @@ impl Engine {
         self.out.pop_front()
     }
 
-    /// When the engine next has something to do (without new input).
+    /// When the engine next has something to do without new input; `None`
+    /// while every call slot is taken (an answer is the next event).
     pub fn next_deadline(&self) -> Option<Millis> {
         if !self.out.is_empty() {
             return Some(Millis::MIN);
         }
+        if !self.has_slot() {
+            return None;
+        }
         let pod = self.timers.first().map(|(at, _)| *at);
-        pod.into_iter().chain([self.next_resync, self.next_poll]).min()
+        let due = pod.into_iter().chain([self.next_resync, self.next_poll]).min()?;
+        // Held back by a rate limit: not before its next second.
+        Some(self.rate_wait.map_or(due, |wait| due.max(wait)))
+    }
+
+    /// Whether `action` may start another call this second.
+    fn within_rate(&mut self, action: &'static str, now: Millis) -> bool {
+        let Some(&limit) = self.config.rate_limits.get(action) else { return true };
+        let second = now.div_euclid(1000);
+        let window = self.windows.entry(action).or_insert((second, 0));
+        if window.0 != second {
+            *window = (second, 0);
+        }
+        if window.1 < limit {
+            window.1 += 1;
+            return true;
+        }
+        let next = (second + 1) * 1000;
+        self.rate_wait = Some(self.rate_wait.map_or(next, |w| w.min(next)));
+        false
     }
 
     /// A pod to change: it is brought up to date in the indexes afterwards.
@@ -269,12 +298,15 @@ impl Engine {
 
     /// Queues what is due: the listing, the poll, and each pod's step.
     fn schedule(&mut self, now: Millis) {
-        if self.listing.is_none() && now >= self.next_resync && self.has_slot() {
+        self.rate_wait = None;
+        let list = self.listing.is_none() && now >= self.next_resync && self.has_slot();
+        if list && self.within_rate("DescribeContainerGroups", now) {
             self.listing = Some(Vec::new());
             self.next_resync = now + self.config.resync_every;
             self.list_page(now, None);
         }
-        if self.synced && now >= self.next_poll && self.has_slot() {
+        let poll = self.synced && now >= self.next_poll && self.has_slot();
+        if poll && self.within_rate("DescribeContainerGroupStatus", now) {
             self.next_poll = now + self.config.poll_every;
             self.status_poll(None);
         }
@@ -285,7 +317,12 @@ impl Engine {
             if !self.has_slot() {
                 break;
             }
-            self.step(now, &uid);
+            let Some(action) = self.pods.get(&uid).map(|t| step_action(t.stage, t.instance.is_some())) else {
+                continue;
+            };
+            if self.within_rate(action, now) {
+                self.step(now, &uid);
+            }
         }
     }
 
@@ -758,6 +795,15 @@ impl Engine {
         if self.pods.get(uid).is_some_and(|t| !t.gone) {
             self.out.push_back(Action::Event { uid: uid.to_string(), kind, reason: reason.to_string(), message });
         }
+    }
+}
+
+/// The ECI action a pod's step starts.
+fn step_action(stage: Stage, has_instance: bool) -> &'static str {
+    match (stage, has_instance) {
+        (Stage::Create | Stage::Recreate, false) => "CreateContainerGroup",
+        (Stage::Recreate | Stage::Delete, true) => "DeleteContainerGroup",
+        _ => "DescribeContainerGroups",
     }
 }
 

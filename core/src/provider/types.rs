@@ -37,6 +37,11 @@ pub struct EngineConfig {
     /// The zone of each vSwitch (the cluster settings' `vswitchZones`): a
     /// pod bound to a per-zone virtual node is sent only its zone's.
     pub vswitch_zones: std::collections::BTreeMap<String, String>,
+    /// Calls per second at most, per ECI action (e.g. what the account's
+    /// flow control allows). Applies to the calls the engine starts on its
+    /// own (creates, deletes, lookups, the first page of a poll or a
+    /// listing); an action not listed is bounded only by `max_in_flight`.
+    pub rate_limits: std::collections::BTreeMap<String, u32>,
 }
 
 impl EngineConfig {
@@ -54,6 +59,7 @@ impl EngineConfig {
             backoff_cap: 60_000,
             max_in_flight: 16,
             vswitch_zones: std::collections::BTreeMap::new(),
+            rate_limits: std::collections::BTreeMap::new(),
         }
     }
 }
