@@ -118,6 +118,8 @@ fn line(at: Millis, action: &Action) -> String {
         }
         Action::Event { uid, kind, reason, message } => format!("{t} event {uid}: {kind} {reason}: {message}"),
         Action::ForgetPod { uid } => format!("{t} forget {uid}"),
+        Action::RenewLease { node } => format!("{t} lease {node}"),
+        Action::NodeStatus { node } => format!("{t} node status {node}"),
         Action::PodCondition { uid, kind, status, reason, message } => {
             format!("{t} condition {uid}: {kind}={status} {reason}: {message}")
         }
@@ -343,4 +345,14 @@ fn rate_limits_spread_creates_over_seconds() {
         per_second[seconds as usize] += 1;
     }
     assert_eq!(per_second, [10, 10, 10, 5, 0, 0], "{}", trace.join("\n"));
+}
+
+#[test]
+fn virtual_nodes_renew_their_leases_and_statuses_on_their_own_clocks() {
+    let mut config = config();
+    config.nodes = vec!["virtual-kubelet-cn-hangzhou-h".into(), "virtual-kubelet-cn-hangzhou-i".into()];
+    let mut e = Engine::new(config, 7, T0);
+    let trace = run(&mut e, &mut FakeEci::default(), T0, T0 + 60_000, &mut normal);
+    let count = |what: &str| trace.iter().filter(|l| l.contains(what)).count();
+    assert_eq!((count(" lease "), count("node status")), (14, 4), "{}", trace.join("\n"));
 }

@@ -332,7 +332,10 @@ impl World {
                         p.reason = reason;
                     }
                 }
-                Action::Event { .. } | Action::PodCondition { .. } => {}
+                Action::Event { .. }
+                | Action::PodCondition { .. }
+                | Action::RenewLease { .. }
+                | Action::NodeStatus { .. } => {}
                 Action::ForgetPod { uid } => {
                     if self.pods.get(&uid).is_some_and(|p| p.deleted_at.is_none()) {
                         self.violate(format!("the engine forgot pod {uid}, which was not deleted"));

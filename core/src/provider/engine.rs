@@ -104,6 +104,8 @@ pub struct Engine {
     windows: HashMap<&'static str, (Millis, u32)>,
     /// A step was held back by a rate limit until then.
     rate_wait: Option<Millis>,
+    next_lease: Millis,
+    next_node_status: Millis,
 }
 
 impl Engine {
@@ -129,6 +131,8 @@ impl Engine {
             dirty: BTreeSet::new(),
             windows: HashMap::new(),
             rate_wait: None,
+            next_lease: now,
+            next_node_status: now,
             rng: (incarnation ^ 0x005E_ED0F_E0C1) | 1,
         }
     }
@@ -177,13 +181,35 @@ impl Engine {
         if !self.out.is_empty() {
             return Some(Millis::MIN);
         }
+        let nodes = (!self.config.nodes.is_empty()).then(|| self.next_lease.min(self.next_node_status));
         if !self.has_slot() {
-            return None;
+            return nodes;
         }
         let pod = self.timers.first().map(|(at, _)| *at);
         let due = pod.into_iter().chain([self.next_resync, self.next_poll]).min()?;
         // Held back by a rate limit: not before its next second.
-        Some(self.rate_wait.map_or(due, |wait| due.max(wait)))
+        let due = self.rate_wait.map_or(due, |wait| due.max(wait));
+        Some(nodes.map_or(due, |n| n.min(due)))
+    }
+
+    /// The virtual nodes' Leases and statuses, on their own clocks (they
+    /// need no ECI call, so no slot or rate limit holds them back).
+    fn node_upkeep(&mut self, now: Millis) {
+        if self.config.nodes.is_empty() {
+            return;
+        }
+        if now >= self.next_lease {
+            self.next_lease = now + self.config.lease_every;
+            for node in &self.config.nodes {
+                self.out.push_back(Action::RenewLease { node: node.clone() });
+            }
+        }
+        if now >= self.next_node_status {
+            self.next_node_status = now + self.config.node_status_every;
+            for node in &self.config.nodes {
+                self.out.push_back(Action::NodeStatus { node: node.clone() });
+            }
+        }
     }
 
     /// Whether `action` may start another call this second.
@@ -299,6 +325,7 @@ impl Engine {
     /// Queues what is due: the listing, the poll, and each pod's step.
     fn schedule(&mut self, now: Millis) {
         self.rate_wait = None;
+        self.node_upkeep(now);
         let list = self.listing.is_none() && now >= self.next_resync && self.has_slot();
         if list && self.within_rate("DescribeContainerGroups", now) {
             self.listing = Some(Vec::new());

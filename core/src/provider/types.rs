@@ -42,6 +42,13 @@ pub struct EngineConfig {
     /// own (creates, deletes, lookups, the first page of a poll or a
     /// listing); an action not listed is bounded only by `max_in_flight`.
     pub rate_limits: std::collections::BTreeMap<String, u32>,
+    /// The virtual nodes this engine serves (`crate::node` builds them).
+    pub nodes: Vec<String>,
+    /// Each node's Lease is renewed this often (the kubelet's 10 s; the
+    /// lease lasts 40 s).
+    pub lease_every: Millis,
+    /// Each node's status is written this often.
+    pub node_status_every: Millis,
 }
 
 impl EngineConfig {
@@ -60,6 +67,9 @@ impl EngineConfig {
             max_in_flight: 16,
             vswitch_zones: std::collections::BTreeMap::new(),
             rate_limits: std::collections::BTreeMap::new(),
+            nodes: Vec::new(),
+            lease_every: 10_000,
+            node_status_every: 60_000,
         }
     }
 }
@@ -202,6 +212,17 @@ pub enum Action {
         reason: String,
         /// The message.
         message: String,
+    },
+    /// Renew the virtual node's Lease (`coordination.k8s.io`), so the node
+    /// stays Ready.
+    RenewLease {
+        /// The node.
+        node: String,
+    },
+    /// Write the virtual node's status (`crate::node` computes it).
+    NodeStatus {
+        /// The node.
+        node: String,
     },
     /// The pod's instance is gone: the pod object may be removed.
     ForgetPod {
