@@ -4,7 +4,8 @@
 use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
-use eci_bridge_sim::{FaultProfile, SimConfig, replay_command, simulate};
+use eci_bridge_emulator::scenario::Scenario;
+use eci_bridge_sim::{FaultProfile, SimConfig, replay_command, simulate, simulate_in};
 
 /// Faults of the simulated world.
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -45,6 +46,11 @@ pub struct SimulateArgs {
     /// The faults.
     #[arg(long, value_enum, default_value = "harsh")]
     fault_profile: Profile,
+    /// An emulator scenario file (stock, quota, zone outages, spot, exits,
+    /// timings) for the simulated region instead of the profile's; the
+    /// profile still decides the faults of the engine's calls.
+    #[arg(long)]
+    faults: Option<std::path::PathBuf>,
     /// Output.
     #[arg(short = 'o', long, value_enum, default_value = "text")]
     output: Format,
@@ -60,9 +66,20 @@ pub fn run(args: SimulateArgs) -> Result<ExitCode, String> {
         Profile::Mild => FaultProfile::Mild,
         Profile::Harsh => FaultProfile::Harsh,
     };
+    let world = match &args.faults {
+        Some(path) => {
+            let text =
+                std::fs::read_to_string(path).map_err(|e| format!("error: cannot read {}: {e}", path.display()))?;
+            Some(Scenario::parse(&text).map_err(|e| format!("error[scenario]: {}: {e}", path.display()))?)
+        }
+        None => None,
+    };
     for seed in args.seed..args.seed.saturating_add(args.seeds) {
         let config = SimConfig { seed, pods: args.pods, duration_seconds: args.duration, profile };
-        let report = simulate(config);
+        let report = match &world {
+            Some(world) => simulate_in(config, world.clone()),
+            None => simulate(config),
+        };
         match args.output {
             Format::Json => println!("{}", serde_json::json!({"config": config, "report": report})),
             Format::Text => println!(
@@ -78,7 +95,8 @@ pub fn run(args: SimulateArgs) -> Result<ExitCode, String> {
             ),
         }
         if let Some(violation) = &report.violation {
-            eprintln!("error[invariant]: seed {seed}: {violation}\n  = replay: {}", replay_command(&config));
+            let file = args.faults.as_ref().map(|f| format!(" --faults {}", f.display())).unwrap_or_default();
+            eprintln!("error[invariant]: seed {seed}: {violation}\n  = replay: {}{file}", replay_command(&config));
             return Ok(ExitCode::from(2));
         }
     }

@@ -34,8 +34,8 @@ const REGION: &str = "cn-hangzhou";
 const CLUSTER: &str = "sim-cluster";
 /// Time allowed for an answer before the engine hears `Timeout`.
 const TIMEOUT: Millis = 5_000;
-/// ECI calls per pod at most over a run (creates, deletes, lookups, and its
-/// share of the polls).
+/// ECI calls per pod at most over a run besides retries (creates, deletes,
+/// lookups, and its share of the polls).
 const MAX_CALLS_PER_POD: f64 = 150.0;
 
 /// How hostile the simulated world is.
@@ -193,11 +193,12 @@ fn pod(i: usize, seed: u64, spot: bool) -> PodSpec {
 }
 
 impl World {
-    fn new(config: SimConfig) -> World {
+    fn new(config: SimConfig, world: Option<Scenario>) -> World {
         let duration = config.duration_seconds * 1000;
         let mut rng = Rng::new(config.seed);
         let zones = vec![format!("{REGION}-a"), format!("{REGION}-b")];
-        let mut cloud = Cloud::new(REGION, zones, scenario(config.profile, duration), config.seed, T0);
+        let world = world.unwrap_or_else(|| scenario(config.profile, duration));
+        let mut cloud = Cloud::new(REGION, zones, world, config.seed, T0);
         let foreign = (0..2)
             .filter_map(|i| {
                 let params = WireParams::from_pairs([
@@ -457,13 +458,29 @@ impl World {
                 self.violate(what);
                 return;
             }
-            let Some((_, status)) = by_pod.get(uid).and_then(|g| g.first()) else {
+            let Some((id, status)) = by_pod.get(uid).and_then(|g| g.first()) else {
+                // Between a ScheduleFailed instance's deletion and its
+                // replacement (a world short of stock) a pod has none.
+                if p.phase == Some("Pending") && p.reason.as_deref() == Some("ContainerInstanceScheduleFailed") {
+                    continue;
+                }
                 let what = format!("pod {uid} has no instance after the quiet period (reported {:?})", p.phase);
                 self.violate(what);
                 return;
             };
+            // Converged means: within two status polls and a timeout of the
+            // instance's last change (a change in the last seconds of the run
+            // may not have been seen yet).
+            let changed = self.cloud.groups().find(|g| g.id == *id).map_or(T0, |g| g.changed);
+            if self.now - changed < 2 * engine_config().poll_every + TIMEOUT {
+                continue;
+            }
             let expected = match *status {
                 "Expired" => "Failed",
+                // Fail-back (the default): a ScheduleFailed instance is being
+                // replaced, the pod stays Pending (a world without stock
+                // keeps it there).
+                "ScheduleFailed" => "Pending",
                 other => phase_of(other),
             };
             if p.phase != Some(expected) {
@@ -472,22 +489,42 @@ impl World {
                 return;
             }
         }
+        // Retries are bounded by the backoff's cap: a pod that can never be
+        // placed (a world without stock) costs a create and a delete per cap.
+        let retries = 4.0 * self.config.duration_seconds as f64 * 1000.0 / engine_config().backoff_cap as f64;
+        let bound = MAX_CALLS_PER_POD + retries;
         let per_pod = self.report.calls as f64 / self.report.pods_created.max(1) as f64;
-        if per_pod > MAX_CALLS_PER_POD {
-            self.violate(format!("{per_pod:.1} ECI calls per pod (bound {MAX_CALLS_PER_POD})"));
+        if per_pod > bound {
+            self.violate(format!("{per_pod:.1} ECI calls per pod (bound {bound:.0})"));
         }
     }
 }
 
 /// Runs one simulation.
 pub fn simulate(config: SimConfig) -> Report {
-    World::new(config).run()
+    World::new(config, None).run()
+}
+
+/// [`simulate`] in a world read from an emulator scenario file
+/// (`eci-bridge simulate --faults F.yaml`: stock, quota, zone outages, spot
+/// reclaims, exits, timings) instead of the profile's; the profile still
+/// decides the faults of the engine's calls. The zones are
+/// `cn-hangzhou-a` and `cn-hangzhou-b`.
+pub fn simulate_in(config: SimConfig, world: Scenario) -> Report {
+    World::new(config, Some(world)).run()
 }
 
 /// [`simulate`], printing to standard error every action whose text
 /// contains `watch` (a pod UID, an instance id): the replay of a failure.
 pub fn simulate_watching(config: SimConfig, watch: &str) -> Report {
-    let mut world = World::new(config);
+    let mut world = World::new(config, None);
+    world.watch = Some(watch.to_string());
+    world.run()
+}
+
+/// [`simulate_in`], watching as [`simulate_watching`] does.
+pub fn simulate_watching_in(config: SimConfig, scenario: Scenario, watch: &str) -> Report {
+    let mut world = World::new(config, Some(scenario));
     world.watch = Some(watch.to_string());
     world.run()
 }

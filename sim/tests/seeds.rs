@@ -53,3 +53,30 @@ fn watch() {
     let config = SimConfig { seed, pods: 20, duration_seconds: 1800, profile: FaultProfile::Harsh };
     println!("{:?}", eci_bridge_sim::simulate_watching(config, &watch));
 }
+
+#[test]
+#[ignore = "a debugging aid: ECI_BRIDGE_SIM_WATCH=uid ECI_BRIDGE_SIM_SEED=n ECI_BRIDGE_SIM_WORLD=file"]
+fn watch_in_world() {
+    let seed = std::env::var("ECI_BRIDGE_SIM_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(1);
+    let watch = std::env::var("ECI_BRIDGE_SIM_WATCH").unwrap_or_default();
+    let file = std::env::var("ECI_BRIDGE_SIM_WORLD").unwrap_or_default();
+    let world =
+        eci_bridge_emulator::scenario::Scenario::parse(&std::fs::read_to_string(file).expect("world")).expect("parse");
+    let config = SimConfig { seed, pods: 20, duration_seconds: 1800, profile: FaultProfile::Harsh };
+    println!("{:?}", eci_bridge_sim::simulate_watching_in(config, world, &watch));
+}
+
+#[test]
+fn a_world_short_of_stock_keeps_pods_pending_and_every_invariant() {
+    let world = eci_bridge_emulator::scenario::Scenario::parse(
+        "stock: {cn-hangzhou-a: 3, cn-hangzhou-b: 2}\nspot: {reclaimAfterSeconds: 400}\n\
+         zoneOutages: [{zone: cn-hangzhou-a, fromSeconds: 100, toSeconds: 300}]\n",
+    )
+    .expect("scenario");
+    for seed in 1..=10 {
+        let config = SimConfig { seed, pods: 20, duration_seconds: 1800, profile: FaultProfile::Harsh };
+        let report = eci_bridge_sim::simulate_in(config, world.clone());
+        assert!(report.violation.is_none(), "{:?}\n  replay: {} --faults F", report.violation, replay_command(&config));
+        assert!(report.schedule_failed > 0, "five places for twenty pods: instances fail to schedule");
+    }
+}
