@@ -356,3 +356,48 @@ fn virtual_nodes_renew_their_leases_and_statuses_on_their_own_clocks() {
     let count = |what: &str| trace.iter().filter(|l| l.contains(what)).count();
     assert_eq!((count(" lease "), count("node status")), (14, 4), "{}", trace.join("\n"));
 }
+
+// Found by an independent review (each failed before its fix).
+
+#[test]
+fn next_deadline_is_not_in_the_past_while_the_first_listing_is_out() {
+    let mut e = Engine::new(config(), 7, T0);
+    let mut calls = 0;
+    while let Some(a) = e.poll(T0) {
+        calls += usize::from(matches!(a, Action::Call { .. }));
+    }
+    assert_eq!(calls, 1, "only the listing goes out before it is answered");
+    let now = T0 + 5_000;
+    assert!(e.poll(now).is_none());
+    let next = e.next_deadline().expect("the next listing");
+    assert!(next > now, "next_deadline {} ms is in the past with nothing to do", next - T0);
+}
+
+#[test]
+fn a_pod_known_after_the_first_listing_keeps_one_instance() {
+    // A previous process made eci-old for p1; the new process's first listing
+    // answers before the informer delivers p1.
+    let mut eci = FakeEci::default().with_instance("eci-old", "c1", "p1", "Running");
+    let mut e = Engine::new(config(), 7, T0);
+    let mut trace = run(&mut e, &mut eci, T0, T0 + 500, &mut normal);
+    e.handle(T0 + 600, Input::PodUpserted(Box::new(pod("p1", false))));
+    trace.extend(run(&mut e, &mut eci, T0 + 600, T0 + 400_000, &mut normal));
+    let mine: Vec<_> = eci.instances.iter().filter(|(_, (_, u, _))| u == "p1").map(|(id, _)| id.clone()).collect();
+    assert_eq!(mine.len(), 1, "p1 has {mine:?} after several resyncs:\n{}", trace.join("\n"));
+}
+
+#[test]
+fn a_restart_never_adopts_a_terminating_instance() {
+    // The old process was replacing p1's instance: eci-0a Terminating, eci-0b Running.
+    let mut eci = FakeEci::default()
+        .with_instance("eci-0a", "c1", "p1", "Terminating")
+        .with_instance("eci-0b", "c1", "p1", "Running");
+    let mut e = Engine::new(config(), 7, T0);
+    e.handle(T0, Input::PodUpserted(Box::new(pod("p1", false))));
+    let mut trace = run(&mut e, &mut eci, T0, T0 + 1_000, &mut normal);
+    assert_eq!(e.instance_of("p1"), Some("eci-0b"));
+    eci.instances.remove("eci-0a");
+    trace.extend(run(&mut e, &mut eci, T0 + 1_001, T0 + 400_000, &mut normal));
+    let mine: Vec<_> = eci.instances.iter().filter(|(_, (_, u, _))| u == "p1").map(|(id, _)| id.clone()).collect();
+    assert_eq!(mine, ["eci-0b"], "{}", trace.join("\n"));
+}

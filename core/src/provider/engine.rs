@@ -52,6 +52,9 @@ struct Tracked {
     indexed: (Option<Millis>, Option<String>),
     /// The spot release notice of the current instance was passed on.
     spot_noticed: bool,
+    /// Instances this process deleted for the pod (the last few): a stale
+    /// listing must not hand one back.
+    deleted: Vec<String>,
 }
 
 impl Tracked {
@@ -186,7 +189,9 @@ impl Engine {
             return nodes;
         }
         let pod = self.timers.first().map(|(at, _)| *at);
-        let due = pod.into_iter().chain([self.next_resync, self.next_poll]).min()?;
+        // The status poll waits for the first listing.
+        let poll = self.synced.then_some(self.next_poll);
+        let due = pod.into_iter().chain([Some(self.next_resync), poll].into_iter().flatten()).min()?;
         // Held back by a rate limit: not before its next second.
         let due = self.rate_wait.map_or(due, |wait| due.max(wait));
         Some(nodes.map_or(due, |n| n.min(due)))
@@ -277,6 +282,8 @@ impl Engine {
     fn upsert(&mut self, now: Millis, spec: PodSpec) {
         let uid = spec.uid.clone();
         match self.pod_mut(&uid) {
+            // Gone from the API server: a late informer event does not bring it back.
+            Some(t) if t.gone => {}
             Some(t) => {
                 let deleting = spec.deletion.is_some() && t.spec.deletion.is_none();
                 t.spec = spec;
@@ -301,6 +308,7 @@ impl Engine {
                     gone: false,
                     indexed: (None, None),
                     spot_noticed: false,
+                    deleted: Vec::new(),
                     spec,
                 };
                 if t.spec.deletion.is_some() {
@@ -558,6 +566,12 @@ impl Engine {
         let wait = self.backoff(failures);
         let Some(t) = self.pod_mut(uid) else { return };
         t.busy = false;
+        if result.as_ref().is_ok() || result.as_ref().is_err_and(CallError::is_not_found) {
+            if t.deleted.len() >= 4 {
+                t.deleted.remove(0);
+            }
+            t.deleted.push(instance.to_string());
+        }
         match result {
             Ok(_) => {
                 t.failures = 0;
@@ -656,16 +670,36 @@ impl Engine {
             }
             present.insert(id.to_string());
             let status = g["Status"].as_str().unwrap_or_default().to_string();
+            let terminating = status == "Terminating";
             match self.pod_mut(uid) {
-                Some(t) if t.instance.is_none() && !t.busy && matches!(t.stage, Stage::Create | Stage::Confirm) => {
-                    // Adoption: the instance of a previous process.
+                Some(t) if t.instance.as_deref() == Some(id) => self.observe(now, uid.to_string(), &status),
+                Some(t)
+                    if t.instance.is_none()
+                        && !t.busy
+                        && matches!(t.stage, Stage::Create | Stage::Confirm)
+                        && !terminating
+                        && !t.deleted.iter().any(|d| d == id) =>
+                {
+                    // Adoption: the instance of a previous process (never one
+                    // on its way out, nor one this process deleted).
                     t.hold(Some(id.to_string()), now);
                     t.stage = if t.spec.deletion.is_some() { Stage::Delete } else { Stage::Live };
                     t.due = now;
                     self.observe(now, uid.to_string(), &status);
                 }
-                Some(t) if t.instance.as_deref() == Some(id) => self.observe(now, uid.to_string(), &status),
-                Some(_) => {}
+                Some(t) => {
+                    // Another instance of a pod that holds one (or is busy
+                    // making one): an extra from a previous process. It goes
+                    // once it has been seen for the orphan grace and the pod
+                    // holds its own, so a create in flight is never undone.
+                    let settled = !t.busy && t.instance.is_some() && !t.deleted.iter().any(|d| d == id);
+                    let first = *self.orphans.entry(id.to_string()).or_insert(now);
+                    if settled && !terminating && now - first >= self.config.orphan_grace && self.has_slot() {
+                        let params = WireParams::from_pairs([("ContainerGroupId", id), ("Force", "true")]);
+                        let purpose = Purpose::Delete { uid: None, instance: id.to_string() };
+                        self.call("DeleteContainerGroup", params, purpose);
+                    }
+                }
                 None => {
                     let first = *self.orphans.entry(id.to_string()).or_insert(now);
                     if now - first >= self.config.orphan_grace && self.has_slot() && status != "Terminating" {
