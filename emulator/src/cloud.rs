@@ -271,6 +271,8 @@ impl Cloud {
     /// Answers one authenticated call at virtual time `now`.
     pub fn call(&mut self, action: &str, params: &WireParams, now: i64) -> Result<Answer, ApiError> {
         self.advance(now);
+        // Every action's typed scalars (Float, Integer, Boolean) by name, once.
+        validate::types(params)?;
         let token = validate::client_token(params)?;
         if let Some(token) = &token
             && let Some((first, answer)) = self.tokens.get(&(action.to_string(), token.clone()))
@@ -455,7 +457,6 @@ impl Cloud {
     }
 
     fn describe(&self, params: &WireParams) -> Result<Answer, ApiError> {
-        validate::types(params)?;
         let limit = validate::limit(params, 20, 20)?;
         let selected = self.select(params)?;
         let total = selected.len();
@@ -471,7 +472,6 @@ impl Cloud {
     }
 
     fn describe_status(&self, params: &WireParams, now: i64) -> Result<Answer, ApiError> {
-        validate::types(params)?;
         let limit = validate::limit(params, 200, 200)?;
         let since = params.get("SinceSecond").and_then(|s| s.parse::<i64>().ok());
         let selected: Vec<&Group> =
@@ -483,7 +483,6 @@ impl Cloud {
     }
 
     fn update(&mut self, params: &WireParams, now: i64) -> Result<Answer, ApiError> {
-        validate::types(params)?;
         self.region_of(params)?;
         let (seq, _) = self.group_id(params)?;
         let tags = validate::tags(params)?;
@@ -527,7 +526,6 @@ impl Cloud {
     }
 
     fn delete(&mut self, params: &WireParams, now: i64) -> Result<Answer, ApiError> {
-        validate::types(params)?;
         self.region_of(params)?;
         let (seq, id) = self.group_id(params)?;
         let force = validate::flag(params, "Force");
@@ -552,7 +550,6 @@ impl Cloud {
     }
 
     fn log(&self, params: &WireParams) -> Result<Answer, ApiError> {
-        validate::types(params)?;
         let (seq, id) = self.group_id(params)?;
         let name = validate::required(params, "ContainerName")?;
         let g = self.groups.get(&seq).ok_or_else(|| ApiError::no_group(&id))?;
@@ -576,7 +573,6 @@ impl Cloud {
     }
 
     fn exec(&self, params: &WireParams) -> Result<Answer, ApiError> {
-        validate::types(params)?;
         self.region_of(params)?;
         let (seq, id) = self.group_id(params)?;
         let name = validate::required(params, "ContainerName")?;

@@ -228,10 +228,10 @@ fn container(params: &WireParams, prefix: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// A CreateContainerGroup's parameters, checked; the region must be this
+/// A CreateContainerGroup's parameters, checked beyond their [`types`]
+/// (which `Cloud::call` checks for every action); the region must be this
 /// emulator's.
 pub fn create(params: &WireParams, region: &str) -> Result<(), ApiError> {
-    types(params)?;
     let requested = required(params, "RegionId")?;
     if requested != region {
         return Err(ApiError::invalid("RegionId", format!("this endpoint serves `{region}`, not `{requested}`")));
@@ -282,6 +282,11 @@ pub fn create(params: &WireParams, region: &str) -> Result<(), ApiError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What the emulator checks for a create: the types, then the rest.
+    fn create(params: &WireParams, region: &str) -> Result<(), ApiError> {
+        types(params).and_then(|()| super::create(params, region))
+    }
 
     fn minimal() -> WireParams {
         WireParams::from_pairs([

@@ -471,6 +471,12 @@ impl Engine {
         h.finalize().iter().take(24).map(|b| format!("{b:02x}")).collect()
     }
 
+    /// The wait before a pod's next try, by its consecutive failures.
+    fn retry_wait(&mut self, uid: &str) -> Millis {
+        let failures = self.pods.get(uid).map_or(0, |t| t.failures);
+        self.backoff(failures)
+    }
+
     /// The wait after `failures` consecutive failures: capped doubling,
     /// with jitter in [50 %, 100 %] so retries of many pods spread out.
     fn backoff(&mut self, failures: u32) -> Millis {
@@ -514,8 +520,7 @@ impl Engine {
     }
 
     fn created(&mut self, now: Millis, uid: &str, result: Result<Value, CallError>) {
-        let failures = self.pods.get(uid).map_or(0, |t| t.failures);
-        let wait = self.backoff(failures);
+        let wait = self.retry_wait(uid);
         let Some(t) = self.pod_mut(uid) else { return };
         t.busy = false;
         match result {
@@ -562,8 +567,7 @@ impl Engine {
     fn deleted(&mut self, now: Millis, uid: Option<&str>, instance: &str, result: Result<Value, CallError>) {
         self.orphans.remove(instance);
         let Some(uid) = uid else { return };
-        let failures = self.pods.get(uid).map_or(0, |t| t.failures);
-        let wait = self.backoff(failures);
+        let wait = self.retry_wait(uid);
         let Some(t) = self.pod_mut(uid) else { return };
         t.busy = false;
         if result.as_ref().is_ok() || result.as_ref().is_err_and(CallError::is_not_found) {
@@ -600,8 +604,7 @@ impl Engine {
 
     /// The answer to "instances of this pod?" before forgetting it.
     fn found(&mut self, now: Millis, uid: &str, result: Result<Value, CallError>) {
-        let failures = self.pods.get(uid).map_or(0, |t| t.failures);
-        let wait = self.backoff(failures);
+        let wait = self.retry_wait(uid);
         let poll_every = self.config.poll_every;
         let Some(t) = self.pod_mut(uid) else { return };
         t.busy = false;
