@@ -2,12 +2,14 @@
 
 use std::process::ExitCode;
 
-use clap::ValueEnum;
-use eci_bridge_core::diagnostics::has_errors;
+use clap::{Args, ValueEnum};
+use eci_bridge_core::case::{ElasticParams, OverflowCase, UnitsParams};
 use eci_bridge_core::elastic::{ElasticCase, crd::elastic_workload_crd};
+use eci_bridge_core::resource_policy::case::PlacementCase;
 use serde_json::{Value, json};
 
-use crate::{inputs, parse_time, render};
+use crate::cases::{self, ClusterArg, NowArg, ObjectsArg, ProfileArg, value};
+use crate::render;
 
 /// What `elastic` prints.
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -24,80 +26,66 @@ pub enum ElasticOutput {
     Split,
     /// The case's replica sequence played step by step (split and event reasons per step).
     Steps,
+    /// Everything the case gives, as JSON.
+    Outcome,
 }
 
 /// `eci-bridge elastic`.
-pub fn elastic(
-    file: Option<String>,
-    source: Option<String>,
-    replicas: Option<i32>,
-    now: Option<String>,
-    output: ElasticOutput,
-    crd: bool,
-) -> Result<ExitCode, String> {
-    if crd {
+#[derive(Debug, Args)]
+pub struct ElasticArgs {
+    /// The ElasticWorkload (or a stream with its source and existing unit Deployments).
+    #[arg(short = 'f', long = "filename", required_unless_present = "crd")]
+    pub file: Option<String>,
+    /// The source Deployment, when the file does not hold it.
+    #[arg(long)]
+    pub source: Option<String>,
+    /// Scale to this many replicas (as an HPA or `kubectl scale` would).
+    #[arg(long)]
+    pub replicas: Option<i32>,
+    #[command(flatten)]
+    pub now: NowArg,
+    /// What to print.
+    #[arg(short = 'o', long, value_enum, default_value = "list")]
+    pub output: ElasticOutput,
+    /// Print the ElasticWorkload CustomResourceDefinition (with the /scale subresource).
+    #[arg(long)]
+    pub crd: bool,
+}
+
+/// `eci-bridge elastic`.
+pub fn elastic(args: ElasticArgs) -> Result<ExitCode, String> {
+    if args.crd {
         render::out(&render::yaml(&elastic_workload_crd())?);
         return Ok(ExitCode::SUCCESS);
     }
-    let file = file.ok_or("error: give the ElasticWorkload with -f (or --crd for the CRD)")?;
-    let paths: Vec<&str> = std::iter::once(file.as_str()).chain(source.as_deref()).collect();
-    let stream = inputs::Stream::read(&paths)?;
-    let case = ElasticCase::from_documents(&stream.docs).map_err(|d| stream.fail(d))?;
-    let now = match now {
-        Some(t) => parse_time(&t)?,
-        None => case.now.unwrap_or_else(jiff::Timestamp::now),
-    };
-    if let ElasticOutput::Steps = output {
-        let sequence = if case.sequence.is_empty() {
-            vec![replicas.or(case.replicas).unwrap_or(0)]
-        } else {
-            case.sequence.clone()
-        };
-        let mut played = case.play(&sequence, now);
-        played.iter_mut().for_each(|step| stream.place(&mut step.diagnostics));
-        // Every step is validated like a single reconcile: the first step with errors stops the play.
-        if let Some(bad) = played.iter().find(|step| has_errors(&step.diagnostics)) {
-            render::diagnostics(&bad.diagnostics);
-            return Ok(ExitCode::from(2));
+    let file = args.file.ok_or("error: give the ElasticWorkload with -f (or --crd for the CRD)")?;
+    let stream: Vec<&str> = std::iter::once(file.as_str()).chain(args.source.as_deref()).collect();
+    let sources = cases::sources(&stream, &ProfileArg::default(), &ClusterArg::default(), &ObjectsArg::default())?;
+    let mut params = ElasticParams::default();
+    params.replicas = args.replicas;
+    params.play = matches!(args.output, ElasticOutput::Steps);
+    let ran = cases::run::<ElasticCase>(&sources, &params, &args.now)?;
+    let result = &ran.outcome.reconciled;
+    if !ran.rejected {
+        for name in &result.deleted_units {
+            render::note("delete", &format!("Deployment {name} (its unit was removed from the ElasticWorkload)"));
         }
-        let warnings: Vec<_> = played.first().map(|s| s.diagnostics.clone()).unwrap_or_default();
-        render::diagnostics(&warnings);
-        let steps: Vec<Value> = played
-            .iter()
-            .zip(&sequence)
-            .map(|(step, r)| {
-                let reasons: Vec<&str> = step.events.iter().filter_map(|e| e.reason.as_deref()).collect();
-                json!({"replicas": r, "source": step.split.source, "units": step.split.units,
-                       "unplaced": step.split.unplaced, "events": reasons})
-            })
-            .collect();
-        render::out(&render::yaml(&Value::Array(steps))?);
-        return Ok(ExitCode::SUCCESS);
     }
-    let mut result = case.reconcile(replicas, now);
-    stream.place(&mut result.diagnostics);
-    render::diagnostics(&result.diagnostics);
-    if has_errors(&result.diagnostics) {
-        return Ok(ExitCode::from(2));
-    }
-    for name in &result.deleted_units {
-        render::note("delete", &format!("Deployment {name} (its unit was removed from the ElasticWorkload)"));
-    }
-    let value = match output {
+    let part = match args.output {
         ElasticOutput::List => {
-            let mut items = vec![to_value(&result.source)];
-            items.extend(result.units.iter().map(to_value));
-            items.push(to_value(&result.workload));
+            let mut items = vec![value(&result.source)];
+            items.extend(result.units.iter().map(value));
+            items.push(value(&result.workload));
             json!({"apiVersion": "v1", "kind": "List", "items": items})
         }
-        ElasticOutput::Status => to_value(&result.workload.status),
-        ElasticOutput::Scale => to_value(&result.scale),
-        ElasticOutput::Events => to_value(&result.events),
-        ElasticOutput::Split => to_value(&result.split),
-        ElasticOutput::Steps => unreachable!("steps are printed above"),
+        ElasticOutput::Status => value(&result.workload.status),
+        ElasticOutput::Scale => value(&result.scale),
+        ElasticOutput::Events => value(&result.events),
+        ElasticOutput::Split => value(&result.split),
+        ElasticOutput::Steps => value(&ran.outcome.steps),
+        ElasticOutput::Outcome => Value::Null,
     };
-    render::out(&render::yaml(&value)?);
-    Ok(ExitCode::SUCCESS)
+    cases::print(&ran, render::yaml(&part), matches!(args.output, ElasticOutput::Outcome))
 }
 
 /// What `overflow` prints.
@@ -109,38 +97,43 @@ pub enum OverflowOutput {
     Patch,
     /// The pod after the patch.
     Patched,
+    /// Everything the case gives, as JSON.
+    Outcome,
+}
+
+/// `eci-bridge overflow`.
+#[derive(Debug, Args)]
+pub struct OverflowArgs {
+    /// The pod with its status (or a stream with the eci-profile, settings, Namespace, objects).
+    #[arg(short = 'f', long = "filename")]
+    pub file: String,
+    #[command(flatten)]
+    pub profile: ProfileArg,
+    #[command(flatten)]
+    pub cluster: ClusterArg,
+    #[command(flatten)]
+    pub objects: ObjectsArg,
+    /// What to print.
+    #[arg(short = 'o', long, value_enum, default_value = "decision")]
+    pub output: OverflowOutput,
 }
 
 /// `eci-bridge overflow`. Exit 0 with a decision either way (`action: move`
 /// or `action: leave`); 2 when an input has errors (nothing is printed on
 /// standard output then); 1 for unreadable input.
-pub fn overflow(
-    file: &str,
-    profile: Option<&str>,
-    cluster: Option<&str>,
-    objects: &[String],
-    output: OverflowOutput,
-) -> Result<ExitCode, String> {
-    use eci_bridge_core::overflow::{Decision, decide_loaded};
-    let loaded = inputs::read_sources(file, profile, cluster, objects)?;
-    let result = decide_loaded(&loaded, &eci_bridge_core::ClusterSettings::example());
-    render::diagnostics(&result.diagnostics);
-    if has_errors(&result.diagnostics) {
-        // An error in the inputs decides nothing: no decision, no patch.
-        return Ok(ExitCode::from(2));
-    }
-    let value = match (&result.decision, output) {
-        (_, OverflowOutput::Decision) => to_value(&result.decision),
-        (Decision::Move { patch, .. }, OverflowOutput::Patch) => to_value(patch),
-        (Decision::Move { patched, .. }, OverflowOutput::Patched) => patched.clone(),
-        (Decision::Leave { .. }, OverflowOutput::Patch) => json!([]),
-        (Decision::Leave { .. }, OverflowOutput::Patched) => Value::Null,
+pub fn overflow(args: OverflowArgs) -> Result<ExitCode, String> {
+    use eci_bridge_core::overflow::Decision;
+    let sources = cases::sources(&[&args.file], &args.profile, &args.cluster, &args.objects)?;
+    let ran = cases::run::<OverflowCase>(&sources, &(), &NowArg::default())?;
+    let text = match (&ran.outcome.decision, args.output) {
+        (_, OverflowOutput::Outcome) => Ok(String::new()),
+        (d, OverflowOutput::Decision) => render::yaml(&value(d)),
+        (Decision::Move { patch, .. }, OverflowOutput::Patch) => Ok(render::json(&value(patch))),
+        (Decision::Move { patched, .. }, OverflowOutput::Patched) => render::yaml(patched),
+        (Decision::Leave { .. }, OverflowOutput::Patch) => Ok(render::json(&json!([]))),
+        (Decision::Leave { .. }, OverflowOutput::Patched) => render::yaml(&Value::Null),
     };
-    match output {
-        OverflowOutput::Patch => render::out(&render::json(&value)),
-        _ => render::out(&render::yaml(&value)?),
-    }
-    Ok(ExitCode::SUCCESS)
+    cases::print(&ran, text, matches!(args.output, OverflowOutput::Outcome))
 }
 
 /// What `units` prints.
@@ -154,45 +147,44 @@ pub enum UnitsOutput {
     Patched,
     /// The order a scale-in deletes the placed pods in (last unit first).
     ScaleIn,
+    /// Everything the case gives, as JSON.
+    Outcome,
+}
+
+/// `eci-bridge units`.
+#[derive(Debug, Args)]
+pub struct UnitsArgs {
+    /// The ResourcePolicy and the new pod (files or one stream; the last Pod is the new one).
+    #[arg(short = 'f', long = "filename", required = true)]
+    pub files: Vec<String>,
+    /// Pods already placed (a stream or a List, as `kubectl get pods -o yaml` prints).
+    #[arg(long)]
+    pub pods: Option<String>,
+    /// Units that lack resources now, by index (e.g. 0,1).
+    #[arg(long, value_delimiter = ',')]
+    pub lacking_resources: Vec<usize>,
+    #[command(flatten)]
+    pub cluster: ClusterArg,
+    /// What to print.
+    #[arg(short = 'o', long, value_enum, default_value = "decision")]
+    pub output: UnitsOutput,
 }
 
 /// `eci-bridge units`. Exit 0 with a decision; 2 when the policy is invalid
 /// or the pod cannot be placed by it (a missing matchLabelKeys label).
-pub fn units(
-    files: &[String],
-    pods: Option<&str>,
-    lacking: &[usize],
-    cluster: Option<&str>,
-    output: UnitsOutput,
-) -> Result<ExitCode, String> {
-    use eci_bridge_core::resource_policy::{UnitDecision, case::PlacementCase, scale_in_order};
-    let paths: Vec<&str> = pods.into_iter().chain(files.iter().map(String::as_str)).collect();
-    let stream = inputs::Stream::read(&paths)?;
-    let mut case = PlacementCase::from_documents(&stream.docs).map_err(|d| stream.fail(d))?;
-    let mut diags = Vec::new();
-    if let Some(path) = cluster {
-        let (c, d) = inputs::read_cluster(path)?;
-        case.cluster = Some(c);
-        diags.extend(d);
-    }
-    if !lacking.is_empty() {
-        case.lacking = lacking.to_vec();
-    }
-    let placement = case.place(&eci_bridge_core::ClusterSettings::example());
-    diags.extend(stream.placed(&placement.diagnostics));
-    render::diagnostics(&diags);
-    if matches!(placement.decision, UnitDecision::Rejected { .. }) {
-        return Ok(ExitCode::from(2));
-    }
-    match output {
-        UnitsOutput::Decision => render::out(&render::yaml(&to_value(&placement))?),
-        UnitsOutput::Patch => render::out(&render::json(&to_value(&placement.patch))),
-        UnitsOutput::Patched => render::out(&render::yaml(&placement.patched.clone().unwrap_or(Value::Null))?),
-        UnitsOutput::ScaleIn => render::out(&render::yaml(&to_value(&scale_in_order(&case.policy, &case.placed)))?),
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
-fn to_value(v: &impl serde::Serialize) -> Value {
-    serde_json::to_value(v).unwrap_or(Value::Null)
+pub fn units(args: UnitsArgs) -> Result<ExitCode, String> {
+    let stream: Vec<&str> = args.pods.as_deref().into_iter().chain(args.files.iter().map(String::as_str)).collect();
+    let sources = cases::sources(&stream, &ProfileArg::default(), &args.cluster, &ObjectsArg::default())?;
+    let mut params = UnitsParams::default();
+    params.lacking = args.lacking_resources;
+    let ran = cases::run::<PlacementCase>(&sources, &params, &NowArg::default())?;
+    let units = &ran.outcome;
+    let text = match args.output {
+        UnitsOutput::Outcome => Ok(String::new()),
+        UnitsOutput::Decision => render::yaml(&value(&units.placement)),
+        UnitsOutput::Patch => Ok(render::json(&value(&units.placement.patch))),
+        UnitsOutput::Patched => render::yaml(&units.placement.patched.clone().unwrap_or(Value::Null)),
+        UnitsOutput::ScaleIn => render::yaml(&value(&units.scale_in)),
+    };
+    cases::print(&ran, text, matches!(args.output, UnitsOutput::Outcome))
 }

@@ -12,7 +12,6 @@ use std::time::Duration;
 use clap::{Args, Subcommand, ValueEnum};
 use eci_bridge_client::credentials::{DEFAULT_PROFILE, resolve};
 use eci_bridge_client::{ClientConfig, DescribeFilter, EciClient, EciError, Endpoint, SignatureVersion};
-use eci_bridge_core::Reveal;
 use eci_bridge_core::eci::describe::ContainerGroup;
 use eci_bridge_core::eci::sign::HttpMethod;
 use serde_json::json;
@@ -152,17 +151,22 @@ pub enum Verb {
 pub fn run(verb: Verb) -> Result<ExitCode, String> {
     match verb {
         Verb::Create { file, profile, objects, namespace_labels, dry_run, client_token, common } => {
-            let translation = inputs::translate_pod(
-                &file,
-                profile.as_deref(),
-                common.cluster.as_deref(),
-                &objects,
-                &namespace_labels,
-            )?;
-            if translation.is_rejected() {
+            let args = crate::cases::TranslateArgs {
+                file,
+                profile: crate::cases::ProfileArg { profile },
+                cluster: crate::cases::ClusterArg { cluster: common.cluster.clone() },
+                objects: crate::cases::ObjectsArg { objects },
+                namespace_labels,
+                output: crate::cases::TranslateOutput::Json,
+                show_secrets: true,
+                print_rejected: false,
+            };
+            let ran = crate::cases::translation(&args)?;
+            if ran.rejected {
                 return Ok(ExitCode::from(2));
             }
-            let mut request = translation.request_for(Reveal::Secrets);
+            let mut request: eci_bridge_core::CreateContainerGroupRequest =
+                serde_json::from_value(ran.outcome.request.clone()).map_err(|e| format!("error: {e}"))?;
             if let Some(region) = &common.region {
                 request.region_id = Some(region.clone());
             }

@@ -3,13 +3,13 @@
 use std::collections::BTreeMap;
 use std::io::Read;
 
+use eci_bridge_core::admission::AdmissionOptions;
 use eci_bridge_core::admission::case::settings_from_document;
-use eci_bridge_core::admission::{AdmissionCase, AdmissionOptions};
 use eci_bridge_core::cluster::{ClusterSettings, parse_cluster_document};
 use eci_bridge_core::input::{parse_document, parse_documents};
 use eci_bridge_core::limits::Limits;
-use eci_bridge_core::sources::{Loaded, Placement, Role, Sources, document_of};
-use eci_bridge_core::{Bundle, Diagnostic, EciProfile, Input, ObjectStore, Translation, parse_profile};
+use eci_bridge_core::sources::{Placement, document_of};
+use eci_bridge_core::{Bundle, Diagnostic, EciProfile, Input, parse_profile};
 use serde_json::Value;
 
 use crate::render;
@@ -55,46 +55,6 @@ pub fn read_bundle(path: &str) -> Result<Bundle, String> {
     Bundle::from_documents(&stream.docs).map_err(|d| stream.fail(d))
 }
 
-/// The command line's texts as [`Sources`]: `-f` is the stream, `--profile`,
-/// `--cluster` and `--objects` override or extend it. Diagnostics are then
-/// placed by file, line and column.
-pub fn read_sources(
-    path: &str,
-    profile: Option<&str>,
-    cluster: Option<&str>,
-    objects: &[String],
-) -> Result<Loaded, String> {
-    let name = |p: &str| if p == "-" { "<stdin>".to_string() } else { p.to_string() };
-    let mut sources = Sources::stream(&name(path), &read_text(path)?);
-    if let Some(p) = profile {
-        sources = sources.with(&name(p), Role::Profile, &read_text(p)?);
-    }
-    if let Some(p) = cluster {
-        sources = sources.with(&name(p), Role::Cluster, &read_text(p)?);
-    }
-    for p in objects {
-        sources = sources.with(&name(p), Role::Objects, &read_text(p)?);
-    }
-    sources.load().map_err(|d| render::diagnostic(&d))
-}
-
-/// What `translate` does with its inputs, shared by `eci create`: read them
-/// ([`read_sources`]), add the namespace labels, translate (the built-in
-/// example cluster when no settings are given) and print the diagnostics.
-pub fn translate_pod(
-    path: &str,
-    profile: Option<&str>,
-    cluster: Option<&str>,
-    objects: &[String],
-    namespace_labels: &str,
-) -> Result<Translation, String> {
-    let mut loaded = read_sources(path, profile, cluster, objects)?;
-    loaded.bundle.namespace_labels.extend(parse_labels(namespace_labels)?);
-    let translation = loaded.translate(&ClusterSettings::example());
-    render::diagnostics(&translation.diagnostics);
-    Ok(translation)
-}
-
 /// Documents read from one or more files, with what it takes to place a
 /// diagnostic in them: file, line and column for every command, not only
 /// for those that read through [`Sources`].
@@ -135,35 +95,11 @@ impl Stream {
         self.texts.place(diagnostics, &at);
     }
 
-    /// A copy of `diagnostics`, placed.
-    pub fn placed(&self, diagnostics: &[Diagnostic]) -> Vec<Diagnostic> {
-        let mut copy = diagnostics.to_vec();
-        self.place(&mut copy);
-        copy
-    }
-
     /// Places diagnostics about document `doc` (pointers prefixed with `prefix`).
     pub fn place_in(&self, doc: usize, prefix: &str, diagnostics: &mut [Diagnostic]) {
         let at: Vec<Option<(usize, String)>> =
             diagnostics.iter().map(|d| Some((doc, format!("{prefix}{}", d.pointer)))).collect();
         self.texts.place(diagnostics, &at);
-    }
-
-    /// Places admission diagnostics: those about the pod point into the
-    /// review's `request.object` when the stream holds a review.
-    pub fn place_admission(&self, diagnostics: &mut [Diagnostic]) {
-        let kind = |d: &Value| d.get("kind").and_then(Value::as_str) == Some("AdmissionReview");
-        if let Some(review) = self.docs.iter().position(kind) {
-            let at: Vec<Option<(usize, String)>> = diagnostics
-                .iter()
-                .map(|d| match d.input {
-                    Input::Pod => Some((review, format!("/request/object{}", d.pointer))),
-                    _ => document_of(&self.docs, &d.input, &d.pointer),
-                })
-                .collect();
-            self.texts.place(diagnostics, &at);
-        }
-        self.place(diagnostics);
     }
 
     /// A reading error, placed and rendered.
@@ -184,19 +120,6 @@ impl Stream {
             )),
         }
     }
-}
-
-/// Every document of a file.
-pub fn read_documents(path: &str) -> Result<Stream, String> {
-    Stream::read(&[path])
-}
-
-/// An admission case: a review or pod, with the documents that travel with it.
-pub fn read_admission_case(path: &str) -> Result<(AdmissionCase, Stream), String> {
-    let stream = Stream::read(&[path])?;
-    let mut case = AdmissionCase::from_documents(&stream.docs).map_err(|d| stream.fail(d))?;
-    stream.place(&mut case.diagnostics);
-    Ok((case, stream))
 }
 
 /// The eci-profile, when given: the eci-profile ConfigMap of the file's
@@ -237,15 +160,6 @@ pub fn read_admission_settings(path: &str) -> Result<(AdmissionOptions, Vec<Diag
     let (options, mut diags) = settings_from_document(&stream.docs[at], label).map_err(|d| stream.fail(d))?;
     stream.place_in(at, "", &mut diags);
     Ok((options, diags))
-}
-
-/// Every object file, in order.
-pub fn read_objects(paths: &[String]) -> Result<(ObjectStore, Vec<Diagnostic>), String> {
-    let refs: Vec<&str> = paths.iter().map(String::as_str).collect();
-    let stream = Stream::read(&refs)?;
-    let (store, mut diags) = ObjectStore::from_documents(&stream.docs);
-    stream.place(&mut diags);
-    Ok((store, diags))
 }
 
 /// `k=v,k2=v2`.

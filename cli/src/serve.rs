@@ -98,20 +98,31 @@ pub struct AdmissionFlags {
 }
 
 impl AdmissionFlags {
+    /// The flags as the admit mode's parameters.
+    pub fn params(&self) -> eci_bridge_core::case::AdmitParams {
+        let mut params = eci_bridge_core::case::AdmitParams::default();
+        params.strategy = self.strategy.map(|s| match s {
+            Strategy::NodeSelector => RoutingStrategy::NodeSelector,
+            Strategy::Affinity => RoutingStrategy::Affinity,
+            Strategy::NodeName => RoutingStrategy::NodeName,
+        });
+        params.node_name = self.node_name.clone();
+        params.on_unsupported =
+            self.on_unsupported.map(|u| if u == Unsupported::Deny { OnUnsupported::Deny } else { OnUnsupported::Warn });
+        params
+    }
+
     /// Sets what the flags say; the rest of `options` stays.
     pub fn apply(self, options: &mut AdmissionOptions) {
-        if let Some(s) = self.strategy {
-            options.strategy = match s {
-                Strategy::NodeSelector => RoutingStrategy::NodeSelector,
-                Strategy::Affinity => RoutingStrategy::Affinity,
-                Strategy::NodeName => RoutingStrategy::NodeName,
-            };
+        let params = self.params();
+        if let Some(s) = params.strategy {
+            options.strategy = s;
         }
-        if let Some(n) = self.node_name {
+        if let Some(n) = params.node_name {
             options.virtual_node_name = n;
         }
-        if let Some(u) = self.on_unsupported {
-            options.on_unsupported = if u == Unsupported::Deny { OnUnsupported::Deny } else { OnUnsupported::Warn };
+        if let Some(u) = params.on_unsupported {
+            options.on_unsupported = u;
         }
     }
 }

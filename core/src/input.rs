@@ -333,7 +333,7 @@ pub fn unknown_field(pointer: String) -> Diagnostic {
 /// Warnings for the fields of a pod document that are not part of the Pod
 /// schema, pointing into the document.
 pub fn unknown_pod_fields(doc: &Value, pod: &Pod, source: &PodSource) -> Vec<Diagnostic> {
-    let typed = serde_json::to_value(pod).unwrap_or(Value::Null);
+    let typed = crate::json::to_value(pod);
     let mut found = Vec::new();
     if source.template_pointer.is_empty() {
         unknown_fields(doc, &typed, &Pointer::root(), &mut found);

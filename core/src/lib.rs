@@ -53,12 +53,14 @@
 pub mod admission;
 pub mod annotations;
 pub mod bundle;
+pub mod case;
 pub mod cluster;
 pub mod diagnostics;
 pub mod eci;
 pub mod elastic;
 pub mod explain;
 pub mod input;
+pub mod json;
 pub mod labels;
 pub mod limits;
 pub mod node;

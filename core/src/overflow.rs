@@ -343,20 +343,9 @@ pub fn decide(input: &OverflowInput<'_>) -> Overflow {
 /// Why a pod whose inputs have errors stays.
 const INPUT_ERRORS: &str = "the inputs have errors (see the diagnostics); the pod is not moved";
 
-/// [`decide`] for the pod of read texts ([`crate::sources::Loaded`]): their
-/// reading diagnostics come first, every diagnostic is placed, and an error
-/// in any input leaves the pod where it is.
-pub fn decide_loaded(loaded: &crate::sources::Loaded, cluster: &ClusterSettings) -> Overflow {
-    let mut result = if crate::diagnostics::has_errors(&loaded.diagnostics) {
-        leave(LeaveReason::InvalidInput, INPUT_ERRORS, Vec::new())
-    } else {
-        decide_bundle(&loaded.bundle, cluster)
-    };
-    let mut diagnostics = loaded.diagnostics.clone();
-    diagnostics.append(&mut result.diagnostics);
-    loaded.locate(&mut diagnostics);
-    result.diagnostics = diagnostics;
-    result
+/// The decision when an input has errors: the pod stays where it is.
+pub fn leave_for_errors() -> Overflow {
+    leave(LeaveReason::InvalidInput, INPUT_ERRORS, Vec::new())
 }
 
 /// [`decide`] for the pod of a bundle (its profile, settings, namespace
@@ -366,7 +355,7 @@ pub fn decide_bundle(bundle: &crate::Bundle, cluster: &ClusterSettings) -> Overf
     if crate::diagnostics::has_errors(&bundle.diagnostics) {
         return leave(LeaveReason::InvalidInput, INPUT_ERRORS, bundle.diagnostics.clone());
     }
-    let pod = serde_json::to_value(&bundle.pod).unwrap_or(Value::Null);
+    let pod = crate::json::to_value(&bundle.pod);
     let mut result = decide(&OverflowInput {
         pod: &pod,
         profile: bundle.profile.as_ref(),

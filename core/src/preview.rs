@@ -8,6 +8,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::admission::{AdmissionOptions, Decision, admit, review_for_pod};
+use crate::bundle::Bundle;
 use crate::cluster::ClusterSettings;
 use crate::diagnostics::{Diagnostic, Input, Span};
 use crate::explain::ExplainRow;
@@ -73,27 +74,23 @@ pub struct Preview {
     pub admission: AdmissionView,
 }
 
-/// Previews the case the texts hold. Fails only when they cannot be read
-/// (a syntax error, no pod), with a placed diagnostic.
+/// Previews the case the texts hold: [`crate::case::run`] in the translate
+/// mode. Fails only when they cannot be read (a syntax error, no pod),
+/// with a placed diagnostic.
 pub fn preview(sources: &Sources, options: &PreviewOptions) -> Result<Preview, Diagnostic> {
-    let loaded = sources.load()?;
-    let default_cluster = options.cluster.clone().unwrap_or_else(ClusterSettings::example);
-    let translation = loaded.translate(&default_cluster);
-    let reveal = if options.show_secrets { Reveal::Secrets } else { Reveal::Redacted };
-    let request = translation.request_for(reveal).to_json();
-    let explain = translation
-        .explain(reveal)
-        .into_iter()
-        .map(|row| {
-            let spans = row.inputs.iter().filter_map(|i| loaded.span(&i.input, &i.pointer)).collect();
-            ExplainView { row, spans }
-        })
-        .collect();
+    let env = crate::case::Env { cluster: options.cluster.clone(), ..crate::case::Env::default() };
+    let params = crate::case::TranslateParams { show_secrets: options.show_secrets, ..Default::default() };
+    crate::case::run::<crate::case::TranslateCase>(sources, &params, &env).map(|ran| ran.outcome)
+}
 
-    let bundle = &loaded.bundle;
-    let pod = serde_json::to_value(&bundle.pod).unwrap_or(Value::Null);
+/// Everything one look at a bundle shows, with `cluster` where the bundle
+/// has no settings; nothing placed yet ([`crate::case::run`] places it).
+pub fn preview_bundle(bundle: &Bundle, cluster: &ClusterSettings, reveal: Reveal) -> Preview {
+    let translation = bundle.translate(cluster);
+    let explain = translation.explain(reveal).into_iter().map(|row| ExplainView { row, spans: Vec::new() }).collect();
+    let pod = crate::json::to_value(&bundle.pod);
     let admission_options = AdmissionOptions {
-        cluster: bundle.cluster.clone().unwrap_or_else(|| default_cluster.clone()),
+        cluster: bundle.cluster.clone().unwrap_or_else(|| cluster.clone()),
         ..AdmissionOptions::default()
     };
     let admission = admit(&review_for_pod(&pod), bundle.profile.as_ref(), &bundle.namespace_labels, &admission_options);
@@ -101,12 +98,10 @@ pub fn preview(sources: &Sources, options: &PreviewOptions) -> Result<Preview, D
     for d in admission_diagnostics.iter_mut().filter(|d| d.input == Input::Pod) {
         d.pointer = bundle.source.document_pointer(&d.pointer);
     }
-    loaded.locate(&mut admission_diagnostics);
-
-    Ok(Preview {
+    Preview {
         source_kind: bundle.source.kind.clone(),
+        request: translation.request_for(reveal).to_json(),
         request_json: translation.request_json(reveal),
-        request,
         query: translation.wire(reveal).to_lines(),
         explain,
         rejected: translation.is_rejected(),
@@ -118,7 +113,7 @@ pub fn preview(sources: &Sources, options: &PreviewOptions) -> Result<Preview, D
             patched: admission.patched,
             diagnostics: admission_diagnostics,
         },
-    })
+    }
 }
 
 #[cfg(test)]

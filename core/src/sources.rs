@@ -85,12 +85,27 @@ impl Placement {
     /// Gives each diagnostic that has no span yet the span of `at[i]`: a
     /// document of the combined stream and a pointer into it.
     pub fn place(&self, diagnostics: &mut [Diagnostic], at: &[Option<(usize, String)>]) {
+        let asked: Vec<Option<(usize, String)>> = at
+            .iter()
+            .enumerate()
+            .map(|(i, a)| a.clone().filter(|_| diagnostics.get(i).is_some_and(|d| d.span.is_none())))
+            .collect();
+        for (d, span) in diagnostics.iter_mut().zip(self.spans(&asked)) {
+            if span.is_some() {
+                d.span = span;
+            }
+        }
+    }
+
+    /// The span of each `(document, pointer)`: one pass over each text for
+    /// the whole batch.
+    pub fn spans(&self, at: &[Option<(usize, String)>]) -> Vec<Option<Span>> {
+        let mut spans = vec![None; at.len()];
         for (file, map) in self.maps.iter().enumerate() {
-            // (diagnostic, document in this text, pointer)
+            // (position in `at`, document in this text, pointer)
             let mine: Vec<(usize, usize, &str)> = at
                 .iter()
                 .enumerate()
-                .filter(|(i, _)| diagnostics.get(*i).is_some_and(|d| d.span.is_none()))
                 .filter_map(|(i, a)| {
                     let (doc, pointer) = a.as_ref()?;
                     let (f, in_file) = *self.origins.get(*doc)?;
@@ -102,12 +117,10 @@ impl Placement {
             }
             let asked: Vec<(usize, &str)> = mine.iter().map(|&(_, d, p)| (d, p)).collect();
             for (&(i, _, _), range) in mine.iter().zip(map.locate_all(&asked)) {
-                if let Some(r) = range {
-                    diagnostics[i].span =
-                        Some(Span { file: Some(self.names[file].clone()), start: r.start, end: r.end });
-                }
+                spans[i] = range.map(|r| Span { file: Some(self.names[file].clone()), start: r.start, end: r.end });
             }
         }
+        spans
     }
 
     /// The names of the texts, in order.

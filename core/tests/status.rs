@@ -37,7 +37,7 @@ fn names(pod: &Pod, init: bool) -> Vec<String> {
 fn status_fixtures() {
     insta::glob!("../../fixtures", "status/*.yaml", |path| {
         let case = StatusCase::from_documents(&documents(path)).expect("fixture is a status case");
-        let view = case.map(now(), &ClusterSettings::example());
+        let view = case.map(case.now.unwrap_or_else(now), &ClusterSettings::example());
         let (result, events) = (&view, &view.events);
 
         insta::assert_yaml_snapshot!("status", result.status);
@@ -62,7 +62,7 @@ fn status_fixtures() {
             assert!(seen.insert((e.reason.clone(), e.message.clone())), "duplicate event {:?}", e.reason);
         }
         // Deterministic, and the merged pod carries exactly this status.
-        let again = case.map(now(), &ClusterSettings::example());
+        let again = case.map(case.now.unwrap_or_else(now), &ClusterSettings::example());
         assert_eq!(again.status, result.status);
         assert_eq!(view.pod.status.as_ref(), Some(&view.status));
     });

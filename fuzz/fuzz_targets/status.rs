@@ -39,7 +39,7 @@ fuzz_target!(|data: &[u8]| {
             return;
         }
     };
-    let now = "2025-01-02T03:04:05Z".parse().expect("a valid time");
+    let now = case.now.unwrap_or_else(|| "2025-01-02T03:04:05Z".parse().expect("a valid time"));
     let cluster = ClusterSettings::example();
     let view = case.map(now, &cluster);
     let shown = render(&view);

@@ -203,7 +203,7 @@ function renderFailure(e: EngineError) {
 function summarize(value: Record<string, any>): string {
   switch (mode) {
     case "admission": {
-      const r = value.review?.response ?? {};
+      const r = value.response?.response ?? {};
       return `${r.allowed ? "allowed" : "denied"} · ${value.decision?.decision ?? ""} · ${(value.patch ?? []).length} patch operation(s)`;
     }
     case "status":

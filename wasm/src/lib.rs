@@ -16,28 +16,17 @@
 //! Time is an argument (RFC 3339 text), never the browser's clock, so a
 //! shared link reproduces the same output.
 
-use eci_bridge_core::diagnostics::{Code, Diagnostic, Severity};
-use eci_bridge_core::input::parse_documents;
-use eci_bridge_core::preview::{PreviewOptions, preview as core_preview};
-use eci_bridge_core::sources::Sources;
-use eci_bridge_core::{ClusterSettings, Input};
-use k8s_openapi::jiff::Timestamp;
+use eci_bridge_core::Input;
+use eci_bridge_core::diagnostics::{Code, Diagnostic};
 use serde::Serialize;
-use serde::de::DeserializeOwned;
 use wasm_bindgen::prelude::*;
+
+pub mod adapter;
 
 /// JSON text of any serializable value (through `serde_json::Value`, so
 /// each type's `Serialize` is compiled once).
 fn to_json<T: Serialize + ?Sized>(value: &T) -> Result<String, JsValue> {
     serde_json::to_value(value).map(|v| v.to_string()).map_err(|e| error(&e.to_string(), None))
-}
-
-fn from_json<T: DeserializeOwned>(text: &str, what: &str) -> Result<T, JsValue> {
-    if text.trim().is_empty() {
-        return serde_json::from_value(serde_json::json!({})).map_err(|e| error(&format!("{what}: {e}"), None));
-    }
-    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| error(&format!("{what}: {e}"), None))?;
-    serde_json::from_value(value).map_err(|e| error(&format!("{what}: {e}"), None))
 }
 
 /// A JS `Error` carrying the diagnostic.
@@ -56,23 +45,6 @@ fn fail(d: Diagnostic) -> JsValue {
     error(&d.to_string(), Some(&d))
 }
 
-fn time(now: &str) -> Result<Timestamp, JsValue> {
-    now.parse().map_err(|e| {
-        fail(Diagnostic::pod(Severity::Error, Code::InvalidValue, "", format!("`{now}` is not an RFC 3339 time: {e}")))
-    })
-}
-
-fn documents(text: &str, input: Input) -> Result<Vec<serde_json::Value>, JsValue> {
-    parse_documents(text, input).map_err(fail)
-}
-
-/// Options of [`preview`].
-#[derive(Debug, Default, serde::Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-struct PreviewArgs {
-    show_secrets: bool,
-}
-
 /// The crate and core versions, and the Kubernetes API version of the types.
 #[wasm_bindgen]
 pub fn version() -> String {
@@ -84,37 +56,44 @@ pub fn version() -> String {
     v.to_string()
 }
 
-/// Everything the playground shows for a set of texts.
+/// Runs a case of any mode — the one entry every other case export uses.
 ///
+/// `mode`: `translate` (or `pod`), `admit` (or `admission`), `status`,
+/// `nodes`, `update`, `delete`, `elastic`, `overflow`, `units`;
 /// `sources`: JSON `{files: [{name, role: "stream"|"profile"|"cluster"|"objects", text}]}`;
-/// `options`: JSON `{showSecrets?: boolean}`. Returns the core's `Preview` as JSON:
-/// `requestJson` (byte-identical to `eci-bridge translate -o json`),
-/// `request`, `query`, `explain`, `diagnostics` (with spans), `rejected`,
-/// `requiredObjects`, `admission`.
+/// `params`: the mode's options as JSON (empty: the defaults);
+/// `env`: JSON `{now?, clock?, cluster?}` — `now` wins over a case's own
+/// time, `clock` is used when neither names one. Returns JSON
+/// `{outcome, rejected}`, the same outcome `eci-bridge <mode> -o outcome`
+/// prints.
+#[wasm_bindgen]
+pub fn run(mode: &str, sources: &str, params: &str, env: &str) -> Result<String, JsValue> {
+    adapter::run(mode, sources, params, env).map_err(fail)
+}
+
+/// Everything the playground shows for a set of texts: the translate
+/// mode's outcome (`requestJson` byte-identical to `eci-bridge translate -o
+/// json`, `request`, `query`, `explain`, `diagnostics` with spans,
+/// `rejected`, `requiredObjects`, `admission`).
+///
+/// `sources`: as [`run`]; `options`: JSON `{showSecrets?: boolean}`.
 #[wasm_bindgen]
 pub fn preview(sources: &str, options: &str) -> Result<String, JsValue> {
-    let sources: Sources = from_json(sources, "sources")?;
-    let args: PreviewArgs = from_json(options, "options")?;
-    let p = core_preview(&sources, &PreviewOptions { show_secrets: args.show_secrets, cluster: None }).map_err(fail)?;
-    to_json(&p)
+    adapter::outcome("translate", sources, options, "").map_err(fail)
 }
 
 /// The request JSON only, as `eci-bridge translate -o json` prints it
 /// (redacted), for one stream of text.
 #[wasm_bindgen(js_name = translateJson)]
 pub fn translate_json(text: &str) -> Result<String, JsValue> {
-    let loaded = Sources::stream("pod", text).load().map_err(fail)?;
-    let t = loaded.translate(&ClusterSettings::example());
-    Ok(t.request_json(eci_bridge_core::Reveal::Redacted))
+    adapter::translate_json(text).map_err(fail)
 }
 
 /// The admission webhook's answer to an AdmissionReview (or a bare Pod) in
 /// a stream that may hold the eci-profile, the Namespace and settings.
 #[wasm_bindgen]
 pub fn admit(text: &str) -> Result<String, JsValue> {
-    let case =
-        eci_bridge_core::admission::AdmissionCase::from_documents(&documents(text, Input::Request)?).map_err(fail)?;
-    to_json(&case.admit())
+    adapter::stream_outcome("admit", text, "", "").map_err(fail)
 }
 
 /// The MutatingWebhookConfiguration for an eci-profile (empty text: routing labels only).
@@ -127,52 +106,44 @@ pub fn webhook_config(profile: &str, options: &str) -> Result<String, JsValue> {
         let doc = eci_bridge_core::input::parse_document(profile, Input::Profile).map_err(fail)?;
         Some(eci_bridge_core::parse_profile(&doc).0)
     };
-    let options: WebhookConfigOptions = from_json(options, "options")?;
+    let options: WebhookConfigOptions = adapter::from_json(options, "options").map_err(fail)?;
     let (config, diagnostics) = webhook_configuration(profile.as_ref(), &options);
     to_json(&serde_json::json!({"configuration": config, "diagnostics": diagnostics}))
 }
 
 /// A DescribeContainerGroups item (or response) and its pod → the pod's
-/// status, its Events and the pod with the status merged.
+/// status, its Events and the pod with the status merged. `now` is the
+/// clock: a case's own time wins over it.
 #[wasm_bindgen]
 pub fn status(text: &str, now: &str) -> Result<String, JsValue> {
-    let case =
-        eci_bridge_core::status::case::StatusCase::from_documents(&documents(text, Input::Instance)?).map_err(fail)?;
-    // The case's own time wins; `now` is read only when the case has none.
-    let now = case.now.map_or_else(|| time(now), Ok)?;
-    to_json(&case.map(now, &ClusterSettings::example()))
+    adapter::stream_outcome("status", text, "", &adapter::clock(now)).map_err(fail)
 }
 
 /// Cluster settings and/or the eci-profile → the virtual Nodes and Leases.
 #[wasm_bindgen]
 pub fn nodes(text: &str, now: &str) -> Result<String, JsValue> {
-    let case = eci_bridge_core::node::NodesCase::from_documents(&documents(text, Input::Cluster)?);
-    to_json(&case.nodes(&ClusterSettings::example(), time(now)?))
+    adapter::stream_outcome("nodes", text, "", &adapter::clock(now)).map_err(fail)
 }
 
 /// An ElasticWorkload with its source (and existing units) → the Deployments,
-/// status, `/scale` and events. `replicas` < 0 means "as the spec says".
+/// status, `/scale` and events. `replicas` < 0 means "as the spec says";
+/// `now` is the clock: a case's own time wins over it.
 #[wasm_bindgen]
 pub fn elastic(text: &str, replicas: i32, now: &str) -> Result<String, JsValue> {
-    let case = eci_bridge_core::elastic::ElasticCase::from_documents(&documents(text, Input::ElasticWorkload)?)
-        .map_err(fail)?;
-    let now = case.now.map_or_else(|| time(now), Ok)?;
-    to_json(&case.reconcile((replicas >= 0).then_some(replicas), now))
+    let params = if replicas >= 0 { serde_json::json!({"replicas": replicas}).to_string() } else { String::new() };
+    adapter::stream_outcome("elastic", text, &params, &adapter::clock(now)).map_err(fail)
 }
 
 /// Should an unschedulable pod move to ECI?
 #[wasm_bindgen]
 pub fn overflow(text: &str) -> Result<String, JsValue> {
-    let bundle = eci_bridge_core::Bundle::from_documents(&documents(text, Input::Pod)?).map_err(fail)?;
-    to_json(&eci_bridge_core::overflow::decide_bundle(&bundle, &ClusterSettings::example()))
+    adapter::stream_outcome("overflow", text, "", "").map_err(fail)
 }
 
 /// Which ResourcePolicy unit a new pod (the last Pod of the stream) goes to.
 #[wasm_bindgen]
 pub fn units(text: &str) -> Result<String, JsValue> {
-    use eci_bridge_core::resource_policy::case::PlacementCase;
-    let case = PlacementCase::from_documents(&documents(text, Input::ResourcePolicy)?).map_err(fail)?;
-    to_json(&case.place(&ClusterSettings::example()))
+    adapter::stream_outcome("units", text, "", "").map_err(fail)
 }
 
 /// Every documented pod annotation: key, format, target, default, example.

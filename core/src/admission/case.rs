@@ -93,7 +93,7 @@ impl AdmissionCase {
             "Pod" => review_for_pod(first),
             _ => {
                 let (pod, _) = pod_from_document(first)?;
-                review_for_pod(&serde_json::to_value(&pod).unwrap_or(Value::Null))
+                review_for_pod(&crate::json::to_value(&pod))
             }
         };
         let namespace = namespace_of(&review);

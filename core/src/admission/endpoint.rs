@@ -20,7 +20,7 @@ use crate::profile::EciProfile;
 /// The response body for an answered review: the review, pretty-printed,
 /// with a final newline (what `eci-bridge admit` prints, byte for byte).
 pub fn review_body(admission: &Admission) -> String {
-    let value = serde_json::to_value(&admission.review).unwrap_or(Value::Null);
+    let value = crate::json::to_value(&admission.review);
     let mut body = serde_json::to_string_pretty(&value).unwrap_or_default();
     body.push('\n');
     body

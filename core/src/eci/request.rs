@@ -642,7 +642,7 @@ impl CreateContainerGroupRequest {
     pub fn to_json(&self) -> serde_json::Value {
         // Serializing plain data structs into a Value cannot fail: every map
         // key is a string and no float is NaN (NaN never reaches a field).
-        serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
+        crate::json::to_value(self)
     }
 }
 

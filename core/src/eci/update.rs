@@ -359,14 +359,14 @@ impl UpdateContainerGroupRequest {
 
     /// The JSON (`to_map()`) form.
     pub fn to_json(&self) -> serde_json::Value {
-        serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
+        crate::json::to_value(self)
     }
 }
 
 impl DeleteContainerGroupRequest {
     /// The JSON (`to_map()`) form.
     pub fn to_json(&self) -> serde_json::Value {
-        serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
+        crate::json::to_value(self)
     }
 }
 

@@ -40,7 +40,7 @@ fn kind(doc: &Value) -> &str {
 
 fn unknown_field_warnings(doc: &Value, typed: &impl serde::Serialize, input: Input) -> Vec<Diagnostic> {
     let mut found = Vec::new();
-    unknown_fields(doc, &serde_json::to_value(typed).unwrap_or(Value::Null), &Pointer::root(), &mut found);
+    unknown_fields(doc, &crate::json::to_value(typed), &Pointer::root(), &mut found);
     found.into_iter().map(|p| unknown_field(p).on(input.clone())).collect()
 }
 

@@ -31,8 +31,8 @@ pub struct ProfileChange {
 const NEW_PODS: &str = "pods created after the change; running pods keep their instances until they are re-created";
 
 fn scalar_changes(old: &EciProfile, new: &EciProfile) -> Vec<ProfileChange> {
-    let o = serde_json::to_value(old).unwrap_or(Value::Null);
-    let n = serde_json::to_value(new).unwrap_or(Value::Null);
+    let o = crate::json::to_value(old);
+    let n = crate::json::to_value(new);
     let keys: [(&str, &str, &str); 13] = [
         ("vpcId", "vpcId", "the VPC of new ECI instances; the vSwitches and security group must belong to it"),
         (
@@ -79,7 +79,7 @@ fn scalar_changes(old: &EciProfile, new: &EciProfile) -> Vec<ProfileChange> {
 }
 
 fn selector_json(s: &Selector) -> Value {
-    serde_json::to_value(s).unwrap_or(Value::Null)
+    crate::json::to_value(s)
 }
 
 fn selector_affects(s: &Selector) -> String {

@@ -129,11 +129,11 @@ pub struct StatusView {
 }
 
 impl StatusCase {
-    /// Maps the case at `now` (the case's own time when it has one);
-    /// `cluster` is used when the case has no settings. A case without an
-    /// instance is the status of a deleted instance.
+    /// Maps the case at `now` (callers choose between it and the case's
+    /// own [`StatusCase::now`]; [`crate::case::run`] lets the caller's
+    /// given time win); `cluster` is used when the case has no settings. A
+    /// case without an instance is the status of a deleted instance.
     pub fn map(&self, now: Timestamp, cluster: &ClusterSettings) -> StatusView {
-        let now = self.now.unwrap_or(now);
         let cluster = self.cluster.as_ref().unwrap_or(cluster);
         let result = match &self.group {
             Some(group) => super::pod_status(group, &self.pod, now, cluster),
