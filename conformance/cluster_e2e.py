@@ -542,7 +542,7 @@ def test_1_admission_through_the_api_server(api, tmp_path):
         assert routed(predicted)
         assert normalized(admitted) == normalized(predicted)
 
-        # A Deployment, as the seed documents create them: its pod persists routed.
+        # A Deployment, as the vendor documents create them: its pod persists routed.
         deployment = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "batch"},
                       "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "batch"}},
                                "template": {"metadata": {"labels": {"app": "batch"}}, "spec": pod["spec"]}}}

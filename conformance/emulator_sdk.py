@@ -238,7 +238,7 @@ def test_client_token_idempotency(endpoint):
 def test_restart_is_refused_outside_pending_and_running(endpoint):
     c = client(endpoint)
     group_id = c.create_container_group(create_request(name="early")).body.container_group_id
-    # Still Scheduling: eci-api.md §2.6 allows Pending and Running only.
+    # Still Scheduling: docs/eci-api.md#restartcontainergroup allows Pending and Running only.
     e = refused(lambda: c.restart_container_group_with_options(
         models.RestartContainerGroupRequest(region_id=REGION, container_group_id=group_id), NO_RETRY))
     assert e.code == "IncorrectStatus"

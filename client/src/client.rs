@@ -22,9 +22,9 @@ use crate::transport::{HyperTransport, Transport};
 
 /// Time allowed for one attempt (connect, send, read the whole answer).
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
-/// Operations the API accepts by `POST` only (reference/eci-api.md §0.1).
+/// Operations the API accepts by `POST` only (docs/eci-api.md#transport).
 const POST_ONLY: &[&str] = &["DescribeContainerGroupStatus", "DescribeContainerGroupEvents"];
-/// `ClientToken`: ASCII, at most 64 characters (reference/eci-api.md §1.12).
+/// `ClientToken`: ASCII, at most 64 characters (docs/eci-api.md#client-token).
 const MAX_CLIENT_TOKEN: usize = 64;
 
 /// Everything a client needs besides its transport.

@@ -1,4 +1,4 @@
-//! Errors as values: the API's error envelope (reference/eci-api.md §0.5),
+//! Errors as values: the API's error envelope (docs/eci-api.md#errors),
 //! transport failures, timeouts and undecodable answers — each saying
 //! whether another attempt may succeed.
 

@@ -6,7 +6,7 @@
 //! - **Transport**: HTTPS (rustls, ring, the system's roots) and plain HTTP
 //!   (a local emulator) through hyper 1; RPC style — every operation
 //!   parameter in the query string, an empty body, `POST` by default, `GET`
-//!   selectable (reference/eci-api.md §0.1).
+//!   selectable (docs/eci-api.md#transport).
 //! - **Signing** by [`eci_bridge_core::eci::sign`]: ACS3-HMAC-SHA256 by
 //!   default, HMAC-SHA1 (V2) selectable; a fresh timestamp and nonce for
 //!   every attempt ([`request`]).
@@ -38,7 +38,7 @@
 //!
 //! - The default endpoint is `https://eci.<region>.aliyuncs.com`; any URL
 //!   can replace it ([`Endpoint::parse`]), `https://eci.aliyuncs.com` (the
-//!   host the vendor SDKs' endpoint rule yields, reference/eci-api.md §0.1)
+//!   host the vendor SDKs' endpoint rule yields, docs/eci-api.md#endpoint)
 //!   included.
 //! - A dry-run create that passes comes back as the server sends it: the
 //!   `DryRunOperation` error, which [`EciError::is_dry_run_passed`] names —

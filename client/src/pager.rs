@@ -2,8 +2,8 @@
 //!
 //! `DescribeContainerGroups` and `DescribeContainerGroupStatus` take at most
 //! 20 ids per call (`ContainerGroupIds`, a JSON array as one string) and page
-//! by `NextToken` (empty or absent on the last page; reference/eci-api.md
-//! §2.3–2.4). The [`Pager`] turns a filter into the parameters of each call
+//! by `NextToken` (empty or absent on the last page;
+//! docs/eci-api.md#describecontainergroups). The [`Pager`] turns a filter into the parameters of each call
 //! in turn: every page of the first 20 ids, then of the next 20, and so on.
 
 use std::collections::BTreeSet;

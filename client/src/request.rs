@@ -2,7 +2,7 @@
 //! nonce are arguments ([`fresh_context`] takes them from the clock and the
 //! random source).
 //!
-//! RPC style (reference/eci-api.md §0.1, §4): every operation parameter in
+//! RPC style (docs/eci-api.md#transport, docs/signing.md): every operation parameter in
 //! the query string, an empty body. With ACS3 the action, version, time and
 //! nonce travel in `x-acs-*` headers and `Authorization` carries the
 //! signature; with V2 they are common query parameters beside `Signature`.
@@ -142,7 +142,7 @@ mod tests {
         }
     }
 
-    /// The published V3 vector (reference/eci-api.md §4.3, V3-a), sent as a request.
+    /// The published V3 vector (docs/signing.md#v3-test-vectors, V3-a), sent as a request.
     #[test]
     fn acs3_request_matches_the_published_vector() {
         let endpoint = Endpoint::parse("https://ecs.cn-shanghai.aliyuncs.com").unwrap();
@@ -189,7 +189,7 @@ mod tests {
         assert_eq!(req.header("host"), Some("ecs.cn-shanghai.aliyuncs.com"));
     }
 
-    /// The V2-b vector (reference/eci-api.md §4.2): the common parameters the
+    /// The V2-b vector (docs/signing.md#v2-test-vectors): the common parameters the
     /// signer adds are exactly the vector's.
     #[test]
     fn v2_request_matches_the_published_vector() {

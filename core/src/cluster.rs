@@ -1,5 +1,5 @@
 //! Cluster settings: what the virtual-kubelet Deployment's environment gives
-//! the provider (seed kubernetes-eci-integration.md §1.4, `vk.yaml`).
+//! the provider (docs/virtual-node.md#cluster-settings, the vendor's `vk.yaml`).
 //!
 //! The settings file is YAML. Keys may be written in camelCase
 //! (`regionId`) or as the environment variable they come from
@@ -57,7 +57,7 @@ pub struct Quota {
 }
 
 impl Default for Quota {
-    /// The values of the seed's `vk.yaml`.
+    /// The values of the vendor's example `vk.yaml` (docs/virtual-node.md#cluster-settings).
     fn default() -> Self {
         Quota { cpu: "1000000".into(), memory: "6400Ti".into(), pods: "10000".into() }
     }
@@ -68,7 +68,7 @@ impl Default for Quota {
 #[serde(rename_all = "camelCase")]
 pub struct TargetCapabilities {
     /// `Container.N.SecurityContextPrivileged` (API 2025-05-28). Without it
-    /// privileged containers are rejected, as the seed documents say.
+    /// privileged containers are rejected, as the 2021 handbook says (docs/limits.md#privileged-containers).
     pub security_context_privileged: bool,
 }
 

@@ -1,9 +1,9 @@
 //! Virtual nodes: the Node objects pods are scheduled to, and their leases.
 //!
 //! One virtual node per vSwitch zone ("ONE VIRTUAL NODE PER vSwitch ZONE is
-//! generated", reference/eci-behaviour.md §2.1), named
+//! generated", docs/virtual-node.md#one-node-per-zone), named
 //! `virtual-kubelet-<region>-<zone suffix>` (`virtual-kubelet-cn-beijing-j`,
-//! §2.3), labelled `type=virtual-kubelet`, `kubernetes.io/role=agent`, with
+//! docs/virtual-node.md#labels-and-taints), labelled `type=virtual-kubelet`, `kubernetes.io/role=agent`, with
 //! region, zone, arch and OS labels, and tainted with VKUBELET_TAINT_KEY /
 //! VALUE / EFFECT (default `virtual-kubelet.io/provider=alibabacloud:NoSchedule`).
 //! With `enableLinuxArm64Node` each zone also gets an ARM64 node, labelled
@@ -14,7 +14,7 @@
 //! Choices: the vSwitches come from the eci-profile, else the cluster
 //! settings; a vSwitch whose zone is not in `vswitchZones` gets no node (it
 //! is reported); with no vSwitch at all the single legacy node
-//! `virtual-kubelet` (the seed's name) is produced.
+//! `virtual-kubelet` (the 2021 handbook's name) is produced.
 
 use std::collections::BTreeMap;
 

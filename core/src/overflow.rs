@@ -1,11 +1,11 @@
 //! Overflow: should a pod the scheduler could not place move to ECI?
 //!
 //! virtual-kubelet-autoscaler "takes over pods that failed to schedule for
-//! lack of resources and re-schedules them onto ECI" (seed
-//! kubernetes-eci-integration.md §2.4; discontinued, no public source). The
+//! lack of resources and re-schedules them onto ECI" (docs/admission.md#overflow;
+//! discontinued, no public source). The
 //! open-source ECI profile webhook does the same from an informer: pods with
 //! `PodScheduled=False, reason=Unschedulable` get the virtual-node toleration
-//! by patch (reference/peers.md, P2 "informer path").
+//! by patch (docs/eci-profile.md#selector-crd, the "informer path").
 //!
 //! [`decide`] takes the pending pod (with its status), the eci-profile,
 //! cluster settings, namespace labels and objects, and either leaves the pod

@@ -1,7 +1,7 @@
 //! Exact Kubernetes quantities.
 //!
 //! ECI sizes are compared against a table of vCPU/GiB pairs, and rounding
-//! must go *up* (reference/peers.md issues 10 and 11: peers that truncated
+//! must go *up* (docs/sizing.md#round-up, docs/peers.md#rounding-units: peers that truncated
 //! decimal units under-provisioned pods). Floating point cannot do that
 //! reliably, so a quantity is kept as an exact rational
 //! `digits × 10^exp10 × 2^exp2` and only converted to whole millicores or

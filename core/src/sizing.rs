@@ -1,6 +1,6 @@
 //! Pod sizing: how much vCPU and memory the ECI instance gets.
 //!
-//! The rules are ECI's documented ones (reference/eci-behaviour.md §1.9,
+//! The rules are ECI's documented ones (docs/sizing.md#pod-size,
 //! "Specify the number of vCPUs and memory size"):
 //!
 //! | the pod sets                         | instance size                 |
@@ -241,7 +241,7 @@ impl UseSpec {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct UseSpecs(pub Vec<UseSpec>);
 
-/// At most five entries (reference/eci-behaviour.md §1.1).
+/// At most five entries (docs/annotations.md#eci-use-specs).
 pub const MAX_USE_SPECS: usize = 5;
 
 impl UseSpecs {

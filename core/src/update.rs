@@ -3,7 +3,7 @@
 //!
 //! Both pods are translated, and the two `CreateContainerGroup` requests are
 //! compared field by field. What `UpdateContainerGroup` can carry
-//! (reference/eci-api.md §2.1: containers, init containers, volumes,
+//! (docs/eci-api.md#updatecontainergroup: containers, init containers, volumes,
 //! registry credentials, instance vCPU/memory) is sent as an
 //! `IncrementalUpdate` holding the whole new list for each changed list (a
 //! list is always sent complete, so either reading of "incremental" gives
@@ -16,7 +16,7 @@
 //! new deadline itself (a provider action, not a request). In hybrid mode
 //! (`enableHybridMode`, or an IDC cluster) the documented unsupported updates
 //! — annotations, labels, `activeDeadlineSeconds`, ConfigMap/Secret content —
-//! are diagnostics and are not applied (seed §1.5 "使用限制").
+//! are diagnostics and are not applied (docs/virtual-node.md#hybrid-mode).
 
 use std::collections::BTreeMap;
 
@@ -32,7 +32,7 @@ use crate::eci::update::{
 };
 use crate::translate::{TranslateInput, Translation, translate};
 
-/// The annotation the provider writes with the instance ID (§1.10).
+/// The annotation the provider writes with the instance ID (docs/annotations.md#written-by-the-system).
 pub const INSTANCE_ID_ANNOTATION: &str = "k8s.aliyun.com/eci-instance-id";
 
 /// How a change reaches the instance.

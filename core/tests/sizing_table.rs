@@ -1,5 +1,5 @@
-//! Table tests: every row of the sizing table of reference/eci-behaviour.md
-//! §1.9 ("Pod sets → Pod spec used"), the documented rounding examples, and
+//! Table tests: every row of the sizing table of docs/sizing.md#pod-size
+//! ("the pod sets → instance size"), the documented rounding examples, and
 //! every row of the supported-spec table.
 
 use std::collections::BTreeMap;

@@ -68,7 +68,7 @@ fn status_fixtures() {
     });
 }
 
-/// The official table (reference/eci-behaviour.md §4.3, doc A31), written
+/// The official table (docs/status.md#phase-table), written
 /// out here independently of the core's own copy.
 const OFFICIAL_PHASES: [(&str, &str); 10] = [
     ("Scheduling", "Pending"),

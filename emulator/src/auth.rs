@@ -1,5 +1,5 @@
 //! Who may call, and is this call the one they signed: both signature
-//! versions of eci-api.md §4, the timestamp's skew and the nonce's reuse.
+//! versions of docs/signing.md, the timestamp's skew and the nonce's reuse.
 //!
 //! The signatures are recomputed with the core's signer
 //! (`eci_bridge_core::eci::sign`), the one our client signs with, so the
@@ -19,7 +19,7 @@ use eci_bridge_core::eci::wire::WireParams;
 use crate::error::ApiError;
 
 /// How far a request's timestamp may be from the emulator's clock: the V3
-/// document's 15 minutes (eci-api.md §4.3).
+/// document's 15 minutes (docs/signing.md#v3-signature).
 pub const MAX_SKEW_MS: i64 = 15 * 60 * 1000;
 
 /// Nonces remembered at most (oldest forgotten first once past the window).
@@ -88,7 +88,7 @@ pub struct Call {
     pub signature_method: &'static str,
 }
 
-/// The V2 common parameters (eci-api.md §0.4): not the operation's.
+/// The V2 common parameters (docs/eci-api.md#common-parameters): not the operation's.
 const COMMON: &[&str] = &[
     "AccessKeyId",
     "Action",
@@ -142,7 +142,7 @@ impl Authenticator {
         self.keys.iter().find(|k| k.id == id).ok_or_else(ApiError::unknown_access_key)
     }
 
-    /// ACS3-HMAC-SHA256 (eci-api.md §4.3).
+    /// ACS3-HMAC-SHA256 (docs/signing.md#v3-signature).
     fn acs3(&self, request: &HttpRequest, authorization: &str, now_ms: i64) -> Result<(Call, String), ApiError> {
         let fields = authorization
             .strip_prefix("ACS3-HMAC-SHA256 ")
@@ -193,7 +193,7 @@ impl Authenticator {
         Ok((call, header("x-acs-signature-nonce")?.to_string()))
     }
 
-    /// RPC V2, HMAC-SHA1 (eci-api.md §4.1).
+    /// RPC V2, HMAC-SHA1 (docs/signing.md#v2-signature).
     fn rpc(&self, request: &HttpRequest, now_ms: i64) -> Result<(Call, String), ApiError> {
         let mut all = WireParams::from_pairs(request.parameters());
         let param = |name: &str| {

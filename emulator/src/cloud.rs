@@ -1,5 +1,5 @@
 //! The emulated region: container groups, zones and their stock, the quota,
-//! ClientToken idempotency, and the operations of eci-api.md §1–§2 as a
+//! ClientToken idempotency, and the operations of docs/eci-api.md as a
 //! state machine whose only clock is the `now` it is given.
 
 use std::collections::{BTreeMap, HashMap};
@@ -277,7 +277,7 @@ impl Cloud {
         if let Some(token) = &token
             && let Some((first, answer)) = self.tokens.get(&(action.to_string(), token.clone()))
         {
-            // eci-api.md §2.2 "ensure the idempotence of the request": the
+            // docs/eci-api.md#client-token "ensure the idempotence of the request": the
             // same token answers the first call's result; other parameters
             // under the same token are a conflict.
             return if first == params { Ok(answer.clone()) } else { Err(ApiError::conflict()) };
@@ -374,7 +374,7 @@ impl Cloud {
         };
         let containers_list = containers("Container");
         let sum = |f: fn(&Container) -> Option<f64>| containers_list.iter().filter_map(f).sum::<f64>();
-        // eci-api.md §1.12: unset instance sizes are the containers' sums, or 2 vCPU / 4 GiB.
+        // docs/eci-api.md#instance-limits: unset instance sizes are the containers' sums, or 2 vCPU / 4 GiB.
         let cpu = float("Cpu".into()).unwrap_or_else(|| Some(sum(|c| c.cpu)).filter(|s| *s > 0.0).unwrap_or(2.0));
         let memory =
             float("Memory".into()).unwrap_or_else(|| Some(sum(|c| c.memory)).filter(|s| *s > 0.0).unwrap_or(4.0));
@@ -514,7 +514,7 @@ impl Cloud {
         self.region_of(params)?;
         let (seq, id) = self.group_id(params)?;
         let g = self.groups.get_mut(&seq).ok_or_else(|| ApiError::no_group(&id))?;
-        // eci-api.md §2.6: only Pending or Running instances restart.
+        // docs/eci-api.md#restartcontainergroup: only Pending or Running instances restart.
         if !matches!(g.status, Status::Pending | Status::Running) {
             return Err(ApiError::incorrect_status(g.status.as_str(), "RestartContainerGroup"));
         }
@@ -534,7 +534,7 @@ impl Cloud {
         match g.status {
             Status::Terminating if !force => {}
             Status::Running | Status::Updating | Status::Restarting if !force => {
-                // eci-behaviour.md §4.3: a running instance passes through
+                // docs/status.md#instance-status: a running instance passes through
                 // Terminating (preStop) before it is gone.
                 g.stop_containers(now);
                 g.event(now, "Normal", "Killing", "Stopping containers to delete the instance".into());
@@ -559,7 +559,7 @@ impl Cloud {
             .chain(&g.init_containers)
             .find(|c| c.name == name)
             .ok_or_else(|| ApiError::invalid("ContainerName", format!("no container `{name}` in {id}")))?;
-        // eci-api.md §2.5: Tail defaults to 500, at most 2000; LimitBytes ≤ 1 MiB.
+        // docs/eci-api.md#describecontainerlog: Tail defaults to 500, at most 2000; LimitBytes ≤ 1 MiB.
         let tail = params.get("Tail").and_then(|t| t.parse::<usize>().ok()).unwrap_or(500).min(2000);
         let limit = params.get("LimitBytes").and_then(|t| t.parse::<usize>().ok()).unwrap_or(1 << 20).min(1 << 20);
         let lines = &c.log[c.log.len().saturating_sub(tail)..];
@@ -578,7 +578,7 @@ impl Cloud {
         let name = validate::required(params, "ContainerName")?;
         let command: Vec<String> = serde_json::from_str(validate::required(params, "Command")?)
             .map_err(|_| ApiError::invalid("Command", "a JSON array of strings, e.g. [\"/bin/sh\", \"-c\", \"ls\"]"))?;
-        // eci-api.md §2.7: at most 20 commands of at most 256 characters.
+        // docs/eci-api.md#execcontainercommand: at most 20 commands of at most 256 characters.
         if command.is_empty() || command.len() > 20 || command.iter().any(|c| c.chars().count() > 256) {
             return Err(ApiError::invalid("Command", "1 to 20 commands of at most 256 characters"));
         }
@@ -597,7 +597,7 @@ impl Cloud {
     }
 }
 
-/// DescribeContainerGroupStatus's `Data[]` item (eci-api.md §2.4).
+/// DescribeContainerGroupStatus's `Data[]` item (docs/eci-api.md#describecontainergroupstatus).
 fn pod_status(g: &Group) -> Value {
     let phase = match g.status {
         Status::Scheduling | Status::Pending | Status::Restarting | Status::Updating => "Pending",
@@ -620,7 +620,7 @@ fn pod_status(g: &Group) -> Value {
                 "Started": matches!(c.state, State::Running(_)), "RestartCount": c.restarts, "State": state})
         })
         .collect();
-    // eci-behaviour.md §4.1: ContainerInstanceExpired turns true about 3
+    // docs/status.md#spot-release: ContainerInstanceExpired turns true about 3
     // minutes before a spot instance is released (reason SpotToBeReleased).
     let conditions: Vec<Value> = g
         .spot_reclaim

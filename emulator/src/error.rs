@@ -1,5 +1,5 @@
 //! ECI's error envelope: an HTTP status and a JSON body with `RequestId`,
-//! `HostId`, `Code`, `Message` and `Recommend` (eci-api.md §0.5).
+//! `HostId`, `Code`, `Message` and `Recommend` (docs/eci-api.md#errors).
 //!
 //! The codes are the ones Alibaba Cloud's gateway and the ECI operation pages
 //! document; where a page names no code for a case (a container group that
@@ -137,7 +137,7 @@ impl ApiError {
         )
     }
 
-    /// `DryRun=true` and every check passed (eci-api.md §0.5).
+    /// `DryRun=true` and every check passed (docs/eci-api.md#errors).
     pub fn dry_run_passed() -> ApiError {
         ApiError::new(400, "DryRunOperation", "Request validation has been passed with DryRun flag set.")
     }

@@ -1,8 +1,8 @@
 //! One container group and its lifecycle: statuses, container states,
 //! restart counts and events, stepped on the emulator's virtual clock.
 //!
-//! Statuses and what may follow them (eci-api.md §3.1, eci-behaviour.md
-//! §4.3): Scheduling → Pending or ScheduleFailed; Pending → Running; Running
+//! Statuses and what may follow them (docs/status.md#instance-status,
+//! #phase-table): Scheduling → Pending or ScheduleFailed; Pending → Running; Running
 //! → Succeeded or Failed by the restart policy once every container has
 //! terminated for good; Pending/Running → Updating or Restarting (the API
 //! allows both only from those two) and back to Running; a spot instance →
@@ -11,7 +11,7 @@
 
 use eci_bridge_core::eci::describe::{ContainerGroup, ContainerState, GroupContainer, GroupEvent, GroupTag};
 
-/// An instance's status (eci-api.md §3.1).
+/// An instance's status (docs/status.md#instance-status).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Status {
     /// Being created.
@@ -167,7 +167,7 @@ pub struct Event {
     pub last: i64,
 }
 
-/// Events kept per instance (eci-api.md §3.3: at most 50 are returned).
+/// Events kept per instance (docs/status.md#instance-events: at most 50 are returned).
 pub const MAX_EVENTS: usize = 50;
 /// Log lines kept per container.
 const MAX_LOG_LINES: usize = 2000;

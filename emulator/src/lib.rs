@@ -13,7 +13,7 @@
 //! `emulate` module), real containers (ExecContainerCommand answers the
 //! documented response and runs nothing; logs are the emulator's own
 //! lifecycle lines), image caches, billing, and the operations of
-//! eci-api.md §2.9.
+//! docs/eci-api.md#other-operations.
 
 pub mod auth;
 pub mod cloud;

@@ -1,5 +1,5 @@
 //! Parameter checks: required fields, value types and the documented limits
-//! (eci-api.md §1.2–§1.12, §2), answered as ECI answers them
+//! (docs/eci-api.md), answered as ECI answers them
 //! (`MissingParameter`, `InvalidParameter`).
 //!
 //! The limits are the core's where the core has them (the translator refuses
@@ -14,15 +14,15 @@ use eci_bridge_core::translate::{MAX_CONTAINERS, MAX_REGISTRY_CREDENTIALS, MAX_V
 
 use crate::error::ApiError;
 
-/// Tags per instance (eci-api.md §1.12).
+/// Tags per instance (docs/eci-api.md#tags).
 pub const MAX_TAGS: usize = 20;
-/// Environment variables per container (§1.12).
+/// Environment variables per container (docs/eci-api.md#instance-limits).
 pub const MAX_ENV: usize = 100;
-/// Ports per container (§1.12).
+/// Ports per container (docs/eci-api.md#instance-limits).
 pub const MAX_PORTS: usize = 100;
-/// Volume mounts per container (§1.12).
+/// Volume mounts per container (docs/eci-api.md#instance-limits).
 pub const MAX_MOUNTS: usize = 16;
-/// IDs in one `ContainerGroupIds` (§2.3, §2.4).
+/// IDs in one `ContainerGroupIds` (docs/eci-api.md#describecontainergroups, #describecontainergroupstatus).
 pub const MAX_IDS: usize = 20;
 
 /// A parameter that must be there.
@@ -133,7 +133,7 @@ pub fn client_token(params: &WireParams) -> Result<Option<String>, ApiError> {
     }
 }
 
-/// The tags `Tag.N.Key/Value` (§1.11b, §1.12): at most 20, keys non-empty,
+/// The tags `Tag.N.Key/Value` (docs/eci-api.md#tags): at most 20, keys non-empty,
 /// unique, ≤ 64 characters, no `http://`/`https://`, not starting with
 /// `acs:` or `aliyun`; values ≤ 128 characters, not starting with `acs:`.
 pub fn tags(params: &WireParams) -> Result<Vec<(String, String)>, ApiError> {

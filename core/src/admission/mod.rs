@@ -1,8 +1,8 @@
 //! The mutating admission webhook, as a pure function.
 //!
 //! [`admit`] answers an `AdmissionReview` the way ack-virtual-node's webhook
-//! does for the ACK `eci-profile` (reference/eci-behaviour.md §1.11, §2.2,
-//! §2.3; seed kubernetes-eci-integration.md §2.2–2.3):
+//! does for the ACK `eci-profile` (docs/admission.md,
+//! docs/eci-profile.md#selectors):
 //!
 //! - **Which pods go to ECI.** A pod goes to ECI when a profile selector with
 //!   a namespace or object part matches it (both parts must match; an absent
@@ -176,13 +176,13 @@ pub struct Admission {
 /// The documented reason for an invalid burst-resource value.
 pub const BURST_RESOURCE_REASON: &str = "requesttypemustbeeci,eci_onlyorecs";
 
-/// Pod labels that send a pod to ECI (reference/eci-behaviour.md §1.11).
+/// Pod labels that send a pod to ECI (docs/admission.md#routing-labels).
 pub const POD_ROUTING_LABELS: &[(&str, &str)] = &[("alibabacloud.com/eci", "true"), ("eci", "true")];
 /// Namespace labels that send every new pod in it to ECI.
 pub const NAMESPACE_ROUTING_LABELS: &[(&str, &str)] =
     &[("alibabacloud.com/eci", "true"), ("eci", "true"), ("virtual-node-affinity-injection", "enabled")];
 
-/// Labels a virtual node carries (reference/eci-behaviour.md §2.3); a
+/// Labels a virtual node carries (docs/virtual-node.md#labels-and-taints); a
 /// nodeSelector on any other key cannot match one.
 pub const VIRTUAL_NODE_LABEL_KEYS: &[&str] = &[
     "type",

@@ -1,6 +1,6 @@
 //! Pod annotations: the registry and the validated per-pod options.
 //!
-//! Rules (reference/eci-behaviour.md §1, "General rules"): annotations are
+//! Rules (docs/annotations.md#general-rules): annotations are
 //! read from the pod's own metadata, only at creation, and "have a higher
 //! priority than the settings that correspond to the same feature in the ECI
 //! Profile". Annotations outside the registry are left alone, except unknown

@@ -1,5 +1,5 @@
 //! The annotation registry: every pod annotation of
-//! reference/eci-behaviour.md §1 as one entry of data.
+//! docs/annotations.md as one entry of data.
 //!
 //! An entry says what the value looks like ([`Format`]), where it goes
 //! ([`Target`]: a `CreateContainerGroup` parameter, or behaviour of the
@@ -44,23 +44,23 @@ pub enum Status {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub enum Section {
-    /// Instance and specification (§1.1).
+    /// Instance and specification (docs/annotations.md#instance-and-specification).
     Instance,
-    /// Preemptible instances (§1.2).
+    /// Preemptible instances (docs/annotations.md#spot).
     Spot,
-    /// Images and image caches (§1.3).
+    /// Images and image caches (docs/annotations.md#images).
     Image,
-    /// Data caches (§1.4).
+    /// Data caches (docs/annotations.md#data-cache).
     DataCache,
-    /// Networking (§1.5).
+    /// Networking (docs/annotations.md#network).
     Network,
-    /// Storage (§1.6).
+    /// Storage (docs/annotations.md#storage).
     Storage,
-    /// Container configuration, logs and O&M (§1.7).
+    /// Container configuration, logs and O&M (docs/annotations.md#container-logs-and-om).
     Operations,
-    /// Scheduling onto virtual nodes (§1.11).
+    /// Scheduling onto virtual nodes (docs/annotations.md#scheduling-labels).
     Scheduling,
-    /// Written back by the system (§1.10).
+    /// Written back by the system (docs/annotations.md#written-by-the-system).
     SystemWritten,
 }
 
@@ -195,9 +195,9 @@ pub const BURST_RESOURCE: &str = "alibabacloud.com/burst-resource";
 
 const SPOT_STRATEGIES: &[&str] = &["SpotAsPriceGo", "SpotWithPriceLimit", "NoSpot"];
 
-/// Every known annotation, in the order of reference/eci-behaviour.md §1.
+/// Every known annotation, in the order of docs/annotations.md.
 pub static REGISTRY: &[AnnotationSpec] = &[
-    // §1.1 Instance / specification
+    // docs/annotations.md#instance-and-specification
     spec(VSWITCH, list(Item::Prefixed("vsw-"), 10), Target::Param("VSwitchId"), Section::Instance,
         "vSwitch IDs; several spread the pod over zones", "vsw-a,vsw-b")
         .default("eci-profile vSwitchIds"),
@@ -245,7 +245,7 @@ pub static REGISTRY: &[AnnotationSpec] = &[
     spec("k8s.aliyun.com/eci-cpu-option-ht", int(1, 2), Target::Param("CpuOptionsThreadsPerCore"), Section::Instance,
         "threads per core; 1 turns Hyper-Threading off", "1")
         .apply(|r, v| r.cpu_options_threads_per_core = v.int()),
-    // §1.2 Spot
+    // docs/annotations.md#spot
     spec(SPOT_STRATEGY, one_of(SPOT_STRATEGIES), Target::Param("SpotStrategy"), Section::Spot,
         "bid policy; its presence makes the pod preemptible", "SpotAsPriceGo"),
     spec(SPOT_PRICE_LIMIT, Format::Decimal { places: 3 }, Target::Param("SpotPriceLimit"), Section::Spot,
@@ -261,7 +261,7 @@ pub static REGISTRY: &[AnnotationSpec] = &[
     spec("k8s.aliyun.com/eci-spot-release-strategy", one_of(&["api-evict"]),
         Target::Provider("on SpotToBeReleased the provider evicts the pod through the Eviction API (ack-virtual-node ≥ 2.11.0)"),
         Section::Spot, "evict before a spot release", "api-evict"),
-    // §1.3 Images
+    // docs/annotations.md#images
     spec(AUTO_IMC, BOOL, Target::Param("AutoMatchImageCache"), Section::Image,
         "match (or create) an image cache automatically", "true")
         .default("true"),
@@ -296,7 +296,7 @@ pub static REGISTRY: &[AnnotationSpec] = &[
     spec("k8s.aliyun.com/insecure-registry", list(Item::Host, 20), Target::Param("InsecureRegistry"), Section::Image,
         "registries whose TLS certificate is not verified", "harbor.example.com")
         .apply(|r, v| r.insecure_registry = v.text()),
-    // §1.4 Data cache
+    // docs/annotations.md#data-cache
     spec("k8s.aliyun.com/eci-data-cache-bucket", TEXT, Target::Param("DataCacheBucket"), Section::DataCache,
         "bucket holding the data cache", "default")
         .apply(|r, v| r.data_cache_bucket = v.text()),
@@ -311,7 +311,7 @@ pub static REGISTRY: &[AnnotationSpec] = &[
         Section::DataCache, "performance burst (makes the disk ESSD AutoPL)", "true")
         .default("false")
         .apply(|r, v| r.data_cache_bursting_enabled = v.bool()),
-    // §1.5 Network
+    // docs/annotations.md#network
     spec(SECURITY_GROUP, list(Item::Prefixed("sg-"), 5), Target::Param("SecurityGroupId"), Section::Network,
         "security groups: at most 5, same VPC, same type", "sg-a,sg-b")
         .default("eci-profile securityGroupId"),
@@ -375,7 +375,7 @@ pub static REGISTRY: &[AnnotationSpec] = &[
         "outbound limit (`20M` = 20 Mbit/s; sent in bit/s)", "20M"),
     spec(CUSTOM_DNS, Format::Json, Target::Params("DnsConfig.NameServer / Search / Option"), Section::Network,
         "custom DNS, JSON with comma-joined strings", r#"{"nameservers":"10.0.0.10","searches":"svc.local","options":"ndots:2"}"#),
-    // §1.6 Storage
+    // docs/annotations.md#storage
     spec("k8s.aliyun.com/eci-extra-ephemeral-storage", Format::Quantity, Target::Param("EphemeralStorage"), Section::Storage,
         "extra temporary storage beyond the included 30 GiB (sent in whole GiB, rounded up)", "50Gi"),
     spec("k8s.aliyun.com/eci-ephemeral-storage-options", Format::Json,
@@ -388,7 +388,7 @@ pub static REGISTRY: &[AnnotationSpec] = &[
         Target::Provider("turns an emptyDir into a dynamic disk (`name:fsType:size`); documented only on the 2021 ASK page, no confirmed parameter"),
         Section::Storage, "dynamic disk for an emptyDir", "cache-volume:ext4:500Gi")
         .legacy("PVC-backed cloud disks"),
-    // §1.7 Container config / logs / O&M
+    // docs/annotations.md#container-logs-and-om
     spec("k8s.aliyun.com/eci-ntp-server", list(Item::Host, 10), Target::Param("NtpServer"), Section::Operations,
         "NTP servers", "100.100.3.1")
         .apply(|r, v| r.ntp_server = v.list()),
@@ -399,7 +399,7 @@ pub static REGISTRY: &[AnnotationSpec] = &[
         "core dump path (must not start with `|`)", "/pod/data/dump/core"),
     spec(HOST_SYSCTLS, Format::Json, Target::Params("HostSecurityContext.Sysctl.N"), Section::Operations,
         "host-level sysctls approved by ticket, JSON [{\"name\":…,\"value\":…}]", r#"[{"name":"vm.max_map_count","value":"262144"}]"#),
-    // §1.8 Legacy
+    // docs/annotations.md#legacy-annotations
     spec("k8s.aliyun.com/eci-reschedule-enable", BOOL,
         Target::Provider("keep retrying after asynchronous scheduling failures"),
         Section::Instance, "retry scheduling (not recommended)", "true")
@@ -411,12 +411,12 @@ pub static REGISTRY: &[AnnotationSpec] = &[
     spec(RESOURCE_GROUP, prefixed("rg-"), Target::Param("ResourceGroupId"), Section::Instance,
         "resource group (now set cluster-wide in eci-profile resourceGroupId)", "rg-uf60000000000000")
         .legacy("eci-profile resourceGroupId"),
-    // §1.11 Scheduling
+    // docs/annotations.md#scheduling-labels
     spec(BURST_RESOURCE, one_of(&["eci", "eci_only", "ecs", ""]),
         Target::Provider("ECS-first scheduling with overflow to ECI (`eci`) or ECI only (`eci_only`); read by the scheduler"),
         Section::Scheduling, "burst to ECI when ECS is short", "eci")
         .legacy("ResourcePolicy (maintenance discontinued since May 2023)"),
-    // §1.10 Written by the system after scheduling (ignored on input)
+    // docs/annotations.md#written-by-the-system (ignored on input)
     spec("k8s.aliyun.com/eci-request-id", TEXT, Target::Output("request ID of the creation call"), Section::SystemWritten, "written by the provider", ""),
     spec("k8s.aliyun.com/eci-instance-id", TEXT, Target::Output("the ECI instance ID"), Section::SystemWritten, "written by the provider", ""),
     spec("k8s.aliyun.com/eci-instance-spec", TEXT, Target::Output("the spec billed, e.g. 2.0-4.0Gi"), Section::SystemWritten, "written by the provider", ""),

@@ -1,6 +1,6 @@
 //! `DescribeContainerGroups` response items, as typed data.
 //!
-//! Names are the response's wire names (reference/eci-api.md §2.3). Every
+//! Names are the response's wire names (docs/eci-api.md#describecontainergroups). Every
 //! field is optional, so items from older or newer API versions parse;
 //! [`unknown_item_fields`] reports keys the API does not document. Note the response's own spelling: app
 //! containers have `Commands`, init containers `Command`.
@@ -10,8 +10,9 @@ use serde_json::Value;
 
 use crate::diagnostics::{Code, Diagnostic, Input, Pointer, Severity};
 
-/// Every documented field of a `ContainerGroups[]` item (reference/eci-api.md
-/// §2.3); the typed model keeps only those the status mapping reads.
+/// Every documented field of a `ContainerGroups[]` item
+/// (docs/eci-api.md#describecontainergroups); the typed model keeps only
+/// those the status mapping reads.
 pub const DOCUMENTED_GROUP_FIELDS: &[&str] = &[
     "ComputeCategory",
     "ContainerGroupId",

@@ -1,6 +1,6 @@
 //! `CreateContainerGroup` as typed Rust.
 //!
-//! Every parameter of reference/eci-api.md §1 (ECI 2018-08-08), named exactly
+//! Every parameter of docs/eci-api.md#createcontainergroup (ECI 2018-08-08), named exactly
 //! as the vendor SDK's `to_map()` names it (PascalCase, nested structs, lists
 //! as arrays). Absent values are `None` / empty and are not serialized, so the
 //! JSON form is the SDK's `to_map()` minus the empty lists it always adds.
@@ -21,11 +21,11 @@ use super::secret::{SecretString, Sensitive};
 pub const EXTENSION_PARAMETERS: &[(&str, &str)] = &[
     (
         "MaxPendingMinute",
-        "Go SDK alibabacloud-go/eci-20180808 v3.1.1 ChangeLog 2025-06-05 \"add request parameters MaxPendingMinute\" (reference/eci-api.md §1.2)",
+        "Go SDK alibabacloud-go/eci-20180808 v3.1.1 ChangeLog 2025-06-05 \"add request parameters MaxPendingMinute\" (docs/eci-api.md#newer-parameters)",
     ),
     (
         "SlsEnable",
-        "legacy Go/Java SDKs and the ROS ALIYUN::ECI::ContainerGroup schema (reference/eci-api.md §1.13); target of k8s.aliyun.com/eci-sls-enable",
+        "legacy Go/Java SDKs and the ROS ALIYUN::ECI::ContainerGroup schema (docs/eci-api.md#older-parameters); target of k8s.aliyun.com/eci-sls-enable",
     ),
 ];
 

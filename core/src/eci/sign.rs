@@ -1,6 +1,6 @@
 //! Request signing, with the time and the nonce as inputs.
 //!
-//! Two schemes (reference/eci-api.md §4):
+//! Two schemes (docs/signing.md):
 //! - **RPC V2** (`SignatureMethod=HMAC-SHA1`, `SignatureVersion=1.0`):
 //!   percent-encode and sort every parameter, sign
 //!   `METHOD&%2F&percentEncode(canonical query)` with HMAC-SHA1 keyed by
@@ -183,7 +183,7 @@ impl SignedRpc {
     }
 }
 
-/// Adds the V2 common parameters (§0.4) to `operation` and signs the lot.
+/// Adds the V2 common parameters (docs/eci-api.md#common-parameters) to `operation` and signs the lot.
 pub fn sign_rpc(operation: &WireParams, credentials: &Credentials, ctx: &SigningContext) -> SignedRpc {
     let mut params = operation.clone();
     params.insert("Action", ctx.action.clone());
@@ -308,7 +308,7 @@ impl SignedAcs3 {
 
 /// Signs an RPC-style call with ACS3-HMAC-SHA256: parameters stay in the
 /// query string, the body is empty, `Action`/`Version`/time/nonce move into
-/// `x-acs-*` headers (eci-api.md §4.3).
+/// `x-acs-*` headers (docs/signing.md#v3-signature).
 pub fn sign_acs3(operation: &WireParams, host: &str, credentials: &Credentials, ctx: &SigningContext) -> SignedAcs3 {
     let mut headers: Vec<(String, String)> = vec![
         ("host".into(), host.to_string()),
@@ -338,7 +338,7 @@ pub fn sign_acs3(operation: &WireParams, host: &str, credentials: &Credentials, 
 
 #[cfg(test)]
 mod tests {
-    //! The published vectors of reference/eci-api.md §4.2 and §4.3.
+    //! The published vectors of docs/signing.md#v2-test-vectors and #v3-test-vectors.
     use super::*;
 
     fn params(pairs: &[(&str, &str)]) -> WireParams {

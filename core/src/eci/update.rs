@@ -1,5 +1,5 @@
 //! `UpdateContainerGroup` and `DeleteContainerGroup` as typed Rust
-//! (reference/eci-api.md §2.1–2.2).
+//! (docs/eci-api.md#updatecontainergroup, #deletecontainergroup).
 //!
 //! The update model is a subset of the create model with its own quirks:
 //! no placement, spec selection or security-context extras; init containers

@@ -1,11 +1,11 @@
-//! The flattened wire form of ECI parameters (reference/eci-api.md §0.2–0.3).
+//! The flattened wire form of ECI parameters (docs/eci-api.md#wire-names).
 //!
 //! Lists become `Name.1`, `Name.2` (1-based, contiguous), structs become
 //! `Parent.Field`, and they compose: `Container.1.EnvironmentVar.2.Key`.
 //! Scalars: strings as-is, integers in decimal, floats as their JSON number
 //! text (`2.0`, `0.25`, the same text the vendor's Python SDK sends), and
 //! booleans as `true`/`false` — the form the Go and Java SDKs and the legacy
-//! VK provider send (eci-api.md §0.3). The Python helper renders booleans with
+//! VK provider send (docs/eci-api.md#scalar-encoding). The Python helper renders booleans with
 //! `str()` as `True`/`False`; the service parses both, the documented form is
 //! lowercase, so lowercase is what we send.
 //!

@@ -1,5 +1,5 @@
 //! The ElasticWorkload CustomResourceDefinition, for clusters without the
-//! ACK add-on: the documented shape (reference/eci-behaviour.md §3.1) with
+//! ACK add-on: the documented shape (docs/elastic.md#elasticworkload) with
 //! the `/scale` subresource wired to `spec.replicas`, `status.replicas` and
 //! `status.selector`, so `kubectl scale ew` and an HPA work.
 

@@ -1,7 +1,6 @@
 //! ElasticWorkload: split a Deployment's replicas between the source and
 //! cloned "units" such as the virtual node, as the ACK elastic-workload
-//! controller does (reference/eci-behaviour.md §3.1; seed
-//! kubernetes-eci-integration.md §2.5).
+//! controller does (docs/elastic.md#elasticworkload).
 //!
 //! [`reconcile`] takes the ElasticWorkload, its source Deployment, the unit
 //! Deployments that exist already and the time, and returns what the

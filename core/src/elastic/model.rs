@@ -1,8 +1,8 @@
 //! The ElasticWorkload resource (`autoscaling.alibabacloud.com/v1beta1`,
 //! short name `ew`) as typed data, and its validation.
 //!
-//! Shape from reference/eci-behaviour.md §3.1 and the seed's sample
-//! (kubernetes-eci-integration.md §2.5). Units may also set `affinity`
+//! Shape from docs/elastic.md#elasticworkload and the 2021 handbook's
+//! sample (section 2.5). Units may also set `affinity`
 //! (named as a scheduling policy in the prose) and `min`/`max` (commented in
 //! the sample).
 

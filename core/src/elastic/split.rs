@@ -1,7 +1,7 @@
 //! How an ElasticWorkload's replicas are split between the source workload
 //! and its elastic units: numbers in, numbers out.
 //!
-//! The documented behaviour (reference/eci-behaviour.md §3.1, seed §2.5):
+//! The documented behaviour (docs/elastic.md#replica-split):
 //! replicas up to the source's `max` stay in the source; "replicas exceeding
 //! max are scheduled to elastic units in the order defined"; on scale-in
 //! "elastic-unit replicas are removed first, keeping the source workload
@@ -11,7 +11,7 @@
 //! The exact algorithm is not public. This split is:
 //! 1. the source takes `min(R, source.max)` (all of R without a max);
 //! 2. the rest goes to the units by OpenKruise UnitedDeployment's public
-//!    elastic allocator (§3.2): in unit order each unit first gets up to its
+//!    elastic allocator (docs/elastic.md#uniteddeployment-allocator): in unit order each unit first gets up to its
 //!    `min`, then, again in order, up to its `max`;
 //! 3. what is left after every max is not placed (reported by the caller).
 //!

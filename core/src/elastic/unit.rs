@@ -3,7 +3,7 @@
 //!
 //! "Each unit is a cloned Deployment named `<sourceName>-unit-<unitName>`
 //! with the unit's labels/annotations/nodeSelector/affinity/tolerations
-//! overwriting the scheduling policy" (reference/eci-behaviour.md §3.1).
+//! overwriting the scheduling policy" (docs/elastic.md#unit-deployments).
 //! Choices:
 //! - the scheduling policy (nodeSelector, affinity, tolerations, nodeName) is
 //!   replaced as a whole: a unit is a different pool of capacity, and a

@@ -1,6 +1,6 @@
 //! What changes between two profiles, and what each change affects.
 //!
-//! The documented hot-update rule (reference/eci-behaviour.md §2.1): changes
+//! The documented hot-update rule (docs/eci-profile.md#hot-update): changes
 //! "apply to newly created ECI pods without restarting ack-virtual-node;
 //! existing pods only after rolling update". Every change below says which
 //! new pods it touches; none touches a running pod.

@@ -1,5 +1,5 @@
 //! The `eci-profile` ConfigMap (`kube-system/eci-profile`), the ACK form
-//! (reference/eci-behaviour.md §2.1–2.2, "P1"). Every value is a string;
+//! (docs/eci-profile.md#configmap-keys, #selectors). Every value is a string;
 //! `selectors` is a JSON array inside a string.
 //!
 //! Cluster parameters here are defaults "used if you do not configure the
@@ -189,7 +189,7 @@ pub fn parse_profile(doc: &Value) -> (EciProfile, Vec<Diagnostic>) {
     for (key, value) in data {
         let ptr = data_ptr.key(key);
         if key == "selectors" && value.is_array() {
-            // The seed's example writes the JSON array straight into the YAML;
+            // The 2021 handbook's example writes the JSON array straight into the YAML;
             // the API server refuses that (ConfigMap values are strings), but
             // the selectors are still read so every other problem shows too.
             diags.push(

@@ -2,7 +2,7 @@
 //!
 //! A selector matches a pod when its `namespaceSelector` matches the labels
 //! of the pod's namespace AND its `objectSelector` matches the pod's labels;
-//! an absent part is "don't care" (reference/eci-behaviour.md §2.2 rule 1).
+//! an absent part is "don't care" (docs/eci-profile.md#selector-matching).
 //! Both parts are standard Kubernetes `LabelSelector`s. The ACK documents show
 //! only `matchLabels`; `matchExpressions` is accepted as an extension with
 //! the standard semantics (In, NotIn, Exists, DoesNotExist), and said so.
@@ -27,7 +27,7 @@ impl Selector {
 
     /// True when the selector has a namespace or object part: it routes pods
     /// to ECI. A selector with only an effect routes nothing; its effect
-    /// applies to every pod that goes to ECI (§2.2 rule 2).
+    /// applies to every pod that goes to ECI (docs/eci-profile.md#selector-without-a-match-part).
     pub fn routes(&self) -> bool {
         self.namespace_selector.is_some() || self.object_selector.is_some()
     }

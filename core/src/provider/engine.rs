@@ -458,7 +458,7 @@ impl Engine {
         Some(WireParams::from_json(&request.to_json()))
     }
 
-    /// ≤ 64 ASCII characters (eci-api.md §1.12), the same for every retry of
+    /// ≤ 64 ASCII characters (docs/eci-api.md#client-token), the same for every retry of
     /// one creation of one pod in one process.
     fn client_token(&self, uid: &str, attempt: u32) -> String {
         let mut h = Sha256::new();
@@ -499,7 +499,7 @@ impl Engine {
     fn status_poll(&mut self, token: Option<&str>) {
         let mut params = self.cluster_tag();
         // Statuses changed within two poll periods: a poll that is late or
-        // lost is covered by the next (eci-api.md §2.4 "used to poll status").
+        // lost is covered by the next (docs/eci-api.md#describecontainergroupstatus).
         let window = ((2 * self.config.poll_every + 999) / 1000).max(1);
         params.insert("SinceSecond", window.to_string());
         params.insert("Limit", "200");
@@ -556,7 +556,7 @@ impl Engine {
                     );
                     self.event(uid, "Warning", "ProviderCreateFailed", format!("{}: {}", e.code, e.message));
                 } else {
-                    // eci-behaviour.md §1.1 fail-back (the default): keep
+                    // docs/annotations.md#eci-fail-strategy fail-back (the default): keep
                     // retrying, the pod Pending with ECI's reason and message.
                     self.report(uid, "Pending", Some(e.code.clone()), Some(e.message.clone()));
                 }
@@ -758,7 +758,7 @@ impl Engine {
         }
     }
 
-    /// An instance's status, seen: the pod follows (eci-behaviour.md §4.3).
+    /// An instance's status, seen: the pod follows (docs/status.md#phase-table).
     fn observe(&mut self, now: Millis, uid: String, status: &str) {
         let wait = self.backoff(0);
         let Some(t) = self.pod_mut(&uid) else { return };
@@ -769,7 +769,7 @@ impl Engine {
         t.eci_status = Some(status.to_string());
         match status {
             "ScheduleFailed" if !t.spec.fail_fast => {
-                // Retried, not left (eci-behaviour.md §4.1 NoStock: "use
+                // Retried, not left (docs/status.md#pod-conditions NoStock: "use
                 // multi-zone/multi-spec"): replace the instance.
                 t.stage = Stage::Recreate;
                 t.due = now + wait;
@@ -810,7 +810,7 @@ impl Engine {
         }
     }
 
-    /// eci-behaviour.md §4.1/§4.2: a spot instance about to be released
+    /// docs/status.md#spot-release: a spot instance about to be released
     /// sets `ContainerInstanceExpired` (reason `SpotToBeReleased`) and the
     /// Warning Event of that name, once per instance.
     fn spot_notice(&mut self, uid: &str, item: &Value) {

@@ -11,18 +11,18 @@
 //! - **One instance per pod.** Every create carries a ClientToken derived
 //!   from the cluster, the pod UID, the process's incarnation and the
 //!   creation's generation: retries after a lost answer return the same
-//!   instance (eci-api.md §2.2 idempotence). Instances are tagged with the
+//!   instance (docs/eci-api.md#client-token). Instances are tagged with the
 //!   cluster ([`CLUSTER_TAG`]) and the pod ([`POD_TAG`]); a new process lists
 //!   its cluster's instances before creating anything and adopts them, so a
 //!   restart never creates twice. A failed instance is deleted before its
 //!   replacement is created.
-//! - **Creation failure** (eci-behaviour.md §1.1 `eci-fail-strategy`, §1.8
+//! - **Creation failure** (docs/annotations.md#eci-fail-strategy, #legacy-annotations
 //!   `pod-fail-on-create-err`): by default the create is retried with capped
 //!   exponential backoff and jitter, the pod Pending with ECI's code as
 //!   reason and its message; with `fail_fast` a refused create fails the pod
 //!   (`ProviderFailed`). An instance that ends ScheduleFailed (NoStock) is
 //!   replaced, not left.
-//! - **Status** (eci-behaviour.md §4.3): the phase follows ECI's table
+//! - **Status** (docs/status.md#phase-table): the phase follows ECI's table
 //!   ([`crate::status::phase_of`]); Expired (spot) is Failed with reason
 //!   `BidFailed`. Statuses come from DescribeContainerGroupStatus with
 //!   `SinceSecond` (only the instances that changed) every

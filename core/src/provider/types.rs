@@ -95,7 +95,7 @@ pub struct PodSpec {
     pub request: CreateContainerGroupRequest,
     /// `k8s.aliyun.com/pod-fail-on-create-err: "true"` or
     /// `k8s.aliyun.com/eci-fail-strategy: fail-fast`: a refused create fails
-    /// the pod instead of retrying (eci-behaviour.md §1.1, §1.8).
+    /// the pod instead of retrying (docs/annotations.md#eci-fail-strategy, #legacy-annotations).
     pub fail_fast: bool,
     /// Set once the API server asked for deletion.
     pub deletion: Option<Deletion>,
@@ -106,8 +106,8 @@ pub struct PodSpec {
 
 /// Whether a refused create fails the pod at once ([`PodSpec::fail_fast`]):
 /// `k8s.aliyun.com/eci-fail-strategy: fail-fast`, or the older
-/// `k8s.aliyun.com/pod-fail-on-create-err: "true"` (eci-behaviour.md §1.1,
-/// §1.8). `fail-back` (the default) and `fail-over` (documented as the same)
+/// `k8s.aliyun.com/pod-fail-on-create-err: "true"` (docs/annotations.md#eci-fail-strategy,
+/// #legacy-annotations). `fail-back` (the default) and `fail-over` (documented as the same)
 /// keep retrying.
 pub fn fails_fast(annotations: &std::collections::BTreeMap<String, String>) -> bool {
     let value = |key: &str| annotations.get(key).map(|v| v.trim().to_ascii_lowercase());
@@ -115,7 +115,7 @@ pub fn fails_fast(annotations: &std::collections::BTreeMap<String, String>) -> b
         || value("k8s.aliyun.com/pod-fail-on-create-err").as_deref() == Some("true")
 }
 
-/// An ECI call that failed: the documented `Code` (eci-api.md §0.5), or
+/// An ECI call that failed: the documented `Code` (docs/eci-api.md#errors), or
 /// `Transport` / `Timeout` when no answer came (the call may have been
 /// applied).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -189,7 +189,7 @@ pub enum Action {
         /// The instance, once known.
         instance: Option<String>,
     },
-    /// Set one of the pod's conditions (eci-behaviour.md §4.1).
+    /// Set one of the pod's conditions (docs/status.md#pod-conditions).
     PodCondition {
         /// The pod.
         uid: String,

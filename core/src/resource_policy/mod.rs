@@ -2,7 +2,7 @@
 //! without ACK's scheduler.
 //!
 //! ACK's ResourcePolicy (`scheduling.alibabacloud.com/v1alpha1`,
-//! reference/eci-behaviour.md §3.3) orders units of capacity (`ecs`, `eci`,
+//! docs/elastic.md#resourcepolicy) orders units of capacity (`ecs`, `eci`,
 //! …), each with a nodeSelector, an optional `max` (pods) and `maxResources`,
 //! and `podLabels`/`podAnnotations` written to the pods it places; scale-out
 //! follows the order, scale-in the reverse. ACK implements it inside its
@@ -61,7 +61,7 @@ use crate::quantity::Quantity;
 pub const API_VERSION: &str = "scheduling.alibabacloud.com/v1alpha1";
 /// The annotation a ReplicaSet reads to pick pods to delete on scale-in.
 pub const DELETION_COST: &str = "controller.kubernetes.io/pod-deletion-cost";
-/// Units a policy may name (reference/eci-behaviour.md §3.3).
+/// Units a policy may name (docs/elastic.md#resourcepolicy).
 pub const RESOURCES: &[&str] = &["ecs", "eci", "elastic", "acs"];
 /// `whenTryNextUnits.policy` values.
 pub const TRY_NEXT_POLICIES: &[&str] =

@@ -1,7 +1,7 @@
 //! The documented tables the status mapping walks: ECI instance status →
-//! pod phase (reference/eci-behaviour.md §4.3, the official "Lifecycle of a
+//! pod phase (docs/status.md#phase-table, the official "Lifecycle of a
 //! pod" table) and ECI event reasons → Kubernetes event type and the
-//! condition they set (§4.1–4.2).
+//! condition they set (docs/status.md#pod-conditions, #events).
 
 use serde::Serialize;
 
@@ -87,7 +87,7 @@ const fn ev(
     EventRow { reason, event_type, creation_condition, message }
 }
 
-/// Documented ECI events (reference/eci-behaviour.md §4.1, §4.2). Reasons
+/// Documented ECI events (docs/status.md#pod-conditions, #events). Reasons
 /// not listed pass through as `Warning`.
 pub const EVENTS: &[EventRow] = &[
     ev("StockExhaust", "Warning", true, "The stock of the specified zones will be used up. %s"),

@@ -2,7 +2,7 @@
 //!
 //! `command` and `args` stay apart (`Command`/`Arg`), unlike the old
 //! open-source provider, which folded args into the command and lost the
-//! image's ENTRYPOINT when only args were given (reference/peers.md #8).
+//! image's ENTRYPOINT when only args were given (docs/peers.md#command-and-args-stay-apart).
 //! `$(VAR)` references in them are expanded as the kubelet does.
 //!
 //! Init containers with `restartPolicy: Always` (native sidecars,
@@ -22,7 +22,7 @@ use crate::explain::InputRef;
 use crate::quantity::{bytes_to_gib, format_bytes, format_millis, millis_to_vcpu};
 use crate::sizing::{ContainerResources, InstanceSize, Sizing};
 
-/// Ports ECI's own agents use (reference/eci-behaviour.md §5).
+/// Ports ECI's own agents use (docs/limits.md#reserved-ports).
 pub const RESERVED_PORTS: &[i32] = &[111, 10250, 10255];
 
 /// Kubernetes' default pull policy: `Always` for `:latest` or an untagged

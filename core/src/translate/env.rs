@@ -1,5 +1,5 @@
 //! Environment variables, resolved the way the kubelet (and the
-//! virtual-kubelet core, reference/peers.md §0 takeaway 4) resolves them:
+//! virtual-kubelet core, docs/peers.md#env-resolution) resolves them:
 //! `envFrom` first, then `env` in order, later definitions winning;
 //! `$(VAR)` references expanded against the variables defined so far;
 //! `valueFrom` read from the supplied ConfigMaps and Secrets.

@@ -153,7 +153,7 @@ fn apply_tags(ctx: &mut Ctx<'_>, req: &mut CreateContainerGroupRequest, name: &s
         match problem {
             Some(message) => ctx.push(
                 Diagnostic::pod(Severity::Error, Code::InvalidAnnotation, origin.pointer.clone(), message)
-                    .help("ECI tag rules: reference/eci-api.md §1.11b")
+                    .help("ECI tag rules: docs/eci-api.md#tags")
                     .on(origin.input.clone()),
             ),
             None => {

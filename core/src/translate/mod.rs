@@ -9,7 +9,7 @@
 //! Precedence for every setting that several inputs can give: the pod's own
 //! annotation, then an annotation added by a matching eci-profile selector
 //! (earlier selectors first), then the eci-profile data, then the cluster
-//! settings (reference/eci-behaviour.md §1 and §2.2).
+//! settings (docs/annotations.md, docs/eci-profile.md#selectors).
 
 mod container;
 mod env;

@@ -16,7 +16,7 @@ use crate::sizing::{ARM_DEFAULT_INSTANCE_TYPE, InstanceSize, Sizing, SizingOptio
 
 /// The pod's annotations followed by those that matching profile selectors
 /// append ("append, never override": the pod's own value wins, then the
-/// first matching selector; reference/eci-behaviour.md §2.2 rule 4), each
+/// first matching selector; docs/eci-profile.md#effect-merge), each
 /// with where it came from.
 pub fn effective_annotations(
     pod: &Pod,
@@ -316,7 +316,7 @@ fn apply_misc(ctx: &mut Ctx<'_>, req: &mut CreateContainerGroupRequest) {
 }
 
 /// `tesla=<major>` (since 2025-03-17 only the major version is given; 525 is
-/// retired and falls back to 535; reference/eci-behaviour.md §1.1).
+/// retired and falls back to 535; docs/annotations.md#gpu-driver-version).
 fn check_gpu_driver(ctx: &mut Ctx<'_>) {
     let key = "k8s.aliyun.com/eci-gpu-driver-version";
     let Some(value) = ctx.annotations.get(key).and_then(Parsed::text) else { return };

@@ -1,7 +1,7 @@
 //! Pod-level checks and fields.
 //!
-//! Rejections follow ECI's "Limits" page and the seed's "功能限制" table
-//! (reference/eci-behaviour.md §5): hostNetwork, hostPID, hostIPC,
+//! Rejections follow ECI's "Limits" page and the 2021 handbook's "功能限制" table
+//! (docs/limits.md#unsupported-features): hostNetwork, hostPID, hostIPC,
 //! DaemonSet-owned pods, more than 20 containers or volumes.
 
 use super::Ctx;
@@ -9,7 +9,7 @@ use crate::diagnostics::{Code, Diagnostic, Severity};
 use crate::eci::CreateContainerGroupRequest;
 use crate::explain::InputRef;
 
-/// Documented instance limits (reference/eci-api.md §1.12).
+/// Documented instance limits (docs/eci-api.md#instance-limits).
 pub const MAX_CONTAINERS: usize = 20;
 /// See [`MAX_CONTAINERS`].
 pub const MAX_VOLUMES: usize = 20;

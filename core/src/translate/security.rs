@@ -1,12 +1,12 @@
 //! Security contexts.
 //!
-//! ECI "Configure a security context" (reference/eci-behaviour.md §5):
+//! ECI "Configure a security context" (docs/limits.md#security-context):
 //! pod level supports `sysctls` and `runAsUser`; container level supports
 //! `runAsUser`, `runAsGroup`, `runAsNonRoot`, `privileged` and
 //! `capabilities` (add); the API also has `readOnlyRootFilesystem`.
 //! A container value overrides the pod's, as in Kubernetes.
 //!
-//! Privileged containers: the seed (2021) lists them as unsupported ("use
+//! Privileged containers: the 2021 handbook lists them as unsupported ("use
 //! Security Context capabilities"); the API gained
 //! `SecurityContextPrivileged` on 2025-05-28. They are rejected unless the
 //! cluster settings say the target supports it. Init containers have no

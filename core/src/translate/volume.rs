@@ -11,8 +11,8 @@
 //! | hostPath                           | rejected (allow-listed accounts only)         |
 //! | anything else                      | rejected                                      |
 //!
-//! File contents are base64 (every known client does so; reference/eci-api.md
-//! §7). A missing ConfigMap/Secret marked `optional` gives an empty volume,
+//! File contents are base64 (every known client does so;
+//! docs/eci-api.md#configfile-content). A missing ConfigMap/Secret marked `optional` gives an empty volume,
 //! as in Kubernetes. `kube-root-ca.crt` and service-account tokens are
 //! provided by the cluster rather than by the user: when they are not
 //! supplied the file is sent empty with a warning, so that previewing an
