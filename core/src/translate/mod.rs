@@ -219,6 +219,7 @@ pub fn translate(input: &TranslateInput<'_>) -> Translation {
     volume::apply(&mut ctx, &mut req);
     pull_secret::apply(&mut ctx, &mut req);
     network::apply_dns(&mut ctx, &mut req);
+    network::note_cluster_switches(&mut ctx, &req);
     network::apply_hosts(&mut ctx, &mut req);
     security::apply_pod(&mut ctx, &mut req);
     pod::apply_lifecycle(&mut ctx, &mut req);
