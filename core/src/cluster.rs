@@ -96,7 +96,8 @@ pub struct ClusterSettings {
     pub cluster_dns: Vec<String>,
     /// Cluster domain, for the DNS search path.
     pub cluster_domain: String,
-    /// `ECI_KUBE_PROXY`.
+    /// `ECI_KUBE_PROXY`: kube-proxy in ECI pods, so they reach ClusterIP
+    /// Services (default true; see `translate` for its effect).
     pub kube_proxy: bool,
     /// `KUBELET_PORT`.
     pub kubelet_port: u16,
@@ -154,7 +155,8 @@ impl ClusterSettings {
             resource_group_id: None,
             cluster_dns: vec![],
             cluster_domain: "cluster.local".into(),
-            kube_proxy: false,
+            // "此环境变量默认值为true" (self-managed cluster virtual node, ECI_KUBE_PROXY).
+            kube_proxy: true,
             kubelet_port: 10250,
             vk_pod_ip: None,
             taint: Taint::default(),

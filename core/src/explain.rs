@@ -57,11 +57,37 @@ pub struct Explanation {
     pub inputs: Vec<InputRef>,
 }
 
+/// An input that sets no request parameter: an annotation or a cluster
+/// switch whose documented effect is carried out by someone else (the
+/// provider engine, the admission webhook) or by no one here. Translation
+/// records one so that the explain table says what became of the input
+/// instead of leaving it out silently.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Effect {
+    /// The input's name: an annotation key, an eci-profile key, an env var.
+    pub input: String,
+    /// Its value.
+    pub value: String,
+    /// What it does, and who does it.
+    pub rule: String,
+    /// Where it was read.
+    pub inputs: Vec<InputRef>,
+}
+
+fn sent() -> bool {
+    true
+}
+
+fn is_sent(sent: &bool) -> bool {
+    *sent
+}
+
 /// One row of the explain table.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ExplainRow {
-    /// Wire name.
+    /// Wire name; for a row that is not sent, the input's name.
     pub field: String,
     /// Value as sent (redacted unless asked otherwise).
     pub value: String,
@@ -69,12 +95,30 @@ pub struct ExplainRow {
     pub rule: String,
     /// The inputs.
     pub inputs: Vec<InputRef>,
+    /// False for an input that sets no request parameter ([`Effect`]);
+    /// serialized only then (`"sent": false`).
+    #[serde(default = "sent", skip_serializing_if = "is_sent")]
+    pub sent: bool,
+}
+
+impl From<&Effect> for ExplainRow {
+    fn from(e: &Effect) -> Self {
+        ExplainRow {
+            field: e.input.clone(),
+            value: e.value.clone(),
+            rule: e.rule.clone(),
+            inputs: e.inputs.clone(),
+            sent: false,
+        }
+    }
 }
 
 impl std::fmt::Display for ExplainRow {
-    /// `Cpu = 2.0 <- rule (input, input)`.
+    /// `Cpu = 2.0 <- rule (input, input)`; a row that is not sent reads
+    /// `key = value (not sent) <- rule (input)`.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} = {} <- {}", self.field, self.value, self.rule)?;
+        let not_sent = if self.sent { "" } else { " (not sent)" };
+        write!(f, "{} = {}{not_sent} <- {}", self.field, self.value, self.rule)?;
         if !self.inputs.is_empty() {
             let inputs: Vec<String> = self.inputs.iter().map(ToString::to_string).collect();
             write!(f, " ({})", inputs.join(", "))?;
@@ -105,6 +149,7 @@ pub fn explain_rows(params: &WireParams, explanations: &[Explanation]) -> Vec<Ex
                 value: value.to_string(),
                 rule: best.map(|e| e.rule.clone()).unwrap_or_default(),
                 inputs: best.map(|e| e.inputs.clone()).unwrap_or_default(),
+                sent: true,
             }
         })
         .collect()

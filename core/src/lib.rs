@@ -84,7 +84,7 @@ pub use bundle::Bundle;
 pub use cluster::ClusterSettings;
 pub use diagnostics::{Code, Diagnostic, Input, Severity};
 pub use eci::{CreateContainerGroupRequest, WireParams};
-pub use explain::{ExplainRow, Explanation, InputRef};
+pub use explain::{Effect, ExplainRow, Explanation, InputRef};
 pub use objects::{ObjectRef, ObjectStore, required_objects, required_objects_with};
 pub use profile::{EciProfile, parse_profile};
 pub use translate::{Reveal, TranslateInput, Translation, translate};

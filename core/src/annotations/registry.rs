@@ -24,8 +24,17 @@ pub enum Target {
     Param(&'static str),
     /// Several parameters, or a structure built from the value.
     Params(&'static str),
-    /// Behaviour of the provider or scheduler; no API parameter exists.
+    /// Behaviour of the provider engine (`crate::provider`); no API
+    /// parameter exists. Translation shows it as an explain row that is not
+    /// sent.
     Provider(&'static str),
+    /// Read by the admission webhook or the scheduler (`crate::admission`),
+    /// not by translation; shown as an explain row that is not sent.
+    Admission(&'static str),
+    /// Documented, but CreateContainerGroup has no parameter for it and
+    /// nothing here acts on it: translation says so in an explain row that
+    /// is not sent and in an info diagnostic, never silently.
+    NotSent(&'static str),
     /// Written by the provider after creation; ignored on input.
     Output(&'static str),
 }
@@ -190,6 +199,8 @@ pub const HOST_SYSCTLS: &str = "k8s.aliyun.com/eci-host-sysctls";
 pub const WITH_EIP: &str = "k8s.aliyun.com/eci-with-eip";
 /// `k8s.aliyun.com/eci-eip-instanceid`.
 pub const EIP_INSTANCE_ID: &str = "k8s.aliyun.com/eci-eip-instanceid";
+/// `k8s.aliyun.com/eci-set-diskvolume`.
+pub const SET_DISK_VOLUME: &str = "k8s.aliyun.com/eci-set-diskvolume";
 /// `alibabacloud.com/burst-resource`.
 pub const BURST_RESOURCE: &str = "alibabacloud.com/burst-resource";
 
@@ -211,21 +222,21 @@ pub static REGISTRY: &[AnnotationSpec] = &[
         "GPU driver for families that support several (`tesla=535`)", "tesla=535")
         .apply(|r, v| r.gpu_driver_version = v.text()),
     spec("k8s.aliyun.com/eci-instance-family", list(Item::EcsFamily, 20),
-        Target::Provider("restricts the ECS families ECI may pick for a cpu-memory spec; no CreateContainerGroup parameter exists"),
+        Target::NotSent("restricts the ECS families ECI may pick for a vCPU-memory spec; CreateContainerGroup has no parameter for it, so ECI may pick any family"),
         Section::Instance, "include ECS families for cpu-memory specs", "ecs.c6,ecs.g6"),
     spec("k8s.aliyun.com/eci-instance-generation", list(Item::Integer, 10),
-        Target::Provider("restricts the ECS generations ECI may pick; no CreateContainerGroup parameter exists"),
+        Target::NotSent("restricts the ECS generations ECI may pick for a vCPU-memory spec; CreateContainerGroup has no parameter for it, so ECI may pick any generation"),
         Section::Instance, "include ECS generations for cpu-memory specs", "6,5"),
     spec(COMPUTE_CATEGORY, list(Item::OneOf(&["economy", "general"]), 2), Target::Param("ComputeCategory"),
         Section::Instance, "compute categories for cpu-memory specs, in order", "economy,general"),
     spec(PRIVATEPOOL_CRITERIA, one_of(&["Open", "Target"]),
-        Target::Provider("private-pool (elasticity assurance) matching; no CreateContainerGroup parameter exists"),
+        Target::NotSent("private-pool (elasticity assurance) matching; CreateContainerGroup has no parameter for it, so the instance is created without a private pool"),
         Section::Instance, "match private pools openly or a target pool", "Target"),
     spec(PRIVATEPOOL_ID, prefixed("eap-"),
-        Target::Provider("private pool used with matchcriteria Target; no CreateContainerGroup parameter exists"),
+        Target::NotSent("the private pool of matchcriteria Target; CreateContainerGroup has no parameter for it, so the instance is created without a private pool"),
         Section::Instance, "the private pool ID", "eap-2ze0000000000000"),
     spec("k8s.aliyun.com/eci-fail-strategy", one_of(&["fail-back", "fail-over", "fail-fast"]),
-        Target::Provider("what the provider does when creation fails: retry (pod stays Pending) or fail fast (pod ProviderFailed)"),
+        Target::Provider("the provider engine retries a refused create (fail-back, fail-over: the pod stays Pending) or fails the pod at once (fail-fast)"),
         Section::Instance, "creation failure handling", "fail-fast")
         .default("fail-back"),
     spec("k8s.aliyun.com/eci-max-pending-minute", int(10, 1440), Target::Param("MaxPendingMinute"), Section::Instance,
@@ -255,22 +266,22 @@ pub static REGISTRY: &[AnnotationSpec] = &[
         .default("1")
         .apply(|r, v| r.spot_duration = v.int()),
     spec("k8s.aliyun.com/eci-spot-fallback", BOOL,
-        Target::Provider("fall back to pay-as-you-go when spot stock runs out (event SpotDegraded); no documented parameter"),
+        Target::NotSent("fall back to pay-as-you-go when spot stock runs out (event SpotDegraded); CreateContainerGroup documents no parameter for it (StrictSpot's only description is unrelated), so it is not sent"),
         Section::Spot, "fall back to pay-as-you-go", "true")
         .default("false"),
     spec("k8s.aliyun.com/eci-spot-release-strategy", one_of(&["api-evict"]),
-        Target::Provider("on SpotToBeReleased the provider evicts the pod through the Eviction API (ack-virtual-node ≥ 2.11.0)"),
+        Target::NotSent("on SpotToBeReleased ack-virtual-node (≥ 2.11.0) evicts the pod through the Eviction API; no API parameter, and the provider engine here does not evict: it fails the pod when the instance expires"),
         Section::Spot, "evict before a spot release", "api-evict"),
     // docs/annotations.md#images
     spec(AUTO_IMC, BOOL, Target::Param("AutoMatchImageCache"), Section::Image,
         "match (or create) an image cache automatically", "true")
         .default("true"),
     spec("k8s.aliyun.com/imc-perfect-match", BOOL,
-        Target::Provider("image-cache matching (DescribeImageCaches ImageFullMatch); no CreateContainerGroup parameter"),
+        Target::NotSent("a filter of image-cache matching (DescribeImageCaches ImageFullMatch); CreateContainerGroup has no parameter for it and sends only AutoMatchImageCache, so ECI matches by its own order"),
         Section::Image, "require every image to be in the cache", "true")
         .default("false"),
     spec("k8s.aliyun.com/imc-match-count-request", int(1, 20),
-        Target::Provider("image-cache matching (DescribeImageCaches ImageMatchCountRequest); no CreateContainerGroup parameter"),
+        Target::NotSent("a filter of image-cache matching (DescribeImageCaches ImageMatchCountRequest); CreateContainerGroup has no parameter for it and sends only AutoMatchImageCache, so ECI matches by its own order"),
         Section::Image, "number of images that must match", "2"),
     spec(IMC_ID, prefixed("imc-"), Target::Param("ImageSnapshotId"), Section::Image,
         "use this image cache", "imc-2ze0000000000000"),
@@ -333,10 +344,10 @@ pub static REGISTRY: &[AnnotationSpec] = &[
         .default("BGP")
         .apply(|r, v| r.eip_isp = v.text()),
     spec("k8s.aliyun.com/eip-internet-charge-type", one_of(&["PayByBandwidth", "PayByTraffic"]),
-        Target::Provider("EIP metering; CreateContainerGroup has no parameter for it, the provider sets it on the EIP"),
+        Target::NotSent("metering of the EIP ECI creates; CreateContainerGroup has no parameter for it, so the EIP gets ECI's default metering"),
         Section::Network, "EIP metering", "PayByTraffic"),
     spec("k8s.aliyun.com/eip-public-ip-address-pool-id", prefixed("pippool-"),
-        Target::Provider("EIP allocated from an IP address pool; no CreateContainerGroup parameter"),
+        Target::NotSent("the IP address pool of the EIP ECI creates; CreateContainerGroup has no parameter for it, so the address comes from the default pool"),
         Section::Network, "IP address pool for the EIP", "pippool-0000000000"),
     spec("k8s.aliyun.com/eci-enable-ipv6", BOOL, Target::Param("Ipv6AddressCount"), Section::Network,
         "assign one IPv6 address", "true")
@@ -379,14 +390,14 @@ pub static REGISTRY: &[AnnotationSpec] = &[
     spec("k8s.aliyun.com/eci-extra-ephemeral-storage", Format::Quantity, Target::Param("EphemeralStorage"), Section::Storage,
         "extra temporary storage beyond the included 30 GiB (sent in whole GiB, rounded up)", "50Gi"),
     spec("k8s.aliyun.com/eci-ephemeral-storage-options", Format::Json,
-        Target::Provider("temporary storage options such as encryption; no CreateContainerGroup parameter"),
+        Target::NotSent("temporary storage options such as encryption; CreateContainerGroup has no parameter for them, so the temporary storage is not encrypted by this request"),
         Section::Storage, "temporary storage options", r#"{"encrypted":"true"}"#),
     spec("k8s.aliyun.com/eci-eviction-enable", BOOL,
-        Target::Provider("the provider evicts pods whose temporary storage runs out; no API parameter"),
+        Target::NotSent("pods whose temporary storage runs out are to be evicted; no API parameter, and the provider engine here does not evict"),
         Section::Storage, "evict on temporary storage pressure", "true"),
-    spec("k8s.aliyun.com/eci-set-diskvolume", TEXT,
-        Target::Provider("turns an emptyDir into a dynamic disk (`name:fsType:size`); documented only on the 2021 ASK page, no confirmed parameter"),
-        Section::Storage, "dynamic disk for an emptyDir", "cache-volume:ext4:500Gi")
+    spec(SET_DISK_VOLUME, TEXT,
+        Target::Params("Volume.N.Type DiskVolume, Volume.N.DiskVolume.FsType / DiskSize of the named emptyDir (⚠ by name; documented only on the 2021 ASK page)"),
+        Section::Storage, "dynamic disk for an emptyDir (`name:fsType:size`)", "cache-volume:ext4:500Gi")
         .legacy("PVC-backed cloud disks"),
     // docs/annotations.md#container-logs-and-om
     spec("k8s.aliyun.com/eci-ntp-server", list(Item::Host, 10), Target::Param("NtpServer"), Section::Operations,
@@ -401,11 +412,11 @@ pub static REGISTRY: &[AnnotationSpec] = &[
         "host-level sysctls approved by ticket, JSON [{\"name\":…,\"value\":…}]", r#"[{"name":"vm.max_map_count","value":"262144"}]"#),
     // docs/annotations.md#legacy-annotations
     spec("k8s.aliyun.com/eci-reschedule-enable", BOOL,
-        Target::Provider("keep retrying after asynchronous scheduling failures"),
+        Target::Provider("the provider engine keeps retrying a refused create; this is its default (fail-back)"),
         Section::Instance, "retry scheduling (not recommended)", "true")
         .legacy("k8s.aliyun.com/eci-fail-strategy"),
     spec("k8s.aliyun.com/pod-fail-on-create-err", BOOL,
-        Target::Provider("put the pod in Failed instead of Pending when creation keeps failing"),
+        Target::Provider("the provider engine fails the pod instead of retrying when a create is refused (as eci-fail-strategy: fail-fast)"),
         Section::Instance, "fail the pod on creation errors", "true")
         .legacy("k8s.aliyun.com/eci-fail-strategy: fail-fast"),
     spec(RESOURCE_GROUP, prefixed("rg-"), Target::Param("ResourceGroupId"), Section::Instance,
@@ -413,7 +424,7 @@ pub static REGISTRY: &[AnnotationSpec] = &[
         .legacy("eci-profile resourceGroupId"),
     // docs/annotations.md#scheduling-labels
     spec(BURST_RESOURCE, one_of(&["eci", "eci_only", "ecs", ""]),
-        Target::Provider("ECS-first scheduling with overflow to ECI (`eci`) or ECI only (`eci_only`); read by the scheduler"),
+        Target::Admission("ECS-first scheduling with overflow to ECI (`eci`) or ECI only (`eci_only`); read by the admission webhook"),
         Section::Scheduling, "burst to ECI when ECS is short", "eci")
         .legacy("ResourcePolicy (maintenance discontinued since May 2023)"),
     // docs/annotations.md#written-by-the-system (ignored on input)

@@ -54,6 +54,19 @@ fn group_key(e: &GroupEvent) -> (String, String) {
     }
 }
 
+/// The Kubernetes type of an ECI event: the `Type` ECI sent with it when it
+/// is one of Kubernetes' two (ECI reports `Normal` and `Warning` itself; the
+/// "ECI自定义事件" tables document the type of each reason), else the
+/// documented type of the reason, else `Warning` (a reason nobody documents
+/// and that comes without a type is worth a look).
+pub fn event_type(sent: Option<&str>, reason: &str) -> &'static str {
+    match sent {
+        Some("Normal") => "Normal",
+        Some("Warning") => "Warning",
+        _ => event_row(reason).map_or("Warning", |r| r.event_type),
+    }
+}
+
 /// The first 8 bytes of SHA-256 as hex: stable, short object-name suffixes.
 pub(crate) fn short_hash(text: &str) -> String {
     use std::fmt::Write;
@@ -92,9 +105,9 @@ pub fn pod_events(group: &ContainerGroup, pod: &Pod, now: Timestamp) -> Vec<Even
             let count: i64 = events.iter().map(|e| e.event.count.unwrap_or(1).max(1)).fold(0, i64::saturating_add);
             let first = events.iter().filter_map(|e| e.first).min();
             let last = events.iter().filter_map(|e| e.last).max();
-            let latest = events.iter().max_by_key(|e| e.last).and_then(|e| e.event.message.clone()).unwrap_or_default();
-            // Documented reasons take their documented type; unknown ones are warnings.
-            let event_type = event_row(&reason).map_or("Warning", |r| r.event_type);
+            let newest = events.iter().max_by_key(|e| e.last);
+            let latest = newest.and_then(|e| e.event.message.clone()).unwrap_or_default();
+            let event_type = event_type(newest.and_then(|e| e.event.r#type.as_deref()), &reason);
             Event {
                 metadata: ObjectMeta {
                     name: Some(format!(
@@ -135,7 +148,10 @@ mod tests {
     fn templates() {
         assert!(matches_template("Spot ECI will be released in %s minutes", "Spot ECI will be released in 3 minutes"));
         assert!(!matches_template("Spot ECI will be released in %s minutes", "Spot ECI released"));
-        assert!(matches_template("%s not enough for %s.", "cpu not enough for ecs.c6.large."));
+        assert!(matches_template(
+            "The maximum number of IP address in the VSwitch %s is exceeded",
+            "The maximum number of IP address in the VSwitch vsw-1 is exceeded"
+        ));
         assert!(matches_template("Started container %s", "Started container nginx"));
     }
 
@@ -151,12 +167,13 @@ mod tests {
              "FirstTimestamp": "2026-11-23T09:01:00Z", "LastTimestamp": "2026-11-23T09:05:00Z"},
             {"Reason": "Pulled", "Message": "Successfully pulled image nginx", "Count": 1, "Type": "Normal",
              "FirstTimestamp": "2026-11-23T09:00:30Z", "LastTimestamp": "2026-11-23T09:00:30Z"},
-            {"Reason": "MysteryReason", "Message": "?", "Type": "Normal"}
+            {"Reason": "MysteryReason", "Message": "?", "Type": "Normal"},
+            {"Reason": "OtherMystery", "Message": "?"}
         ]}))
         .unwrap();
         let now: Timestamp = "2026-11-23T10:00:00Z".parse().unwrap();
         let events = pod_events(&group, &pod, now);
-        assert_eq!(events.len(), 3, "the two UnknownError events share the documented template");
+        assert_eq!(events.len(), 4, "the two UnknownError events share the documented template");
         let unknown: Vec<_> = events.iter().filter(|e| e.reason.as_deref() == Some("UnknownError")).collect();
         assert_eq!(unknown.len(), 1);
         assert_eq!(unknown[0].count, Some(3));
@@ -171,8 +188,20 @@ mod tests {
                 .find(|e| e.reason.as_deref() == Some("MysteryReason"))
                 .and_then(|e| e.type_.clone())
                 .as_deref(),
-            Some("Warning")
+            Some("Normal"),
+            "an undocumented reason keeps the type ECI sent"
         );
+        let other = events.iter().find(|e| e.reason.as_deref() == Some("OtherMystery"));
+        assert_eq!(other.and_then(|e| e.type_.clone()).as_deref(), Some("Warning"), "no type sent, none documented");
         assert_eq!(pod_events(&group, &pod, now), events, "stable names and content");
+    }
+
+    #[test]
+    fn the_sent_type_wins_then_the_documented_one() {
+        assert_eq!(event_type(None, "ImageCacheAutoCreated"), "Normal");
+        assert_eq!(event_type(Some(""), "ContainerGroup.NoStock"), "Warning");
+        assert_eq!(event_type(Some("Normal"), "NoStock"), "Normal");
+        assert_eq!(event_type(None, "AliyunSlsError"), "Warning");
+        assert_eq!(event_type(None, "Unheard"), "Warning");
     }
 }

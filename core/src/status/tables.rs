@@ -87,8 +87,12 @@ const fn ev(
     EventRow { reason, event_type, creation_condition, message }
 }
 
-/// Documented ECI events (docs/status.md#pod-conditions, #events). Reasons
-/// not listed pass through as `Warning`.
+/// Documented ECI events (docs/status.md#pod-conditions, #events): the
+/// vendor document "ECI自定义事件" (ECI custom events, in "Kubernetes与ECI集成",
+/// §2.7: the ContainerGroup, ImageCache and other-resource tables). Where
+/// §2.7 and the older 2020 list differ in wording, §2.7 is used. An event
+/// keeps the `Type` ECI sends; the documented type is used when ECI sends
+/// none (see `events::pod_events`).
 pub const EVENTS: &[EventRow] = &[
     ev("StockExhaust", "Warning", true, "The stock of the specified zones will be used up. %s"),
     ev("NoStock", "Warning", true, "Create ECI failed because the specified instance is out of stock. %s"),
@@ -117,9 +121,16 @@ pub const EVENTS: &[EventRow] = &[
     ),
     ev("CpuOptionsNotValid", "Warning", true, "The cpu options is not valid for your instanceType[%s]"),
     ev("AttachDiskFailed", "Warning", true, "Attach disk %s failed"),
-    ev("QuotaFull", "Warning", true, "%s quota is full."),
-    ev("ResourceInsufficient", "Warning", true, "%s not enough for %s."),
-    ev("Unauthorized", "Warning", true, "No permission granted to eci service account for %s."),
+    // "ECI自定义事件" §2.7, "其它资源相关事件" (other resource events): RAM
+    // role, vSwitch, security group, EIP and SLS. The 2020 list had
+    // "%s quota is full." and "%s not enough for %s."; §2.7 names the
+    // security group and the vSwitch.
+    ev("Unauthorized", "Warning", true, "No permission granted to eci service account for %s"),
+    ev("ResourceInsufficient", "Warning", true, "The maximum number of IP address in the VSwitch %s is exceeded"),
+    ev("QuotaFull", "Warning", true, "The maximum number of instances in the security group %s is exceeded"),
+    ev("CreateEipFailed", "Warning", true, "%s"),
+    ev("AliyunSlsQuotaExceed", "Warning", false, "%s"),
+    ev("AliyunSlsError", "Warning", false, "%s"),
     ev(
         "Throttling",
         "Warning",
@@ -135,11 +146,65 @@ pub const EVENTS: &[EventRow] = &[
         false,
         "It is strongly recommended that you re-create this instance within 48 hours because of %s, otherwise, the pod will be forced to restart.",
     ),
-    ev("ImageCacheNotFound", "Warning", false, "The specified image cache %s does not exist."),
-    ev("ImageCacheMissed", "Warning", false, "Missed image cache."),
     ev("OOMKilled", "Warning", false, "Out of memory"),
-    ev("SuccessfulHitImageCache", "Normal", false, "Successfully hit image cache %s."),
-    ev("ImageCacheNotComplete", "Normal", false, "The production for specified image cache %s is not yet complete."),
+    // "ECI自定义事件" §2.7, "镜像缓存(ImageCache)相关事件" (image cache
+    // events), in the document's order. The 2020 list ended some of these
+    // messages with a period; §2.7 does not.
+    ev("ImageCacheNotFound", "Warning", false, "The specified image cache %s does not exist"),
+    ev("ImageCacheMissed", "Warning", false, "Missed image cache"),
+    ev("ImageCacheAutoCreated", "Normal", false, "Image cache %s is auto created"),
+    ev("ImageCacheAutoEliminated", "Warning", false, "Image cache %s is auto eliminated"),
+    ev(
+        "ImageCacheCapacityUtilization",
+        "Normal",
+        false,
+        "Total capacity utilization of current CacheDisk is %sGB / %sGB",
+    ),
+    ev("ImageCacheAutoCreateFailed", "Warning", false, "Image cache auto create failed for %s"),
+    ev(
+        "ImageCacheFlashCreatedFailed",
+        "Warning",
+        false,
+        "Flash image cache is failed,standard image cache will be created",
+    ),
+    ev(
+        "ImageCacheFlashFinished",
+        "Normal",
+        false,
+        "Flash image cache is created successfully, standard image cache will be created",
+    ),
+    ev(
+        "ImageCacheFlashUsedFailed",
+        "Warning",
+        false,
+        "Flash image cache can only be used in zones with ESSD, but current zone is %s",
+    ),
+    ev(
+        "ImageCacheFlashReplacedFailed",
+        "Warning",
+        false,
+        "Standard image cache is failed, flash image cache %s will not be deleted. But flash image can only be used in zones with ESSD",
+    ),
+    // Documented as Warning although it reports a success.
+    ev("ImageCacheFlashReplacedSuccess", "Warning", false, "Flash image cache [%s] has been replaced successfully"),
+    ev(
+        "ImageCacheCreate",
+        "Normal",
+        false,
+        "Snapshot [%s] of image cache has been created, waiting for the completion of it",
+    ),
+    ev("ImageCacheFinished", "Normal", false, "Image cache [%s] has been made successfully"),
+    ev("ImageCacheUpdateFinished", "Normal", false, "Image cache [%s] has been updated successfully"),
+    ev(
+        "ImageCacheUpdateFailed",
+        "Warning",
+        false,
+        "Image cache [%s] update failed, but the old resource is still available",
+    ),
+    ev("ImageCacheUnknownError", "Warning", false, "An unknown error occurred while handling the image cache for %s"),
+    ev("SuccessfulHitImageCache", "Normal", false, "Successfully hit image cache %s"),
+    ev("ImageCacheNotComplete", "Normal", false, "The production for specified image cache %s is not yet complete"),
+    ev("ImageCacheEliminated", "Warning", false, "Current imageCache is eliminated"),
     ev("AutoInstanceTypeMatch", "Normal", false, "The most-matched instanceType for current eci instance is %s"),
     ev("UserInstanceTypeSpec", "Normal", false, "The user-specified instanceType for current eci instance is %s"),
     ev("MultiZoneRecommendations", "Normal", false, "%s"),

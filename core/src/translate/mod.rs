@@ -31,7 +31,7 @@ use crate::annotations::PodAnnotations;
 use crate::cluster::ClusterSettings;
 use crate::diagnostics::{Diagnostic, Severity, has_errors};
 use crate::eci::{CreateContainerGroupRequest, WireParams};
-use crate::explain::{ExplainRow, Explanation, InputRef, explain_rows};
+use crate::explain::{Effect, ExplainRow, Explanation, InputRef, explain_rows};
 use crate::objects::ObjectStore;
 use crate::profile::EciProfile;
 use crate::sizing::Sizing;
@@ -75,6 +75,8 @@ pub struct Translation {
     pub diagnostics: Vec<Diagnostic>,
     /// Why each field has its value.
     pub explanations: Vec<Explanation>,
+    /// Inputs that set no request parameter, and what becomes of them.
+    pub effects: Vec<Effect>,
     /// How the size was derived.
     pub sizing: Sizing,
 }
@@ -106,9 +108,12 @@ impl Translation {
         WireParams::from_json(&self.request_for(reveal).to_json())
     }
 
-    /// One explain row per wire parameter.
+    /// One explain row per wire parameter, then one per input that sets no
+    /// parameter ([`Effect`], `sent: false`).
     pub fn explain(&self, reveal: Reveal) -> Vec<ExplainRow> {
-        explain_rows(&self.wire(reveal), &self.explanations)
+        let mut rows = explain_rows(&self.wire(reveal), &self.explanations);
+        rows.extend(self.effects.iter().map(ExplainRow::from));
+        rows
     }
 
     /// Diagnostics of one severity.
@@ -127,6 +132,7 @@ pub(crate) struct Ctx<'a> {
     pub annotation_origin: BTreeMap<String, InputRef>,
     pub diags: Vec<Diagnostic>,
     pub explain: Vec<Explanation>,
+    pub effects: Vec<Effect>,
     /// What `$(VAR)` expansion may still produce in this pod.
     pub expansion: env::ExpansionBudget,
 }
@@ -139,6 +145,17 @@ impl<'a> Ctx<'a> {
     /// Records why `field` (or everything under it) has its value.
     pub fn note(&mut self, field: impl Into<String>, rule: impl Into<String>, inputs: Vec<InputRef>) {
         self.explain.push(Explanation { field: field.into(), rule: rule.into(), inputs });
+    }
+
+    /// Records an input that sets no request parameter, and what it does.
+    pub fn effect(
+        &mut self,
+        input: impl Into<String>,
+        value: impl Into<String>,
+        rule: impl Into<String>,
+        inputs: Vec<InputRef>,
+    ) {
+        self.effects.push(Effect { input: input.into(), value: value.into(), rule: rule.into(), inputs });
     }
 
     /// Where the annotation `key` came from (the pod, or a profile selector).
@@ -170,6 +187,7 @@ pub fn translate(input: &TranslateInput<'_>) -> Translation {
             request: CreateContainerGroupRequest::default(),
             diagnostics: vec![breach],
             explanations: Vec::new(),
+            effects: Vec::new(),
             sizing: Sizing {
                 instance: crate::sizing::InstanceSize::TooLarge,
                 containers: Vec::new(),
@@ -187,6 +205,7 @@ pub fn translate(input: &TranslateInput<'_>) -> Translation {
         annotation_origin,
         diags,
         explain: Vec::new(),
+        effects: Vec::new(),
         expansion: env::ExpansionBudget::default(),
     };
     let mut req = CreateContainerGroupRequest::default();
@@ -200,12 +219,13 @@ pub fn translate(input: &TranslateInput<'_>) -> Translation {
     volume::apply(&mut ctx, &mut req);
     pull_secret::apply(&mut ctx, &mut req);
     network::apply_dns(&mut ctx, &mut req);
+    network::note_cluster_switches(&mut ctx, &req);
     network::apply_hosts(&mut ctx, &mut req);
     security::apply_pod(&mut ctx, &mut req);
     pod::apply_lifecycle(&mut ctx, &mut req);
     pod::check_limits(&mut ctx, &req);
 
-    Translation { request: req, diagnostics: ctx.diags, explanations: ctx.explain, sizing }
+    Translation { request: req, diagnostics: ctx.diags, explanations: ctx.explain, effects: ctx.effects, sizing }
 }
 
 impl Translation {
@@ -220,11 +240,10 @@ impl Translation {
                 d.pointer = source.document_pointer(&d.pointer);
             }
         }
-        for e in &mut self.explanations {
-            for i in &mut e.inputs {
-                if i.input == crate::diagnostics::Input::Pod {
-                    i.pointer = source.document_pointer(&i.pointer);
-                }
+        let inputs = self.explanations.iter_mut().flat_map(|e| &mut e.inputs);
+        for i in inputs.chain(self.effects.iter_mut().flat_map(|e| &mut e.inputs)) {
+            if i.input == crate::diagnostics::Input::Pod {
+                i.pointer = source.document_pointer(&i.pointer);
             }
         }
     }

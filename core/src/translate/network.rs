@@ -116,6 +116,62 @@ fn set_option(options: &mut Vec<DnsOption>, name: &str, value: Option<String>) {
     }
 }
 
+/// The cluster switches about Service access, which no CreateContainerGroup
+/// parameter carries (the API has none for kube-proxy or PrivateZone):
+///
+/// - `ECI_KUBE_PROXY` (virtual-kubelet env, "self-managed cluster virtual
+///   node" document, "修改kube-proxy配置ECI_KUBE_PROXY"): true by default, "ECI
+///   pods can access ClusterIP Services"; false turns the kube-proxy of ECI
+///   pods off, for Job workloads that need no ClusterIP Service and for
+///   large fleets, where every pod's kube-proxy connects to the API server.
+/// - `enableClusterIp` (eci-profile, "Kubernetes与ECI集成" §ECI Profile,
+///   "是否支持Cluster IP", default "true"): the same feature, hot-updatable.
+///   ClusterIP access is on only when both are on (the documents do not say
+///   how the two combine; either one documents turning it off).
+/// - `enablePrivateZone` (eci-profile, "是否使用PrivateZone做域名解析", default
+///   "false"): resolve names through Alibaba Cloud PrivateZone (service
+///   discovery, which the ECI overview recommends enabling).
+///
+/// A switch at a non-default value gets an explain row that is not sent and
+/// an info diagnostic stating the effect; at its default it changes nothing
+/// and is not shown.
+pub(super) fn note_cluster_switches(ctx: &mut Ctx<'_>, req: &CreateContainerGroupRequest) {
+    let kube_proxy = ctx.input.cluster.kube_proxy;
+    let cluster_ip = ctx.input.profile.is_none_or(|p| p.enable_cluster_ip);
+    let private_zone = ctx.input.profile.is_some_and(|p| p.enable_private_zone);
+    let off = "no kube-proxy runs in the ECI pod, so ClusterIP Services are not reachable from it (kube-proxy inside ECI gives that access; documented off for Job pods that need no Service and for large fleets, to spare the API server the connections)";
+    // The cluster DNS the pod is pointed at is itself usually a ClusterIP Service.
+    let dns = (req.dns_policy.as_deref() == Some("None") && !ctx.input.cluster.cluster_dns.is_empty())
+        .then(|| format!("the pod's nameserver {} is the cluster DNS, which is normally a ClusterIP Service: check that it is reachable without kube-proxy", ctx.input.cluster.cluster_dns.join(",")));
+    let mut switches = Vec::new();
+    if !kube_proxy {
+        switches.push(("ECI_KUBE_PROXY", "false", InputRef::of(Input::Cluster, "/kubeProxy"), off.to_string()));
+    }
+    if !cluster_ip {
+        let rule = "the ClusterIP feature is off for ECI pods (\"set to true to use Kubernetes ClusterIP\"), so ClusterIP Services are not reachable from the pod".to_string();
+        switches.push(("enableClusterIp", "false", InputRef::of(Input::Profile, "/data/enableClusterIp"), rule));
+    }
+    if private_zone {
+        switches.push((
+            "enablePrivateZone",
+            "true",
+            InputRef::of(Input::Profile, "/data/enablePrivateZone"),
+            "names are resolved through Alibaba Cloud PrivateZone (service discovery for ECI pods); the instance's DNS settings are not changed by it, and this provider does not manage PrivateZone records".to_string(),
+        ));
+    }
+    for (name, value, at, rule) in switches {
+        ctx.effect(name, value, format!("cluster switch: {rule}"), vec![at.clone()]);
+        let mut d =
+            Diagnostic::pod(Severity::Info, Code::Dropped, at.pointer, format!("{name}: {value}: {rule}")).on(at.input);
+        if name != "enablePrivateZone"
+            && let Some(dns) = &dns
+        {
+            d = d.help(dns.clone());
+        }
+        ctx.push(d);
+    }
+}
+
 /// `dnsPolicy` and `dnsConfig` the way the kubelet builds resolv.conf:
 /// `ClusterFirst` (the default) points at the cluster DNS with the
 /// `<ns>.svc.<domain>` search path and `ndots:5`; `Default` keeps the

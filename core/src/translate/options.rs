@@ -75,6 +75,79 @@ pub(super) fn apply(ctx: &mut Ctx<'_>, req: &mut CreateContainerGroupRequest) {
     apply_misc(ctx, req);
     check_private_pool(ctx);
     check_gpu_driver(ctx);
+    note_not_sent(ctx);
+}
+
+/// The value of an annotation as written (for explain rows).
+fn shown(value: &Parsed) -> String {
+    match value {
+        Parsed::Bool(b) => b.to_string(),
+        Parsed::Int(i) => i.to_string(),
+        Parsed::Decimal(d) => d.to_string(),
+        Parsed::Text(t) => t.clone(),
+        Parsed::List(items) => items.join(","),
+        Parsed::Pairs(pairs) => pairs.iter().map(|(k, v)| format!("{k}:{v}")).collect::<Vec<_>>().join(","),
+        Parsed::Json(v) => v.to_string(),
+    }
+}
+
+/// Annotations that set no request parameter: each gets an explain row
+/// that is not sent, saying who acts on it (the provider engine, the
+/// admission webhook) or that nothing does. The documented ones without a
+/// CreateContainerGroup parameter (ECI "Pod annotations" page; the
+/// CreateContainerGroup API lists no InstanceFamily, PrivatePool, EIP
+/// metering, EIP address pool, temporary-storage options or image-cache
+/// match filters) also get an info diagnostic, so that a user who wrote one
+/// learns that the instance is created without it.
+fn note_not_sent(ctx: &mut Ctx<'_>) {
+    let entries: Vec<_> = ctx.annotations.iter().map(|(s, v)| (*s, v.clone())).collect();
+    let spot = ctx.annotations.get(keys::SPOT_STRATEGY).and_then(Parsed::text).is_some_and(|s| s != "NoSpot");
+    let explicit_cache = ctx.annotations.has(keys::IMC_ID) || ctx.annotations.has(keys::IMAGE_SNAPSHOT_ID);
+    let auto_cache = [keys::AUTO_IMC, keys::IMAGE_CACHE]
+        .into_iter()
+        .find_map(|k| ctx.annotations.get(k).and_then(Parsed::bool))
+        .unwrap_or(true);
+    let eip = ctx.annotations.get(keys::WITH_EIP).and_then(Parsed::bool) == Some(true);
+    for (spec, value) in entries {
+        let origin = ctx.annotation_ref(spec.key);
+        let (rule, info) = match spec.target {
+            Target::Provider(what) => (format!("provider engine: {what}"), None),
+            Target::Admission(what) => (format!("admission webhook: {what}"), None),
+            Target::NotSent(what) => {
+                // When a prerequisite is missing the annotation would do nothing even where it is honoured.
+                let moot = match spec.key {
+                    "k8s.aliyun.com/imc-perfect-match" | "k8s.aliyun.com/imc-match-count-request" if explicit_cache => {
+                        Some("an explicit image cache (eci-imc-id) is used, so no matching takes place")
+                    }
+                    "k8s.aliyun.com/imc-perfect-match" | "k8s.aliyun.com/imc-match-count-request" if !auto_cache => {
+                        Some("automatic image-cache matching is off")
+                    }
+                    "k8s.aliyun.com/eip-internet-charge-type" | "k8s.aliyun.com/eip-public-ip-address-pool-id"
+                        if !eip =>
+                    {
+                        Some("no EIP is created (k8s.aliyun.com/eci-with-eip is not \"true\")")
+                    }
+                    "k8s.aliyun.com/eci-spot-fallback" | "k8s.aliyun.com/eci-spot-release-strategy" if !spot => {
+                        Some("the pod is not a spot instance (no k8s.aliyun.com/eci-spot-strategy)")
+                    }
+                    _ => None,
+                };
+                let rule = match moot {
+                    Some(why) => format!("no effect: {why}; {what}"),
+                    None => format!("no effect: {what}"),
+                };
+                (rule.clone(), Some(rule))
+            }
+            Target::Param(_) | Target::Params(_) | Target::Output(_) => continue,
+        };
+        ctx.effect(spec.key, shown(&value), rule, vec![origin.clone()]);
+        if let Some(message) = info {
+            ctx.push(
+                Diagnostic::pod(Severity::Info, Code::Dropped, origin.pointer, format!("{}: {message}", spec.key))
+                    .on(origin.input),
+            );
+        }
+    }
 }
 
 fn apply_spot(ctx: &mut Ctx<'_>, req: &mut CreateContainerGroupRequest) {

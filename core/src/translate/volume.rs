@@ -32,7 +32,7 @@ use crate::eci::{
 };
 use crate::explain::InputRef;
 use crate::objects::{ObjectKind, object_name};
-use crate::quantity::Quantity;
+use crate::quantity::{GIB, Quantity};
 
 /// Documented maximum size of one file's content (ROS schema, 32 KB).
 pub const MAX_FILE_CONTENT: usize = 32 * 1024;
@@ -636,11 +636,74 @@ fn claim_volume(
 
 pub(super) fn apply(ctx: &mut Ctx<'_>, req: &mut CreateContainerGroupRequest) {
     let volumes = ctx.spec().and_then(|s| s.volumes.as_deref()).unwrap_or_default();
+    let mut origin = Vec::new();
     for (i, v) in volumes.iter().enumerate() {
         let at = Pointer::from_tokens(["spec", "volumes"]).index(i);
         if let Some((vol, rule, inputs)) = volume(ctx, v, &at) {
             req.volume.push(vol);
+            origin.push(at);
             ctx.note(format!("Volume.{}", req.volume.len()), rule, inputs);
         }
+    }
+    set_disk_volumes(ctx, req, &origin);
+}
+
+/// `k8s.aliyun.com/eci-set-diskvolume: "$volumeName:$fsType:$size"` (the
+/// 2021 ASK "ECI Pod Annotation" page; several entries may be joined by
+/// commas) turns the named emptyDir into a dynamic cloud disk: the volume is
+/// sent as `Type: DiskVolume` with `DiskVolume.FsType` and
+/// `DiskVolume.DiskSize` (whole GiB, rounded up) and no `DiskId`. The
+/// parameter names are matched by meaning (⚠ the page names no parameter).
+fn set_disk_volumes(ctx: &mut Ctx<'_>, req: &mut CreateContainerGroupRequest, origin: &[Pointer]) {
+    use crate::annotations::{Parsed, registry::SET_DISK_VOLUME};
+    let Some(value) = ctx.annotations.get(SET_DISK_VOLUME).and_then(Parsed::text) else { return };
+    let from = ctx.annotation_ref(SET_DISK_VOLUME);
+    let bad = |ctx: &mut Ctx<'_>, message: String| {
+        ctx.push(
+            Diagnostic::pod(Severity::Error, Code::InvalidAnnotation, from.pointer.clone(), message)
+                .help("write `<emptyDir volume name>:<fsType>:<size>`, e.g. cache-volume:ext4:500Gi")
+                .on(from.input.clone()),
+        );
+    };
+    for entry in value.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+        let parts: Vec<&str> = entry.split(':').collect();
+        let [name, fs_type, size] = parts.as_slice() else {
+            bad(ctx, format!("`{entry}` is not `name:fsType:size`"));
+            continue;
+        };
+        let Some(gib) =
+            Quantity::parse(size).ok().and_then(|q| q.units_ceil()).filter(|b| *b > 0).map(|b| (b + GIB - 1) / GIB)
+        else {
+            bad(ctx, format!("`{size}` in `{entry}` is not a positive size such as 500Gi"));
+            continue;
+        };
+        if fs_type.is_empty() || !fs_type.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            bad(ctx, format!("`{fs_type}` in `{entry}` is not a file system type such as ext4 or xfs"));
+            continue;
+        }
+        let found = req.volume.iter().position(|v| v.name.as_deref() == Some(*name));
+        let Some(i) = found.filter(|&i| req.volume[i].empty_dir_volume.is_some()) else {
+            let what = if found.is_some() { "is not an emptyDir" } else { "is not a volume of the pod" };
+            bad(ctx, format!("`{name}` {what}; only an emptyDir can become a dynamic disk"));
+            continue;
+        };
+        let volume = &mut req.volume[i];
+        volume.volume_type = Some("DiskVolume".into());
+        volume.empty_dir_volume = None;
+        volume.disk_volume = Some(DiskVolume {
+            disk_id: None,
+            disk_size: i64::try_from(gib).ok(),
+            fs_type: Some((*fs_type).to_string()),
+        });
+        let mut inputs = vec![from.clone()];
+        inputs.extend(origin.get(i).map(|p| InputRef::pod(p.clone())));
+        ctx.note(
+            format!("Volume.{}", i + 1),
+            format!(
+                "{}: emptyDir → dynamic DiskVolume ({fs_type}, {gib} GiB, created with the instance)",
+                ctx.annotation_rule(SET_DISK_VOLUME)
+            ),
+            inputs,
+        );
     }
 }
