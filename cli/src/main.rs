@@ -7,6 +7,7 @@
 //! 1 usage or IO errors (unreadable or unparsable input).
 
 mod capacity;
+mod check;
 mod eci;
 mod emulate;
 mod inputs;
@@ -380,6 +381,9 @@ enum Command {
     Emulate(emulate::EmulateArgs),
     /// Run the provider engine against the ECI emulator in virtual time, with faults; exit 2 on a broken invariant.
     Simulate(simulate::SimulateArgs),
+    /// Check every workload of a repository of manifests (files, directories, `helm template` output):
+    /// runs on ECI or not, its instance, the waste, diagnostics; exit 2 when one is rejected.
+    Check(check::CheckArgs),
     /// Check or compare eci-profile ConfigMaps.
     #[command(subcommand)]
     Profile(ProfileCommand),
@@ -507,6 +511,7 @@ fn run(command: Command) -> Result<ExitCode, String> {
         Command::Certs(args) => serve::certs(args),
         Command::Emulate(args) => emulate::emulate(args),
         Command::Simulate(args) => simulate::run(args),
+        Command::Check(args) => check::run(args),
         Command::Admit { file, profile, namespace_labels, flags, cluster, output } => {
             let (mut case, stream) = inputs::read_admission_case(&file)?;
             let mut diags = std::mem::take(&mut case.diagnostics);
