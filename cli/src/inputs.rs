@@ -9,7 +9,7 @@ use eci_bridge_core::cluster::{ClusterSettings, parse_cluster_document};
 use eci_bridge_core::input::{parse_document, parse_documents};
 use eci_bridge_core::limits::Limits;
 use eci_bridge_core::sources::{Placement, document_of};
-use eci_bridge_core::{Bundle, Diagnostic, EciProfile, Input, parse_profile};
+use eci_bridge_core::{Bundle, Diagnostic, EciProfile, Input, ObjectStore, parse_profile};
 use serde_json::Value;
 
 use crate::render;
@@ -160,6 +160,15 @@ pub fn read_admission_settings(path: &str) -> Result<(AdmissionOptions, Vec<Diag
     let (options, mut diags) = settings_from_document(&stream.docs[at], label).map_err(|d| stream.fail(d))?;
     stream.place_in(at, "", &mut diags);
     Ok((options, diags))
+}
+
+/// Every object file, in order.
+pub fn read_objects(paths: &[String]) -> Result<(ObjectStore, Vec<Diagnostic>), String> {
+    let refs: Vec<&str> = paths.iter().map(String::as_str).collect();
+    let stream = Stream::read(&refs)?;
+    let (store, mut diags) = ObjectStore::from_documents(&stream.docs);
+    stream.place(&mut diags);
+    Ok((store, diags))
 }
 
 /// `k=v,k2=v2`.

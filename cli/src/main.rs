@@ -8,6 +8,7 @@
 
 mod capacity;
 mod cases;
+mod check;
 mod eci;
 mod emulate;
 mod inputs;
@@ -180,6 +181,9 @@ enum Command {
     Emulate(emulate::EmulateArgs),
     /// Run the provider engine against the ECI emulator in virtual time, with faults; exit 2 on a broken invariant.
     Simulate(simulate::SimulateArgs),
+    /// Check every workload of a repository of manifests (files, directories, `helm template` output):
+    /// runs on ECI or not, its instance, the waste, diagnostics; exit 2 when one is rejected.
+    Check(check::CheckArgs),
     /// Check or compare eci-profile ConfigMaps.
     #[command(subcommand)]
     Profile(ProfileCommand),
@@ -284,6 +288,7 @@ fn run(command: Command) -> Result<ExitCode, String> {
         Command::Emulate(args) => emulate::emulate(args),
         Command::Simulate(args) => simulate::run(args),
         Command::Admit(args) => cases::admit(args),
+        Command::Check(args) => check::run(args),
         Command::WebhookConfig {
             profile,
             service_namespace,

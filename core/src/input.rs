@@ -383,6 +383,27 @@ pub const WORKLOAD_TEMPLATES: &[(&str, &str)] = &[
     ("PodTemplate", "/template"),
 ];
 
+/// A StatefulSet's pods get one volume per `volumeClaimTemplates` entry,
+/// named like the template and bound to the claim
+/// `<template>-<statefulset>-<ordinal>` (the StatefulSet controller adds
+/// them; a volume of the same name in the template wins). The pod read from
+/// the template is ordinal 0's.
+fn add_claim_volumes(doc: &Value, pod: &mut Value) {
+    let set = doc.pointer("/metadata/name").and_then(Value::as_str).unwrap_or("statefulset");
+    let Some(templates) = doc.pointer("/spec/volumeClaimTemplates").and_then(Value::as_array) else { return };
+    let Some(spec) = pod.get_mut("spec").and_then(Value::as_object_mut) else { return };
+    let volumes = spec.entry("volumes").or_insert_with(|| Value::Array(Vec::new()));
+    let Some(volumes) = volumes.as_array_mut() else { return };
+    for template in templates {
+        let Some(name) = template.pointer("/metadata/name").and_then(Value::as_str) else { continue };
+        if volumes.iter().any(|v| v.get("name").and_then(Value::as_str) == Some(name)) {
+            continue;
+        }
+        volumes
+            .push(serde_json::json!({"name": name, "persistentVolumeClaim": {"claimName": format!("{name}-{set}-0")}}));
+    }
+}
+
 /// Reads a Pod, or the pod template of a Deployment, StatefulSet, Job,
 /// CronJob, … A template gets the workload's namespace, a name derived from
 /// the workload (`<name>-template`) and, for a DaemonSet, the owner
@@ -421,6 +442,9 @@ pub fn pod_from_document(doc: &Value) -> Result<(Pod, PodSource), Diagnostic> {
     }
     if let Some(spec) = template.get("spec") {
         pod_value["spec"] = spec.clone();
+    }
+    if kind == "StatefulSet" {
+        add_claim_volumes(doc, &mut pod_value);
     }
     let mut pod = from_value::<Pod>(&pod_value, Input::Pod).map_err(|mut d| {
         d.pointer = source.document_pointer(&d.pointer);
@@ -542,6 +566,15 @@ mod tests {
         assert_eq!(pod.metadata.name.as_deref(), Some("nightly-template"));
         assert_eq!(pod.metadata.namespace.as_deref(), Some("batch"));
         assert_eq!(source.document_pointer("/spec/containers/0"), "/spec/jobTemplate/spec/template/spec/containers/0");
+        let sts = parse_document(
+            "kind: StatefulSet\nmetadata: {name: db}\nspec:\n  template:\n    spec:\n      containers: [{name: a, image: x, volumeMounts: [{name: data, mountPath: /d}]}]\n  volumeClaimTemplates:\n  - metadata: {name: data}\n",
+            Input::Pod,
+        )
+        .unwrap();
+        let (pod, _) = pod_from_document(&sts).unwrap();
+        let volume = &pod.spec.as_ref().and_then(|s| s.volumes.as_ref()).unwrap()[0];
+        assert_eq!(volume.name, "data");
+        assert_eq!(volume.persistent_volume_claim.as_ref().map(|c| c.claim_name.as_str()), Some("data-db-0"));
         let bad = parse_document("kind: Service\n", Input::Pod).unwrap();
         assert!(pod_from_document(&bad).is_err());
     }

@@ -54,6 +54,7 @@ pub mod admission;
 pub mod annotations;
 pub mod bundle;
 pub mod case;
+pub mod check;
 pub mod cluster;
 pub mod diagnostics;
 pub mod eci;
