@@ -493,7 +493,7 @@ impl UpdateCase {
                 let (p, d) = crate::profile::parse_profile(doc);
                 case.profile = Some(p);
                 case.diagnostics.extend(d);
-            } else if kind == crate::bundle::CLUSTER_SETTINGS_KIND {
+            } else if kind == crate::cluster::CLUSTER_SETTINGS_KIND {
                 let (c, d) = crate::cluster::parse_cluster_document(doc);
                 case.cluster = c;
                 case.diagnostics.extend(d);
