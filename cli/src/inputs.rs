@@ -138,7 +138,7 @@ pub fn read_profile(path: Option<&str>) -> Result<(Option<EciProfile>, Vec<Diagn
 /// its only document, bare settings or an env list), diagnostics placed.
 pub fn read_cluster(path: &str) -> Result<(ClusterSettings, Vec<Diagnostic>), String> {
     let stream = Stream::read(&[path])?;
-    let kind = eci_bridge_core::bundle::CLUSTER_SETTINGS_KIND;
+    let kind = eci_bridge_core::cluster::CLUSTER_SETTINGS_KIND;
     let at = stream.pick(|d| d.get("kind").and_then(Value::as_str) == Some(kind), "ClusterSettings document")?;
     let doc = &stream.docs[at];
     let prefix = if doc.get("kind").is_some() { "/settings" } else { "" };

@@ -16,15 +16,12 @@ use std::collections::BTreeMap;
 use k8s_openapi::api::core::v1::Pod;
 use serde_json::Value;
 
-use crate::cluster::ClusterSettings;
+use crate::cluster::{CLUSTER_SETTINGS_KIND, ClusterSettings};
 use crate::diagnostics::{Code, Diagnostic, Input, Severity};
 use crate::input::{PodSource, WORKLOAD_TEMPLATES, pod_from_document, unknown_pod_fields};
 use crate::objects::ObjectStore;
 use crate::profile::{EciProfile, parse_profile};
 use crate::translate::{TranslateInput, Translation, translate};
-
-/// The kind of the cluster-settings document.
-pub const CLUSTER_SETTINGS_KIND: &str = "ClusterSettings";
 
 /// Everything one translation needs, read from documents.
 #[derive(Debug, Clone)]

@@ -14,6 +14,10 @@ use serde_json::Value;
 
 use crate::diagnostics::{Code, Diagnostic, Input, Pointer, Severity};
 
+/// The kind of the cluster-settings document in a stream (`kind:
+/// ClusterSettings`, settings under `settings:`).
+pub const CLUSTER_SETTINGS_KIND: &str = "ClusterSettings";
+
 /// How the cluster reaches ECI (`CLUSTER_TYPE`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ClusterType {
@@ -213,14 +217,14 @@ fn as_text(v: &Value) -> Option<String> {
 fn as_list(v: &Value) -> Option<Vec<String>> {
     match v {
         Value::Array(items) => items.iter().map(as_text).collect(),
-        other => as_text(other).map(|s| crate::annotations::format::split_list(&s)),
+        other => as_text(other).map(|s| crate::text::split_list(&s)),
     }
 }
 
 /// Parses a cluster settings document: either the settings themselves or
 /// the `kind: ClusterSettings` wrapper used in fixture streams.
 pub fn parse_cluster_document(doc: &Value) -> (Option<ClusterSettings>, Vec<Diagnostic>) {
-    let wrapped = doc.get("kind").and_then(Value::as_str) == Some(crate::bundle::CLUSTER_SETTINGS_KIND);
+    let wrapped = doc.get("kind").and_then(Value::as_str) == Some(CLUSTER_SETTINGS_KIND);
     parse_cluster_settings(if wrapped { doc.get("settings").unwrap_or(&Value::Null) } else { doc })
 }
 

@@ -245,7 +245,7 @@ impl NodesCase {
                 let (profile, diags) = crate::profile::parse_profile(doc);
                 case.profile = Some(profile);
                 case.diagnostics.extend(diags);
-            } else if doc.get("kind").and_then(serde_json::Value::as_str) == Some(crate::bundle::CLUSTER_SETTINGS_KIND)
+            } else if doc.get("kind").and_then(serde_json::Value::as_str) == Some(crate::cluster::CLUSTER_SETTINGS_KIND)
             {
                 let (cluster, diags) = crate::cluster::parse_cluster_document(doc);
                 case.cluster = cluster;

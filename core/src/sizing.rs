@@ -244,10 +244,19 @@ pub struct UseSpecs(pub Vec<UseSpec>);
 /// At most five entries (docs/annotations.md#eci-use-specs).
 pub const MAX_USE_SPECS: usize = 5;
 
+/// The annotation whose value [`UseSpecs`] parses
+/// (`crate::annotations::registry::USE_SPECS`).
+pub const USE_SPECS_ANNOTATION: &str = "k8s.aliyun.com/eci-use-specs";
+
+/// Where the diagnostics about the candidate specs point.
+fn use_specs_pointer() -> Pointer {
+    Pointer::from_tokens(["metadata", "annotations", USE_SPECS_ANNOTATION])
+}
+
 impl UseSpecs {
     /// Parses the comma list; errors name the first bad entry.
     pub fn parse(value: &str) -> Result<UseSpecs, String> {
-        let items = crate::annotations::format::split_list(value);
+        let items = crate::text::split_list(value);
         if items.is_empty() {
             return Err("no specs given".into());
         }
@@ -639,7 +648,7 @@ fn check_use_specs_fit(specs: &UseSpecs, containers: &[ContainerResources], diag
                 Diagnostic::pod(
                     Severity::Error,
                     Code::Conflict,
-                    crate::annotations::pointer(crate::annotations::registry::USE_SPECS),
+                    use_specs_pointer(),
                     format!(
                         "the containers ask for {} vCPU / {} in total, more than the spec `{text}` offers",
                         format_millis(cpu),
@@ -660,7 +669,7 @@ fn check_gpu(
 ) {
     let uses_gpu = containers.iter().any(|c| c.gpu.is_some_and(|g| g > 0));
     let gpu_type = options.use_specs.as_ref().is_some_and(UseSpecs::has_gpu);
-    let annotation = crate::annotations::pointer(crate::annotations::registry::USE_SPECS);
+    let annotation = use_specs_pointer();
     if gpu_type && !uses_gpu {
         diags.push(
             Diagnostic::pod(

@@ -250,7 +250,7 @@ pub fn document_of(docs: &[Value], input: &Input, pointer: &str) -> Option<(usiz
         }),
         Input::Profile => first(&|d: &Value| crate::profile::is_profile_document(d)),
         Input::Cluster => {
-            let at = of_kind(crate::bundle::CLUSTER_SETTINGS_KIND)?;
+            let at = of_kind(crate::cluster::CLUSTER_SETTINGS_KIND)?;
             return Some((at, format!("/settings{pointer}")));
         }
         Input::Object(label) => return crate::bundle::place_object(label, pointer),

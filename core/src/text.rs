@@ -1,4 +1,5 @@
-//! Text helpers shared by every module: making untrusted text safe to show.
+//! Text helpers shared by every module: splitting comma lists, and making
+//! untrusted text safe to show.
 //!
 //! Values from the input reach human-facing text (diagnostic messages, the
 //! explain table, logs). A value holding `ESC]0;…BEL` would retitle a
@@ -7,6 +8,11 @@
 //! characters are shown escaped, the way Rust's `{:?}` shows them.
 
 use std::borrow::Cow;
+
+/// Splits a comma list, trimming items and dropping empty ones.
+pub fn split_list(value: &str) -> Vec<String> {
+    value.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect()
+}
 
 /// Whether `c` must not reach a terminal or a log line as itself: C0 and C1
 /// controls, DEL, line and paragraph separators, and the bidirectional

@@ -26,9 +26,9 @@ use serde_json::Value;
 
 use crate::cluster::{ClusterSettings, ClusterType};
 use crate::diagnostics::{Code, Diagnostic, Severity};
+use crate::eci::Container;
 use crate::eci::update::{
-    DeleteContainerGroupRequest, UpdateAcrRegistryInfo, UpdateContainer, UpdateContainerGroupRequest,
-    UpdateInitContainer, UpdateVolume,
+    DeleteContainerGroupRequest, UpdateAcrRegistryInfo, UpdateContainerGroupRequest, UpdateVolume,
 };
 use crate::translate::{TranslateInput, Translation, translate};
 
@@ -308,9 +308,9 @@ pub fn plan_update(old: &TranslateInput<'_>, new: &TranslateInput<'_>, container
             continue;
         }
         match key.as_str() {
-            "Container" => request.container = t_new.request.container.iter().map(UpdateContainer::from).collect(),
+            "Container" => request.container = t_new.request.container.iter().map(Container::for_update).collect(),
             "InitContainer" => {
-                request.init_container = t_new.request.init_container.iter().map(UpdateInitContainer::from).collect()
+                request.init_container = t_new.request.init_container.iter().map(Container::for_update).collect()
             }
             "Volume" => {
                 let converted: Vec<Option<UpdateVolume>> =
@@ -493,7 +493,7 @@ impl UpdateCase {
                 let (p, d) = crate::profile::parse_profile(doc);
                 case.profile = Some(p);
                 case.diagnostics.extend(d);
-            } else if kind == crate::bundle::CLUSTER_SETTINGS_KIND {
+            } else if kind == crate::cluster::CLUSTER_SETTINGS_KIND {
                 let (c, d) = crate::cluster::parse_cluster_document(doc);
                 case.cluster = c;
                 case.diagnostics.extend(d);

@@ -126,7 +126,7 @@ impl AdmissionCase {
                     }
                     Err(d) => case.diagnostics.push(d),
                 },
-                crate::bundle::CLUSTER_SETTINGS_KIND => {
+                crate::cluster::CLUSTER_SETTINGS_KIND => {
                     let (settings, diags) = crate::cluster::parse_cluster_document(doc);
                     if let Some(s) = settings {
                         case.options.cluster = s;

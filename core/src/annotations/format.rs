@@ -4,6 +4,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::quantity::Quantity;
+use crate::text::split_list;
 
 /// What a list item must look like.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -139,11 +140,6 @@ impl Parsed {
             _ => Vec::new(),
         }
     }
-}
-
-/// Splits a comma list, trimming items and dropping empty ones.
-pub fn split_list(value: &str) -> Vec<String> {
-    value.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect()
 }
 
 fn check_item(item: Item, s: &str) -> Result<(), String> {

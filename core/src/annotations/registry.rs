@@ -155,8 +155,9 @@ const fn list(item: Item, max: usize) -> Format {
 // Key constants for the entries that translation modules read themselves.
 /// `k8s.aliyun.com/eci-vswitch`.
 pub const VSWITCH: &str = "k8s.aliyun.com/eci-vswitch";
-/// `k8s.aliyun.com/eci-use-specs`.
-pub const USE_SPECS: &str = "k8s.aliyun.com/eci-use-specs";
+/// `k8s.aliyun.com/eci-use-specs` (defined by the sizing module, which
+/// parses the value and points its diagnostics at it).
+pub const USE_SPECS: &str = crate::sizing::USE_SPECS_ANNOTATION;
 /// `k8s.aliyun.com/eci-security-group`.
 pub const SECURITY_GROUP: &str = "k8s.aliyun.com/eci-security-group";
 /// `k8s.aliyun.com/eci-resource-group-id`.

@@ -29,587 +29,525 @@ pub const EXTENSION_PARAMETERS: &[(&str, &str)] = &[
     ),
 ];
 
-/// The whole `CreateContainerGroup` request (operation parameters only; the
-/// common parameters are added by [`crate::eci::sign`]).
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase", default)]
-pub struct CreateContainerGroupRequest {
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub acr_registry_info: Vec<AcrRegistryInfo>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub active_deadline_seconds: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub auto_create_eip: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub auto_match_image_cache: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub client_token: Option<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub compute_category: Vec<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub container: Vec<Container>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub container_group_name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub container_resource_view: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub core_pattern: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub cpu: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub cpu_architecture: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub cpu_options_core: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub cpu_options_numa: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub cpu_options_threads_per_core: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub data_cache_bucket: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub data_cache_bursting_enabled: Option<bool>,
-    #[serde(rename = "DataCachePL", skip_serializing_if = "Option::is_none")]
-    pub data_cache_pl: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub data_cache_provisioned_iops: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub dns_config: Option<DnsConfig>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub dns_policy: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub dry_run: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub egress_bandwidth: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub eip_bandwidth: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub eip_common_bandwidth_package: Option<String>,
-    #[serde(rename = "EipISP", skip_serializing_if = "Option::is_none")]
-    pub eip_isp: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub eip_instance_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub ephemeral_storage: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub fixed_ip: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub fixed_ip_retain_hour: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub gpu_driver_version: Option<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub host_aliase: Vec<HostAliase>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub host_name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub host_security_context: Option<SysctlContext>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub image_accelerate_mode: Option<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub image_registry_credential: Vec<ImageRegistryCredential>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub image_snapshot_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub ingress_bandwidth: Option<i64>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub init_container: Vec<InitContainer>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub insecure_registry: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub instance_type: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub ipv6_address_count: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub ipv6_gateway_bandwidth: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub ipv6_gateway_bandwidth_enable: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub max_pending_minute: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub memory: Option<f64>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub ntp_server: Vec<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub os_type: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub plain_http_registry: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub private_ip_address: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub ram_role_name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub region_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub resource_group_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub restart_policy: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub schedule_strategy: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub security_context: Option<SysctlContext>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub security_group_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub share_process_namespace: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub sls_enable: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub spot_duration: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub spot_price_limit: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub spot_strategy: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub strict_spot: Option<bool>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub tag: Vec<Tag>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub termination_grace_period_seconds: Option<i64>,
-    #[serde(rename = "VSwitchId", skip_serializing_if = "Option::is_none")]
-    pub v_switch_id: Option<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub volume: Vec<Volume>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub zone_id: Option<String>,
+wire_struct! {
+    /// The whole `CreateContainerGroup` request (operation parameters only; the
+    /// common parameters are added by [`crate::eci::sign`]).
+    #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+    #[serde(rename_all = "PascalCase", default)]
+    pub struct CreateContainerGroupRequest {
+        pub acr_registry_info: Vec<AcrRegistryInfo>,
+        pub active_deadline_seconds: Option<i64>,
+        pub auto_create_eip: Option<bool>,
+        pub auto_match_image_cache: Option<bool>,
+        pub client_token: Option<String>,
+        pub compute_category: Vec<String>,
+        pub container: Vec<Container>,
+        pub container_group_name: Option<String>,
+        pub container_resource_view: Option<bool>,
+        pub core_pattern: Option<String>,
+        pub cpu: Option<f64>,
+        pub cpu_architecture: Option<String>,
+        pub cpu_options_core: Option<i64>,
+        pub cpu_options_numa: Option<String>,
+        pub cpu_options_threads_per_core: Option<i64>,
+        pub data_cache_bucket: Option<String>,
+        pub data_cache_bursting_enabled: Option<bool>,
+        #[serde(rename = "DataCachePL")]
+        pub data_cache_pl: Option<String>,
+        pub data_cache_provisioned_iops: Option<i64>,
+        pub dns_config: Option<DnsConfig>,
+        pub dns_policy: Option<String>,
+        pub dry_run: Option<bool>,
+        pub egress_bandwidth: Option<i64>,
+        pub eip_bandwidth: Option<i64>,
+        pub eip_common_bandwidth_package: Option<String>,
+        #[serde(rename = "EipISP")]
+        pub eip_isp: Option<String>,
+        pub eip_instance_id: Option<String>,
+        pub ephemeral_storage: Option<i64>,
+        pub fixed_ip: Option<String>,
+        pub fixed_ip_retain_hour: Option<i64>,
+        pub gpu_driver_version: Option<String>,
+        pub host_aliase: Vec<HostAliase>,
+        pub host_name: Option<String>,
+        pub host_security_context: Option<SysctlContext>,
+        pub image_accelerate_mode: Option<String>,
+        pub image_registry_credential: Vec<ImageRegistryCredential>,
+        pub image_snapshot_id: Option<String>,
+        pub ingress_bandwidth: Option<i64>,
+        pub init_container: Vec<Container>,
+        pub insecure_registry: Option<String>,
+        pub instance_type: Option<String>,
+        pub ipv6_address_count: Option<i64>,
+        pub ipv6_gateway_bandwidth: Option<String>,
+        pub ipv6_gateway_bandwidth_enable: Option<bool>,
+        pub max_pending_minute: Option<i64>,
+        pub memory: Option<f64>,
+        pub ntp_server: Vec<String>,
+        pub os_type: Option<String>,
+        pub plain_http_registry: Option<String>,
+        pub private_ip_address: Option<String>,
+        pub ram_role_name: Option<String>,
+        pub region_id: Option<String>,
+        pub resource_group_id: Option<String>,
+        pub restart_policy: Option<String>,
+        pub schedule_strategy: Option<String>,
+        pub security_context: Option<SysctlContext>,
+        pub security_group_id: Option<String>,
+        pub share_process_namespace: Option<bool>,
+        pub sls_enable: Option<bool>,
+        pub spot_duration: Option<i64>,
+        pub spot_price_limit: Option<f64>,
+        pub spot_strategy: Option<String>,
+        pub strict_spot: Option<bool>,
+        pub tag: Vec<Tag>,
+        pub termination_grace_period_seconds: Option<i64>,
+        #[serde(rename = "VSwitchId")]
+        pub v_switch_id: Option<String>,
+        pub volume: Vec<Volume>,
+        pub zone_id: Option<String>,
+    }
 }
 
-/// `AcrRegistryInfo.N`: an ACR Enterprise Edition instance pulled without a secret.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase", default)]
-pub struct AcrRegistryInfo {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub arn_service: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub arn_user: Option<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub domain: Vec<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub instance_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub instance_name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub region_id: Option<String>,
+wire_struct! {
+    /// `AcrRegistryInfo.N`: an ACR Enterprise Edition instance pulled without a secret.
+    #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+    #[serde(rename_all = "PascalCase", default)]
+    pub struct AcrRegistryInfo {
+        pub arn_service: Option<String>,
+        pub arn_user: Option<String>,
+        pub domain: Vec<String>,
+        pub instance_id: Option<String>,
+        pub instance_name: Option<String>,
+        pub region_id: Option<String>,
+    }
 }
 
-/// `Container.N`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase", default)]
-pub struct Container {
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub arg: Vec<Sensitive>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub command: Vec<Sensitive>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub cpu: Option<f64>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub environment_var: Vec<EnvironmentVar>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub environment_var_hide: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub gpu: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub image: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub image_pull_policy: Option<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub lifecycle_post_start_handler_exec: Vec<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub lifecycle_post_start_handler_http_get_host: Option<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub lifecycle_post_start_handler_http_get_http_header: Vec<HttpHeader>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub lifecycle_post_start_handler_http_get_path: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub lifecycle_post_start_handler_http_get_port: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub lifecycle_post_start_handler_http_get_scheme: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub lifecycle_post_start_handler_tcp_socket_host: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub lifecycle_post_start_handler_tcp_socket_port: Option<i64>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub lifecycle_pre_stop_handler_exec: Vec<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub lifecycle_pre_stop_handler_http_get_host: Option<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub lifecycle_pre_stop_handler_http_get_http_header: Vec<HttpHeader>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub lifecycle_pre_stop_handler_http_get_path: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub lifecycle_pre_stop_handler_http_get_port: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub lifecycle_pre_stop_handler_http_get_scheme: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub lifecycle_pre_stop_handler_tcp_socket_host: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub lifecycle_pre_stop_handler_tcp_socket_port: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub liveness_probe: Option<Probe>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub memory: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub port: Vec<Port>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub readiness_probe: Option<Probe>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub security_context: Option<ContainerSecurityContext>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub security_context_privileged: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub security_context_run_as_group: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub security_context_run_as_non_root: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub stdin: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub stdin_once: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub termination_message_path: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub termination_message_policy: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub tty: Option<bool>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub volume_mount: Vec<VolumeMount>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub working_dir: Option<String>,
+wire_struct! {
+    /// `Container.N` and `InitContainer.N`, of `CreateContainerGroup` and
+    /// `UpdateContainerGroup` alike: one model for the four lists, each of
+    /// which leaves absent the fields its API lacks (reference/eci-api.md
+    /// §1.3–1.7, §2.1):
+    /// - init containers have no probes, lifecycle hooks,
+    ///   `EnvironmentVarHide` or `SecurityContextPrivileged`/`RunAs*`, and at
+    ///   creation no `Stdin`/`StdinOnce`/`Tty` either;
+    /// - an update has no `TerminationMessage*`, `EnvironmentVarHide` or
+    ///   `SecurityContextPrivileged`/`RunAs*` ([`Container::for_update`]);
+    /// - an update spells the postStart header list in the plural, a rename
+    ///   made by [`crate::eci::update::UpdateContainerGroupRequest`].
+    #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+    #[serde(rename_all = "PascalCase", default)]
+    pub struct Container {
+        pub arg: Vec<Sensitive>,
+        pub command: Vec<Sensitive>,
+        pub cpu: Option<f64>,
+        pub environment_var: Vec<EnvironmentVar>,
+        pub environment_var_hide: Option<bool>,
+        pub gpu: Option<i64>,
+        pub image: Option<String>,
+        pub image_pull_policy: Option<String>,
+        /// `LifecyclePostStartHandler…`.
+        #[serde(flatten, with = "post_start")]
+        pub post_start: Option<LifecycleHandler>,
+        /// `LifecyclePreStopHandler…`.
+        #[serde(flatten, with = "pre_stop")]
+        pub pre_stop: Option<LifecycleHandler>,
+        pub liveness_probe: Option<Probe>,
+        pub memory: Option<f64>,
+        pub name: Option<String>,
+        pub port: Vec<Port>,
+        pub readiness_probe: Option<Probe>,
+        pub security_context: Option<ContainerSecurityContext>,
+        pub security_context_privileged: Option<bool>,
+        pub security_context_run_as_group: Option<i64>,
+        pub security_context_run_as_non_root: Option<bool>,
+        pub stdin: Option<bool>,
+        pub stdin_once: Option<bool>,
+        pub termination_message_path: Option<String>,
+        pub termination_message_policy: Option<String>,
+        pub tty: Option<bool>,
+        pub volume_mount: Vec<VolumeMount>,
+        pub working_dir: Option<String>,
+    }
 }
 
-/// `InitContainer.N`: the subset of [`Container`] the API offers for init
-/// containers (no probes, no lifecycle hooks, no run-as-group).
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase", default)]
-pub struct InitContainer {
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub arg: Vec<Sensitive>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub command: Vec<Sensitive>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub cpu: Option<f64>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub environment_var: Vec<EnvironmentVar>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub gpu: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub image: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub image_pull_policy: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub memory: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub port: Vec<Port>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub security_context: Option<ContainerSecurityContext>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub termination_message_path: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub termination_message_policy: Option<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub volume_mount: Vec<VolumeMount>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub working_dir: Option<String>,
+wire_struct! {
+    /// A postStart or preStop hook: the eight fields ECI flattens into the
+    /// container under `LifecyclePostStartHandler…` and
+    /// `LifecyclePreStopHandler…` (`…Exec.N`, `…HttpGetHost`, …).
+    #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+    #[serde(rename_all = "PascalCase", default)]
+    pub struct LifecycleHandler {
+        pub exec: Vec<String>,
+        pub http_get_host: Option<String>,
+        pub http_get_http_header: Vec<HttpHeader>,
+        pub http_get_path: Option<String>,
+        pub http_get_port: Option<i64>,
+        pub http_get_scheme: Option<String>,
+        pub tcp_socket_host: Option<String>,
+        pub tcp_socket_port: Option<i64>,
+    }
 }
 
-/// `Container.N.EnvironmentVar.N`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase", default)]
-pub struct EnvironmentVar {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub field_ref: Option<FieldRef>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub key: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub value: Option<Sensitive>,
+/// A [`LifecycleHandler`] flattened into its container: each of its fields
+/// named with a prefix, `Exec` as `LifecyclePostStartHandlerExec`. The
+/// handler is absent when none of its fields is present.
+mod prefixed {
+    use serde::de::Error as _;
+    use serde::ser::{Error as _, SerializeMap};
+    use serde::{Deserialize, Deserializer, Serializer};
+    use serde_json::{Map, Value};
+
+    use super::LifecycleHandler;
+
+    pub(super) fn serialize<S: Serializer>(
+        prefix: &str,
+        handler: &Option<LifecycleHandler>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        if let Some(handler) = handler {
+            // A struct of strings, integers and lists always becomes an object.
+            if let Value::Object(fields) = serde_json::to_value(handler).map_err(S::Error::custom)? {
+                for (name, value) in fields {
+                    map.serialize_entry(&format!("{prefix}{name}"), &value)?;
+                }
+            }
+        }
+        map.end()
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
+        prefix: &str,
+        deserializer: D,
+    ) -> Result<Option<LifecycleHandler>, D::Error> {
+        // A flattened field sees all the container's keys it does not name.
+        let fields: Map<String, Value> = Map::deserialize(deserializer)?
+            .into_iter()
+            .filter_map(|(key, value)| Some((key.strip_prefix(prefix)?.to_string(), value)))
+            .collect();
+        if fields.is_empty() {
+            return Ok(None);
+        }
+        serde_json::from_value(Value::Object(fields)).map(Some).map_err(D::Error::custom)
+    }
 }
 
-/// `…EnvironmentVar.N.FieldRef`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase", default)]
-pub struct FieldRef {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub field_path: Option<String>,
+/// `Container.N.LifecyclePostStartHandler…`.
+mod post_start {
+    use serde::{Deserializer, Serializer};
+
+    use super::{LifecycleHandler, prefixed};
+
+    const PREFIX: &str = "LifecyclePostStartHandler";
+
+    pub(super) fn serialize<S: Serializer>(h: &Option<LifecycleHandler>, s: S) -> Result<S::Ok, S::Error> {
+        prefixed::serialize(PREFIX, h, s)
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<LifecycleHandler>, D::Error> {
+        prefixed::deserialize(PREFIX, d)
+    }
 }
 
-/// `Container.N.LifecyclePostStartHandlerHttpGetHttpHeader.N` (and preStop).
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase", default)]
-pub struct HttpHeader {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub value: Option<String>,
+/// `Container.N.LifecyclePreStopHandler…`.
+mod pre_stop {
+    use serde::{Deserializer, Serializer};
+
+    use super::{LifecycleHandler, prefixed};
+
+    const PREFIX: &str = "LifecyclePreStopHandler";
+
+    pub(super) fn serialize<S: Serializer>(h: &Option<LifecycleHandler>, s: S) -> Result<S::Ok, S::Error> {
+        prefixed::serialize(PREFIX, h, s)
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<LifecycleHandler>, D::Error> {
+        prefixed::deserialize(PREFIX, d)
+    }
 }
 
-/// `Container.N.Port.N`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase", default)]
-pub struct Port {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub port: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub protocol: Option<String>,
+wire_struct! {
+    /// `Container.N.EnvironmentVar.N`.
+    #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+    #[serde(rename_all = "PascalCase", default)]
+    pub struct EnvironmentVar {
+        pub field_ref: Option<FieldRef>,
+        pub key: Option<String>,
+        pub value: Option<Sensitive>,
+    }
 }
 
-/// `Container.N.LivenessProbe` / `ReadinessProbe`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase", default)]
-pub struct Probe {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub exec: Option<ProbeExec>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub failure_threshold: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub http_get: Option<ProbeHttpGet>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub initial_delay_seconds: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub period_seconds: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub success_threshold: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub tcp_socket: Option<ProbeTcpSocket>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub timeout_seconds: Option<i64>,
+wire_struct! {
+    /// `…EnvironmentVar.N.FieldRef`.
+    #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+    #[serde(rename_all = "PascalCase", default)]
+    pub struct FieldRef {
+        pub field_path: Option<String>,
+    }
 }
 
-/// `…Probe.Exec`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase", default)]
-pub struct ProbeExec {
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub command: Vec<String>,
+wire_struct! {
+    /// `Container.N.LifecyclePostStartHandlerHttpGetHttpHeader.N` (and preStop).
+    #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+    #[serde(rename_all = "PascalCase", default)]
+    pub struct HttpHeader {
+        pub name: Option<String>,
+        pub value: Option<String>,
+    }
 }
 
-/// `…Probe.HttpGet`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase", default)]
-pub struct ProbeHttpGet {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub path: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub port: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub scheme: Option<String>,
+wire_struct! {
+    /// `Container.N.Port.N`.
+    #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+    #[serde(rename_all = "PascalCase", default)]
+    pub struct Port {
+        pub port: Option<i64>,
+        pub protocol: Option<String>,
+    }
 }
 
-/// `…Probe.TcpSocket`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase", default)]
-pub struct ProbeTcpSocket {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub port: Option<i64>,
+wire_struct! {
+    /// `Container.N.LivenessProbe` / `ReadinessProbe`.
+    #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+    #[serde(rename_all = "PascalCase", default)]
+    pub struct Probe {
+        pub exec: Option<ProbeExec>,
+        pub failure_threshold: Option<i64>,
+        pub http_get: Option<ProbeHttpGet>,
+        pub initial_delay_seconds: Option<i64>,
+        pub period_seconds: Option<i64>,
+        pub success_threshold: Option<i64>,
+        pub tcp_socket: Option<ProbeTcpSocket>,
+        pub timeout_seconds: Option<i64>,
+    }
 }
 
-/// `Container.N.SecurityContext` / `InitContainer.N.SecurityContext`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase", default)]
-pub struct ContainerSecurityContext {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub capability: Option<Capability>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub read_only_root_filesystem: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub run_as_user: Option<i64>,
+wire_struct! {
+    /// `…Probe.Exec`.
+    #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+    #[serde(rename_all = "PascalCase", default)]
+    pub struct ProbeExec {
+        pub command: Vec<String>,
+    }
 }
 
-/// `…SecurityContext.Capability`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase", default)]
-pub struct Capability {
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub add: Vec<String>,
+wire_struct! {
+    /// `…Probe.HttpGet`.
+    #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+    #[serde(rename_all = "PascalCase", default)]
+    pub struct ProbeHttpGet {
+        pub path: Option<String>,
+        pub port: Option<i64>,
+        pub scheme: Option<String>,
+    }
 }
 
-/// `Container.N.VolumeMount.N`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase", default)]
-pub struct VolumeMount {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub mount_path: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub mount_propagation: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub read_only: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub sub_path: Option<Sensitive>,
+wire_struct! {
+    /// `…Probe.TcpSocket`.
+    #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+    #[serde(rename_all = "PascalCase", default)]
+    pub struct ProbeTcpSocket {
+        pub port: Option<i64>,
+    }
 }
 
-/// `DnsConfig`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase", default)]
-pub struct DnsConfig {
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub name_server: Vec<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub option: Vec<DnsOption>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub search: Vec<String>,
+wire_struct! {
+    /// `Container.N.SecurityContext` / `InitContainer.N.SecurityContext`.
+    #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+    #[serde(rename_all = "PascalCase", default)]
+    pub struct ContainerSecurityContext {
+        pub capability: Option<Capability>,
+        pub read_only_root_filesystem: Option<bool>,
+        pub run_as_user: Option<i64>,
+    }
 }
 
-/// `DnsConfig.Option.N`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase", default)]
-pub struct DnsOption {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub value: Option<String>,
+wire_struct! {
+    /// `…SecurityContext.Capability`.
+    #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+    #[serde(rename_all = "PascalCase", default)]
+    pub struct Capability {
+        pub add: Vec<String>,
+    }
 }
 
-/// `HostAliase.N`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase", default)]
-pub struct HostAliase {
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub hostname: Vec<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub ip: Option<String>,
+wire_struct! {
+    /// `Container.N.VolumeMount.N`.
+    #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+    #[serde(rename_all = "PascalCase", default)]
+    pub struct VolumeMount {
+        pub mount_path: Option<String>,
+        pub mount_propagation: Option<String>,
+        pub name: Option<String>,
+        pub read_only: Option<bool>,
+        pub sub_path: Option<Sensitive>,
+    }
 }
 
-/// `SecurityContext` / `HostSecurityContext` (pod-level sysctls).
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase", default)]
-pub struct SysctlContext {
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub sysctl: Vec<Sysctl>,
+wire_struct! {
+    /// `DnsConfig`.
+    #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+    #[serde(rename_all = "PascalCase", default)]
+    pub struct DnsConfig {
+        pub name_server: Vec<String>,
+        pub option: Vec<DnsOption>,
+        pub search: Vec<String>,
+    }
 }
 
-/// `…Sysctl.N`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase", default)]
-pub struct Sysctl {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub value: Option<String>,
+wire_struct! {
+    /// `DnsConfig.Option.N`.
+    #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+    #[serde(rename_all = "PascalCase", default)]
+    pub struct DnsOption {
+        pub name: Option<String>,
+        pub value: Option<String>,
+    }
 }
 
-/// `ImageRegistryCredential.N`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase", default)]
-pub struct ImageRegistryCredential {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub password: Option<SecretString>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub server: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub user_name: Option<String>,
+wire_struct! {
+    /// `HostAliase.N`.
+    #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+    #[serde(rename_all = "PascalCase", default)]
+    pub struct HostAliase {
+        pub hostname: Vec<String>,
+        pub ip: Option<String>,
+    }
 }
 
-/// `Tag.N`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase", default)]
-pub struct Tag {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub key: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub value: Option<String>,
+wire_struct! {
+    /// `SecurityContext` / `HostSecurityContext` (pod-level sysctls).
+    #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+    #[serde(rename_all = "PascalCase", default)]
+    pub struct SysctlContext {
+        pub sysctl: Vec<Sysctl>,
+    }
 }
 
-/// `Volume.N`: `Name` + `Type` + the one sub-struct the type names.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase", default)]
-pub struct Volume {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub config_file_volume: Option<ConfigFileVolume>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub disk_volume: Option<DiskVolume>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub empty_dir_volume: Option<EmptyDirVolume>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub flex_volume: Option<FlexVolume>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub host_path_volume: Option<HostPathVolume>,
-    #[serde(rename = "NFSVolume", skip_serializing_if = "Option::is_none")]
-    pub nfs_volume: Option<NfsVolume>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
-    pub volume_type: Option<String>,
+wire_struct! {
+    /// `…Sysctl.N`.
+    #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+    #[serde(rename_all = "PascalCase", default)]
+    pub struct Sysctl {
+        pub name: Option<String>,
+        pub value: Option<String>,
+    }
 }
 
-/// `Volume.N.ConfigFileVolume`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase", default)]
-pub struct ConfigFileVolume {
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub config_file_to_path: Vec<ConfigFileToPath>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub default_mode: Option<i64>,
+wire_struct! {
+    /// `ImageRegistryCredential.N`.
+    #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+    #[serde(rename_all = "PascalCase", default)]
+    pub struct ImageRegistryCredential {
+        pub password: Option<SecretString>,
+        pub server: Option<String>,
+        pub user_name: Option<String>,
+    }
 }
 
-/// `Volume.N.ConfigFileVolume.ConfigFileToPath.N`; `Content` is base64.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase", default)]
-pub struct ConfigFileToPath {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub content: Option<Sensitive>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub mode: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub path: Option<String>,
+wire_struct! {
+    /// `Tag.N`.
+    #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+    #[serde(rename_all = "PascalCase", default)]
+    pub struct Tag {
+        pub key: Option<String>,
+        pub value: Option<String>,
+    }
 }
 
-/// `Volume.N.DiskVolume`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase", default)]
-pub struct DiskVolume {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub disk_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub disk_size: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub fs_type: Option<String>,
+wire_struct! {
+    /// `Volume.N`: `Name` + `Type` + the one sub-struct the type names.
+    #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+    #[serde(rename_all = "PascalCase", default)]
+    pub struct Volume {
+        pub config_file_volume: Option<ConfigFileVolume>,
+        pub disk_volume: Option<DiskVolume>,
+        pub empty_dir_volume: Option<EmptyDirVolume>,
+        pub flex_volume: Option<FlexVolume>,
+        pub host_path_volume: Option<HostPathVolume>,
+        #[serde(rename = "NFSVolume")]
+        pub nfs_volume: Option<NfsVolume>,
+        pub name: Option<String>,
+        #[serde(rename = "Type")]
+        pub volume_type: Option<String>,
+    }
 }
 
-/// `Volume.N.EmptyDirVolume`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase", default)]
-pub struct EmptyDirVolume {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub medium: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub size_limit: Option<String>,
+wire_struct! {
+    /// `Volume.N.ConfigFileVolume`.
+    #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+    #[serde(rename_all = "PascalCase", default)]
+    pub struct ConfigFileVolume {
+        pub config_file_to_path: Vec<ConfigFileToPath>,
+        pub default_mode: Option<i64>,
+    }
 }
 
-/// `Volume.N.FlexVolume`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase", default)]
-pub struct FlexVolume {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub driver: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub fs_type: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub options: Option<String>,
+wire_struct! {
+    /// `Volume.N.ConfigFileVolume.ConfigFileToPath.N`; `Content` is base64.
+    #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+    #[serde(rename_all = "PascalCase", default)]
+    pub struct ConfigFileToPath {
+        pub content: Option<Sensitive>,
+        pub mode: Option<i64>,
+        pub path: Option<String>,
+    }
 }
 
-/// `Volume.N.HostPathVolume` (allow-listed accounts only; never produced by
-/// translation, kept so that requests from elsewhere round-trip).
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase", default)]
-pub struct HostPathVolume {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub path: Option<String>,
-    #[serde(rename = "Type", skip_serializing_if = "Option::is_none")]
-    pub path_type: Option<String>,
+wire_struct! {
+    /// `Volume.N.DiskVolume`.
+    #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+    #[serde(rename_all = "PascalCase", default)]
+    pub struct DiskVolume {
+        pub disk_id: Option<String>,
+        pub disk_size: Option<i64>,
+        pub fs_type: Option<String>,
+    }
 }
 
-/// `Volume.N.NFSVolume`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase", default)]
-pub struct NfsVolume {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub path: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub read_only: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub server: Option<String>,
+wire_struct! {
+    /// `Volume.N.EmptyDirVolume`.
+    #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+    #[serde(rename_all = "PascalCase", default)]
+    pub struct EmptyDirVolume {
+        pub medium: Option<String>,
+        pub size_limit: Option<String>,
+    }
+}
+
+wire_struct! {
+    /// `Volume.N.FlexVolume`.
+    #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+    #[serde(rename_all = "PascalCase", default)]
+    pub struct FlexVolume {
+        pub driver: Option<String>,
+        pub fs_type: Option<String>,
+        pub options: Option<String>,
+    }
+}
+
+wire_struct! {
+    /// `Volume.N.HostPathVolume` (allow-listed accounts only; never produced by
+    /// translation, kept so that requests from elsewhere round-trip).
+    #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+    #[serde(rename_all = "PascalCase", default)]
+    pub struct HostPathVolume {
+        pub path: Option<String>,
+        #[serde(rename = "Type")]
+        pub path_type: Option<String>,
+    }
+}
+
+wire_struct! {
+    /// `Volume.N.NFSVolume`.
+    #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+    #[serde(rename_all = "PascalCase", default)]
+    pub struct NfsVolume {
+        pub path: Option<String>,
+        pub read_only: Option<bool>,
+        pub server: Option<String>,
+    }
 }
 
 impl CreateContainerGroupRequest {
@@ -619,11 +557,8 @@ impl CreateContainerGroupRequest {
     /// through `$(VAR)` expansion).
     pub fn redacted(&self) -> Self {
         let mut copy = self.clone();
-        for c in &mut copy.container {
-            redact_process(&mut c.command, &mut c.arg, &mut c.environment_var, &mut c.volume_mount);
-        }
-        for c in &mut copy.init_container {
-            redact_process(&mut c.command, &mut c.arg, &mut c.environment_var, &mut c.volume_mount);
+        for c in copy.container.iter_mut().chain(&mut copy.init_container) {
+            c.redact();
         }
         for v in &mut copy.volume {
             if let Some(files) = &mut v.config_file_volume {
@@ -646,21 +581,34 @@ impl CreateContainerGroupRequest {
     }
 }
 
-/// Redacts what a container's process sees: command, args, env, sub-paths.
-pub(crate) fn redact_process(
-    command: &mut [Sensitive],
-    args: &mut [Sensitive],
-    vars: &mut [EnvironmentVar],
-    mounts: &mut [VolumeMount],
-) {
-    for item in command.iter_mut().chain(args.iter_mut()) {
-        *item = item.redacted();
+impl Container {
+    /// Redacts what the container's process sees: command, args, env values
+    /// and sub-paths that carry Secret material.
+    pub(crate) fn redact(&mut self) {
+        for item in self.command.iter_mut().chain(&mut self.arg) {
+            *item = item.redacted();
+        }
+        for var in &mut self.environment_var {
+            var.value = var.value.as_ref().map(Sensitive::redacted);
+        }
+        for m in &mut self.volume_mount {
+            m.sub_path = m.sub_path.as_ref().map(Sensitive::redacted);
+        }
     }
-    for var in vars {
-        var.value = var.value.as_ref().map(Sensitive::redacted);
-    }
-    for m in mounts {
-        m.sub_path = m.sub_path.as_ref().map(Sensitive::redacted);
+
+    /// The container as `UpdateContainerGroup` takes it: without the fields
+    /// the update API lacks (`TerminationMessage*`, `EnvironmentVarHide`,
+    /// `SecurityContextPrivileged`/`RunAs*`; reference/eci-api.md §2.1).
+    pub fn for_update(&self) -> Self {
+        Container {
+            environment_var_hide: None,
+            security_context_privileged: None,
+            security_context_run_as_group: None,
+            security_context_run_as_non_root: None,
+            termination_message_path: None,
+            termination_message_policy: None,
+            ..self.clone()
+        }
     }
 }
 

@@ -283,7 +283,7 @@ pub fn parse_profile(doc: &Value) -> (EciProfile, Vec<Diagnostic>) {
 
 fn parse_feature_gates(text: &str, ptr: &Pointer, diags: &mut Vec<Diagnostic>) -> BTreeMap<String, bool> {
     let mut gates = BTreeMap::new();
-    for item in crate::annotations::format::split_list(text) {
+    for item in crate::text::split_list(text) {
         match item.split_once('=') {
             Some((k, "true")) => {
                 gates.insert(k.trim().to_string(), true);
@@ -314,7 +314,7 @@ fn parse_feature_gates(text: &str, ptr: &Pointer, diags: &mut Vec<Diagnostic>) -
 
 /// `vSwitchIds`, within [`crate::limits::Limits::max_vswitches`] (each zone becomes a virtual node).
 fn vswitch_ids(text: &str, ptr: &Pointer, diags: &mut Vec<Diagnostic>) -> Vec<String> {
-    let ids = crate::annotations::format::split_list(text);
+    let ids = crate::text::split_list(text);
     let max = crate::limits::Limits::DEFAULT.max_vswitches;
     if ids.len() > max {
         diags.push(crate::limits::exceeded(Input::Profile, ptr, "vSwitch IDs", ids.len(), max));

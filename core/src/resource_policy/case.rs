@@ -57,7 +57,7 @@ impl PlacementCase {
                     doc.get("items").and_then(Value::as_array).into_iter().flatten().filter(|d| kind(d) == "Pod"),
                 ),
                 PLACEMENT_SETTINGS_KIND => case_settings = Some(doc),
-                crate::bundle::CLUSTER_SETTINGS_KIND => {
+                crate::cluster::CLUSTER_SETTINGS_KIND => {
                     let (c, d) = crate::cluster::parse_cluster_document(doc);
                     cluster = c;
                     diagnostics.extend(d);

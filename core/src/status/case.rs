@@ -97,7 +97,7 @@ impl StatusCase {
                     Some(STATUS_SETTINGS_KIND) => {
                         case.now = doc.get("now").and_then(Value::as_str).and_then(|t| t.parse().ok());
                     }
-                    Some(crate::bundle::CLUSTER_SETTINGS_KIND) => {
+                    Some(crate::cluster::CLUSTER_SETTINGS_KIND) => {
                         let (settings, diags) = crate::cluster::parse_cluster_document(doc);
                         case.cluster = settings;
                         case.diagnostics.extend(diags);

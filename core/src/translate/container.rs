@@ -17,7 +17,7 @@ use k8s_openapi::api::core::v1::Container as K8sContainer;
 use super::env::{self, Environment, Expansion};
 use super::{Ctx, probe, security};
 use crate::diagnostics::{Code, Diagnostic, Pointer, Severity};
-use crate::eci::{Container, CreateContainerGroupRequest, InitContainer, Port, Sensitive, VolumeMount};
+use crate::eci::{Container, CreateContainerGroupRequest, Port, Sensitive, VolumeMount};
 use crate::explain::InputRef;
 use crate::quantity::{bytes_to_gib, format_bytes, format_millis, millis_to_vcpu};
 use crate::sizing::{ContainerResources, InstanceSize, Sizing};
@@ -410,7 +410,7 @@ pub(super) fn apply(ctx: &mut Ctx<'_>, req: &mut CreateContainerGroupRequest, si
                 format!("ECI init containers have no {}; dropped", unsupported.join(", ")),
             ));
         }
-        req.init_container.push(InitContainer {
+        req.init_container.push(Container {
             arg: cm.args,
             command: cm.command,
             cpu: cm.cpu,
@@ -426,6 +426,7 @@ pub(super) fn apply(ctx: &mut Ctx<'_>, req: &mut CreateContainerGroupRequest, si
             termination_message_policy: cm.termination_message_policy,
             volume_mount: cm.mounts,
             working_dir: cm.working_dir,
+            ..Default::default()
         });
     }
 

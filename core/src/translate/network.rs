@@ -3,11 +3,11 @@
 
 use super::Ctx;
 use crate::annotations::Parsed;
-use crate::annotations::format::split_list;
 use crate::annotations::registry::{CUSTOM_DNS, CUSTOM_HOSTS, RESOURCE_GROUP, SECURITY_GROUP, VSWITCH};
 use crate::diagnostics::{Code, Diagnostic, Input, Pointer, Severity};
 use crate::eci::{CreateContainerGroupRequest, DnsConfig, DnsOption, HostAliase};
 use crate::explain::InputRef;
+use crate::text::split_list;
 
 /// The first of annotation, profile and cluster that gives a value.
 fn pick(

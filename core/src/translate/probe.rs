@@ -140,38 +140,30 @@ pub(super) fn startup_budget(p: &K8sProbe) -> i64 {
     delay + period * failures
 }
 
-/// A translated hook, in the flat form of the `Lifecycle…Handler…` fields.
-#[derive(Default)]
-pub(super) struct Hook {
-    pub exec: Vec<String>,
-    pub http_host: Option<String>,
-    pub http_headers: Vec<HttpHeader>,
-    pub http_path: Option<String>,
-    pub http_port: Option<i64>,
-    pub http_scheme: Option<String>,
-    pub tcp_host: Option<String>,
-    pub tcp_port: Option<i64>,
-}
-
 /// Translates a postStart or preStop handler.
-pub(super) fn hook(ctx: &mut Ctx<'_>, h: &LifecycleHandler, ports: &[ContainerPort], at: &Pointer) -> Hook {
-    let mut out = Hook::default();
+pub(super) fn hook(
+    ctx: &mut Ctx<'_>,
+    h: &LifecycleHandler,
+    ports: &[ContainerPort],
+    at: &Pointer,
+) -> eci::LifecycleHandler {
+    let mut out = eci::LifecycleHandler::default();
     if let Some(e) = &h.exec {
         out.exec = e.command.clone().unwrap_or_default();
     } else if let Some(g) = &h.http_get {
-        out.http_host = g.host.clone();
-        out.http_headers = g
+        out.http_get_host = g.host.clone();
+        out.http_get_http_header = g
             .http_headers
             .iter()
             .flatten()
             .map(|hd| HttpHeader { name: Some(hd.name.clone()), value: Some(hd.value.clone()) })
             .collect();
-        out.http_path = g.path.clone();
-        out.http_port = resolve_port(ctx, &g.port, ports, &at.key("httpGet").key("port"));
-        out.http_scheme = g.scheme.clone();
+        out.http_get_path = g.path.clone();
+        out.http_get_port = resolve_port(ctx, &g.port, ports, &at.key("httpGet").key("port"));
+        out.http_get_scheme = g.scheme.clone();
     } else if let Some(t) = &h.tcp_socket {
-        out.tcp_host = t.host.clone();
-        out.tcp_port = resolve_port(ctx, &t.port, ports, &at.key("tcpSocket").key("port"));
+        out.tcp_socket_host = t.host.clone();
+        out.tcp_socket_port = resolve_port(ctx, &t.port, ports, &at.key("tcpSocket").key("port"));
     } else if let Some(s) = &h.sleep {
         ctx.push(
             Diagnostic::pod(
@@ -253,15 +245,7 @@ pub(super) fn apply(ctx: &mut Ctx<'_>, c: &Container, base: &Pointer, out: &mut 
         return;
     };
     if let Some(h) = &lifecycle.post_start {
-        let hk = hook(ctx, h, &ports, &base.key("lifecycle").key("postStart"));
-        out.lifecycle_post_start_handler_exec = hk.exec;
-        out.lifecycle_post_start_handler_http_get_host = hk.http_host;
-        out.lifecycle_post_start_handler_http_get_http_header = hk.http_headers;
-        out.lifecycle_post_start_handler_http_get_path = hk.http_path;
-        out.lifecycle_post_start_handler_http_get_port = hk.http_port;
-        out.lifecycle_post_start_handler_http_get_scheme = hk.http_scheme;
-        out.lifecycle_post_start_handler_tcp_socket_host = hk.tcp_host;
-        out.lifecycle_post_start_handler_tcp_socket_port = hk.tcp_port;
+        out.post_start = Some(hook(ctx, h, &ports, &base.key("lifecycle").key("postStart")));
         ctx.note(
             format!("{prefix}.LifecyclePostStartHandler*"),
             "lifecycle.postStart",
@@ -269,15 +253,7 @@ pub(super) fn apply(ctx: &mut Ctx<'_>, c: &Container, base: &Pointer, out: &mut 
         );
     }
     if let Some(h) = &lifecycle.pre_stop {
-        let hk = hook(ctx, h, &ports, &base.key("lifecycle").key("preStop"));
-        out.lifecycle_pre_stop_handler_exec = hk.exec;
-        out.lifecycle_pre_stop_handler_http_get_host = hk.http_host;
-        out.lifecycle_pre_stop_handler_http_get_http_header = hk.http_headers;
-        out.lifecycle_pre_stop_handler_http_get_path = hk.http_path;
-        out.lifecycle_pre_stop_handler_http_get_port = hk.http_port;
-        out.lifecycle_pre_stop_handler_http_get_scheme = hk.http_scheme;
-        out.lifecycle_pre_stop_handler_tcp_socket_host = hk.tcp_host;
-        out.lifecycle_pre_stop_handler_tcp_socket_port = hk.tcp_port;
+        out.pre_stop = Some(hook(ctx, h, &ports, &base.key("lifecycle").key("preStop")));
         ctx.note(
             format!("{prefix}.LifecyclePreStopHandler*"),
             "lifecycle.preStop",
