@@ -36,8 +36,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::bundle::CLUSTER_SETTINGS_KIND;
-use crate::cluster::{ClusterSettings, parse_cluster_document};
+use crate::cluster::{CLUSTER_SETTINGS_KIND, ClusterSettings, parse_cluster_document};
 use crate::diagnostics::{Code, Diagnostic, Input, Severity, Span};
 use crate::input::parse_documents;
 use crate::objects::ObjectStore;

@@ -165,7 +165,7 @@ impl Case for AdmitCase {
     fn read(docs: &[Value]) -> Result<Self, Diagnostic> {
         let case = AdmissionCase::from_documents(docs)?;
         let kind = |d: &Value| d.get("kind").and_then(Value::as_str).map(str::to_string);
-        let has_settings = docs.iter().any(|d| kind(d).as_deref() == Some(crate::bundle::CLUSTER_SETTINGS_KIND));
+        let has_settings = docs.iter().any(|d| kind(d).as_deref() == Some(crate::cluster::CLUSTER_SETTINGS_KIND));
         let cluster = has_settings.then(|| case.options.cluster.clone());
         let review_document = docs.iter().position(|d| kind(d).as_deref() == Some("AdmissionReview"));
         Ok(AdmitCase { case, cluster, review_document })
