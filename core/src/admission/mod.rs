@@ -47,6 +47,7 @@ use crate::cluster::ClusterSettings;
 use crate::diagnostics::{Code, Diagnostic, Pointer, Severity};
 use crate::objects::ObjectStore;
 use crate::profile::EciProfile;
+use crate::profile::effects::ProfileEffects;
 use crate::translate::{TranslateInput, translate};
 pub use case::AdmissionCase;
 pub use review::{AdmissionRequest, AdmissionResponse, AdmissionReview, ResponseStatus};
@@ -356,7 +357,7 @@ fn decide(
     }
 
     let mut mutated = object.clone();
-    apply_effects(&mut mutated, selectors, labels, namespace_labels);
+    apply_effects(&mut mutated, &ProfileEffects::of(selectors, labels, annotations, namespace_labels));
     let routed_by_binding = bound_to_virtual;
     if overflow {
         add_toleration(&mut mutated, &options.taint_key);
@@ -407,49 +408,19 @@ fn array_at<'a>(v: &'a mut Value, path: &[&str]) -> &'a mut Vec<Value> {
     }
 }
 
-/// Appends every matching selector's effect, never overriding a value that
-/// is already there (the pod's own, or an earlier selector's).
-///
-/// Effects add labels, and a label added by one selector can make another
-/// selector match. So matching runs to a fixed point: each round applies, in
-/// profile order, every selector not yet applied that matches the labels as
-/// they are now; it stops when a round applies none. Values are only ever
-/// added, so this ends after at most one round per selector, and admitting
-/// the result again finds nothing new (idempotence). Priority is the order
-/// of discovery: the pod's own values, then the selectors matching the
-/// submitted pod in profile order, then those that matched only later.
-pub(crate) fn apply_effects(
-    pod: &mut Value,
-    selectors: &[crate::profile::Selector],
-    labels: &BTreeMap<String, String>,
-    namespace_labels: &BTreeMap<String, String>,
-) {
-    let mut current = labels.clone();
-    let mut applied = vec![false; selectors.len()];
-    loop {
-        let mut grew = false;
-        for (i, s) in selectors.iter().enumerate() {
-            if applied[i] || !s.matches(&current, namespace_labels) {
-                continue;
-            }
-            applied[i] = true;
-            grew = true;
-            let Some(effect) = &s.effect else { continue };
-            for (field, values) in [("annotations", &effect.annotations), ("labels", &effect.labels)] {
-                if values.is_empty() {
-                    continue;
-                }
-                let map = object_at(pod, &["metadata", field]);
-                for (k, v) in values {
-                    map.entry(k.clone()).or_insert_with(|| Value::String(v.clone()));
-                }
-            }
-            for (k, v) in &effect.labels {
-                current.entry(k.clone()).or_insert_with(|| v.clone());
-            }
+/// Writes the profile's effects into the pod's metadata: appended, never
+/// overriding a value that is already there. Which selectors apply, in what
+/// order, and what they add together is decided by
+/// [`crate::profile::effects::ProfileEffects`], the rule the translation
+/// uses too (seed kubernetes-eci-integration.md §2.3, "配置ECI Effect示例").
+pub(crate) fn apply_effects(pod: &mut Value, effects: &crate::profile::effects::ProfileEffects) {
+    for (field, values) in [("annotations", &effects.annotations), ("labels", &effects.labels)] {
+        if values.is_empty() {
+            continue;
         }
-        if !grew {
-            break;
+        let map = object_at(pod, &["metadata", field]);
+        for (k, v, _) in values {
+            map.entry(k.clone()).or_insert_with(|| Value::String(v.clone()));
         }
     }
 }
