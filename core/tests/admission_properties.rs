@@ -185,7 +185,9 @@ proptest! {
         let selector_route = profile.selectors.iter().any(|s| s.routes() && s.matches(&pod_labels, &ns_labels));
         let burst = pod.pointer("/metadata/annotations/alibabacloud.com~1burst-resource").and_then(Value::as_str);
         let virtual_node = pod.pointer("/spec/nodeName").and_then(Value::as_str).is_some_and(|n| n.starts_with("virtual-kubelet"));
-        if !routing_label && !ns_route && !selector_route && !virtual_node && !matches!(burst, Some("eci" | "eci_only")) {
+        let selects_virtual = pod.pointer("/spec/nodeSelector/type").and_then(Value::as_str) == Some("virtual-kubelet")
+            && pod.pointer("/spec/tolerations").is_some();
+        if !routing_label && !ns_route && !selector_route && !virtual_node && !selects_virtual && !matches!(burst, Some("eci" | "eci_only")) {
             prop_assert!(a.patch.0.is_empty(), "a non-matching pod was changed: {:?}", a.patch);
         }
     }

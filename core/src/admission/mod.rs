@@ -9,13 +9,18 @@
 //!   part is "don't care"), when it carries `alibabacloud.com/eci=true` (or the
 //!   legacy `eci=true`), when its namespace carries `alibabacloud.com/eci=true`,
 //!   `eci=true` or `virtual-node-affinity-injection=enabled`, or when it has
-//!   `alibabacloud.com/burst-resource: eci_only`. DaemonSet pods, pods bound
-//!   to a regular node, non-Pod objects and non-CREATE operations pass
-//!   unchanged.
+//!   `alibabacloud.com/burst-resource: eci_only`, or when its own spec sends
+//!   it to a virtual node (the seed's "(不推荐) 其它方式", §2.2: `nodeName` of
+//!   a virtual node, or nodeSelector `type: virtual-kubelet` with the
+//!   `virtual-kubelet.io/provider` toleration; also the equivalent required
+//!   node affinity). DaemonSet pods, pods bound to a regular node, non-Pod
+//!   objects and non-CREATE operations pass unchanged.
 //! - **ECI Effect.** Every matching selector's effect is appended in order:
 //!   the pod's own value wins, then the first matching selector, then the
 //!   next ("只追加，不覆盖"). A selector with only an effect applies to every
-//!   pod that goes to ECI.
+//!   pod that goes to ECI ("effect对所有调度到ECI的Pod均生效"), including the
+//!   pods sent by their own spec, whose routing is left as it is. The rule
+//!   is [`crate::profile::effects`], shared with the translation.
 //! - **ECI Scheduler.** Routing uses a configurable [`RoutingStrategy`]. The
 //!   user's nodeSelector, affinity and tolerations are kept; a constraint that
 //!   conflicts with the virtual node is reported, never replaced.
@@ -327,6 +332,13 @@ fn decide(
     if bound_to_virtual {
         reasons.push(format!("bound to virtual node {}", node_name.unwrap_or_default()));
     }
+    let selects_virtual = !bound_to_virtual && selects_virtual_nodes(object, &pod, options);
+    if selects_virtual {
+        reasons.push(format!(
+            "selects virtual nodes ({}={}) and tolerates {}",
+            options.virtual_node_label.0, options.virtual_node_label.1, options.taint_key
+        ));
+    }
     for (k, v) in POD_ROUTING_LABELS {
         if labels.get(*k).map(String::as_str) == Some(*v) {
             reasons.push(format!("pod label {k}={v}"));
@@ -353,19 +365,24 @@ fn decide(
     }
     let overflow = reasons.is_empty() && burst.as_deref() == Some("eci");
     if reasons.is_empty() && !overflow {
+        check_untolerated_selection(&pod, options, diags);
         return (Decision::NotRouted, None);
     }
 
     let mut mutated = object.clone();
     apply_effects(&mut mutated, &ProfileEffects::of(selectors, labels, annotations, namespace_labels));
-    let routed_by_binding = bound_to_virtual;
+    // A pod that goes to a virtual node by its own spec (the seed's "其它方式":
+    // nodeName, or nodeSelector with the toleration) keeps its routing; it
+    // gets the effects like every pod that goes to ECI.
     if overflow {
         add_toleration(&mut mutated, &options.taint_key);
         add_overflow_preference(&mut mutated, options);
-    } else if !routed_by_binding {
+    } else if !bound_to_virtual && !selects_virtual {
         route(&mut mutated, &pod, options, diags);
     }
-    check_arm(&mut mutated, &pod, profile, options, diags, routed_by_binding);
+    let through_scheduler =
+        !bound_to_virtual && (selects_virtual || overflow || options.strategy != RoutingStrategy::NodeName);
+    check_arm(&mut mutated, &pod, profile, diags, through_scheduler);
     check_node_selector(&pod, options, diags);
     let decision = if overflow { Decision::Overflow } else { Decision::Routed { reasons } };
     (decision, Some(mutated))
@@ -422,6 +439,61 @@ pub(crate) fn apply_effects(pod: &mut Value, effects: &crate::profile::effects::
         for (k, v, _) in values {
             map.entry(k.clone()).or_insert_with(|| Value::String(v.clone()));
         }
+    }
+}
+
+/// True when the pod's own spec sends it to the virtual nodes through the
+/// scheduler: it tolerates their taint and requires their label, by
+/// nodeSelector or by a required node affinity every term of which admits
+/// only that label value. The seed documents the nodeSelector form
+/// (kubernetes-eci-integration.md §2.2 "(不推荐) 其它方式": nodeSelector
+/// `type: virtual-kubelet` with the toleration `virtual-kubelet.io/provider`
+/// Exists); the affinity form is what the legacy webhook injected
+/// (reference/eci-behaviour.md §2.3) and what [`RoutingStrategy::Affinity`]
+/// writes.
+fn selects_virtual_nodes(object: &Value, typed: &Pod, options: &AdmissionOptions) -> bool {
+    let (key, value) = (&options.virtual_node_label.0, &options.virtual_node_label.1);
+    let Some(spec) = typed.spec.as_ref() else { return false };
+    let by_selector = spec.node_selector.as_ref().and_then(|n| n.get(key)) == Some(value);
+    let by_affinity = spec
+        .affinity
+        .as_ref()
+        .and_then(|a| a.node_affinity.as_ref())
+        .and_then(|n| n.required_during_scheduling_ignored_during_execution.as_ref())
+        .is_some_and(|r| {
+            !r.node_selector_terms.is_empty()
+                && r.node_selector_terms.iter().all(|t| {
+                    t.match_expressions.iter().flatten().any(|e| {
+                        &e.key == key
+                            && e.operator == "In"
+                            && e.values.as_ref().is_some_and(|v| !v.is_empty() && v.iter().all(|x| x == value))
+                    })
+                })
+        });
+    (by_selector || by_affinity) && tolerates(object, &options.taint_key, None)
+}
+
+/// A pod that selects the virtual nodes without tolerating their taint
+/// cannot be scheduled anywhere: say so (it is not routed, so nothing adds
+/// the toleration).
+fn check_untolerated_selection(typed: &Pod, options: &AdmissionOptions, diags: &mut Vec<Diagnostic>) {
+    let (key, value) = (&options.virtual_node_label.0, &options.virtual_node_label.1);
+    let selected = typed.spec.as_ref().and_then(|s| s.node_selector.as_ref()).and_then(|n| n.get(key)) == Some(value);
+    if selected {
+        diags.push(
+            warning(
+                Code::Conflict,
+                Pointer::from_tokens(["spec", "nodeSelector", key.as_str()]),
+                format!(
+                    "nodeSelector {key}={value} selects only virtual nodes, but the pod does not tolerate their taint {}; no node can take it",
+                    options.taint_key
+                ),
+            )
+            .help(format!(
+                "add the toleration {{key: {}, operator: Exists}}, or label the pod alibabacloud.com/eci=true",
+                options.taint_key
+            )),
+        );
     }
 }
 
@@ -548,9 +620,8 @@ fn check_arm(
     pod: &mut Value,
     typed: &Pod,
     profile: Option<&EciProfile>,
-    options: &AdmissionOptions,
     diags: &mut Vec<Diagnostic>,
-    by_binding: bool,
+    through_scheduler: bool,
 ) {
     let arm = typed
         .spec
@@ -561,7 +632,8 @@ fn check_arm(
     if !arm {
         return;
     }
-    if !by_binding && options.strategy != RoutingStrategy::NodeName {
+    // The scheduler needs the ARM node's taint tolerated; a bound pod does not.
+    if through_scheduler {
         add_arm_toleration(pod);
     }
     if profile.is_some_and(|p| !p.enable_linux_arm64_node) {
