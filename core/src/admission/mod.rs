@@ -23,7 +23,11 @@
 //!   is [`crate::profile::effects`], shared with the translation.
 //! - **ECI Scheduler.** Routing uses a configurable [`RoutingStrategy`]. The
 //!   user's nodeSelector, affinity and tolerations are kept; a constraint that
-//!   conflicts with the virtual node is reported, never replaced.
+//!   conflicts with the virtual node is reported, never replaced. Strategy
+//!   node-name binds the pod to one of the per-zone virtual nodes the
+//!   provider registers, chosen by the pod's architecture, required zone and
+//!   vSwitches, else the zone of the profile's first vSwitch; a pod no
+//!   registered node fits is refused with the reason (`binding.rs`).
 //! - **burst-resource.** `eci` lets the pod overflow to ECI only when regular
 //!   nodes cannot take it: the virtual-node toleration plus a preference for
 //!   non-virtual nodes. Values other than `eci`, `eci_only`, `ecs` and empty are
@@ -35,6 +39,7 @@
 //!   error it would hit later (hostPath, privileged, …) becomes a warning in
 //!   the response, or a denial when [`OnUnsupported::Deny`] is chosen.
 
+mod binding;
 pub mod case;
 pub mod endpoint;
 pub mod review;
@@ -88,8 +93,9 @@ pub enum OnUnsupported {
 pub struct AdmissionOptions {
     /// How routed pods are sent to the virtual node.
     pub strategy: RoutingStrategy,
-    /// The node name used by [`RoutingStrategy::NodeName`].
-    pub virtual_node_name: String,
+    /// A node name that [`RoutingStrategy::NodeName`] always uses; unset, it
+    /// chooses among the nodes the provider registers (see `binding.rs`).
+    pub virtual_node_name: Option<String>,
     /// Node names that denote virtual nodes (by prefix).
     pub virtual_node_prefixes: Vec<String>,
     /// The label that virtual nodes carry, and its value.
@@ -108,13 +114,13 @@ impl AdmissionOptions {
     /// be a node name.
     pub fn check(&self) -> Vec<Diagnostic> {
         let mut out = Vec::new();
-        if !crate::labels::is_dns_subdomain(&self.virtual_node_name) {
+        if let Some(name) = self.virtual_node_name.as_ref().filter(|n| !crate::labels::is_dns_subdomain(n)) {
             out.push(
                 Diagnostic::pod(
                     Severity::Error,
                     Code::InvalidValue,
                     "/virtualNodeName",
-                    format!("`{}` is not a node name", self.virtual_node_name),
+                    format!("`{name}` is not a node name"),
                 )
                 .on(crate::diagnostics::Input::Options)
                 .help("a DNS subdomain, e.g. virtual-kubelet-cn-hangzhou-h"),
@@ -128,7 +134,7 @@ impl Default for AdmissionOptions {
     fn default() -> Self {
         AdmissionOptions {
             strategy: RoutingStrategy::NodeSelector,
-            virtual_node_name: "virtual-kubelet".into(),
+            virtual_node_name: None,
             virtual_node_prefixes: vec!["virtual-kubelet".into(), "virtual-node".into()],
             virtual_node_label: ("type".into(), "virtual-kubelet".into()),
             taint_key: "virtual-kubelet.io/provider".into(),
@@ -310,7 +316,7 @@ fn decide(
     let bound_to_virtual =
         // The webhook's own binding (strategy node-name) counts too, whatever its name: admission stays idempotent.
         node_name.is_some_and(|n| {
-            n == options.virtual_node_name || options.virtual_node_prefixes.iter().any(|p| n.starts_with(p.as_str()))
+            options.virtual_node_name.as_deref() == Some(n) || options.virtual_node_prefixes.iter().any(|p| n.starts_with(p.as_str()))
         });
     if node_name.is_some() && !bound_to_virtual {
         return skipped("already bound to a regular node");
@@ -370,7 +376,8 @@ fn decide(
     }
 
     let mut mutated = object.clone();
-    apply_effects(&mut mutated, &ProfileEffects::of(selectors, labels, annotations, namespace_labels));
+    let effects = ProfileEffects::of(selectors, labels, annotations, namespace_labels);
+    apply_effects(&mut mutated, &effects);
     // A pod that goes to a virtual node by its own spec (the seed's "其它方式":
     // nodeName, or nodeSelector with the toleration) keeps its routing; it
     // gets the effects like every pod that goes to ECI.
@@ -378,7 +385,22 @@ fn decide(
         add_toleration(&mut mutated, &options.taint_key);
         add_overflow_preference(&mut mutated, options);
     } else if !bound_to_virtual && !selects_virtual {
-        route(&mut mutated, &pod, options, diags);
+        let mut node = None;
+        if options.strategy == RoutingStrategy::NodeName {
+            let typed = effects.applied_to(&pod);
+            match binding::choose_node(typed.as_ref().unwrap_or(&pod), &pod, profile, namespace_labels, options) {
+                Ok((name, mut notes)) => {
+                    diags.append(&mut notes);
+                    node = Some(name);
+                }
+                Err(d) => {
+                    let reason = format!("no virtual node to bind the pod to: {}", d.message);
+                    diags.push(d);
+                    return (Decision::Denied { reason }, None);
+                }
+            }
+        }
+        route(&mut mutated, &pod, options, node.as_deref(), diags);
     }
     let through_scheduler =
         !bound_to_virtual && (selects_virtual || overflow || options.strategy != RoutingStrategy::NodeName);
@@ -524,7 +546,8 @@ pub(crate) fn add_toleration(pod: &mut Value, key: &str) {
     }
 }
 
-fn route(pod: &mut Value, typed: &Pod, options: &AdmissionOptions, diags: &mut Vec<Diagnostic>) {
+/// Sends the pod to the virtual nodes; `node` is the one strategy node-name binds it to.
+fn route(pod: &mut Value, typed: &Pod, options: &AdmissionOptions, node: Option<&str>, diags: &mut Vec<Diagnostic>) {
     let (label_key, label_value) = (&options.virtual_node_label.0, &options.virtual_node_label.1);
     match options.strategy {
         RoutingStrategy::NodeSelector => {
@@ -551,7 +574,9 @@ fn route(pod: &mut Value, typed: &Pod, options: &AdmissionOptions, diags: &mut V
         }
         RoutingStrategy::NodeName => {
             // A NoSchedule taint does not stop a pod that names its node.
-            object_at(pod, &["spec"]).insert("nodeName".into(), Value::String(options.virtual_node_name.clone()));
+            if let Some(node) = node {
+                object_at(pod, &["spec"]).insert("nodeName".into(), Value::String(node.into()));
+            }
         }
     }
 }
