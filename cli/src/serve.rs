@@ -89,7 +89,8 @@ pub struct AdmissionFlags {
     /// How routed pods are sent to the virtual node.
     #[arg(long, value_enum)]
     strategy: Option<Strategy>,
-    /// Node name for `--strategy node-name`.
+    /// Node name for `--strategy node-name` (default: chosen among the
+    /// provider's per-zone virtual nodes, see the crate docs).
     #[arg(long)]
     pub node_name: Option<String>,
     /// Warn about or deny pods the translation would reject.
@@ -119,7 +120,7 @@ impl AdmissionFlags {
             options.strategy = s;
         }
         if let Some(n) = params.node_name {
-            options.virtual_node_name = n;
+            options.virtual_node_name = Some(n);
         }
         if let Some(u) = params.on_unsupported {
             options.on_unsupported = u;

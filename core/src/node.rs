@@ -52,13 +52,19 @@ pub fn node_name(region: &str, zone: &str) -> String {
     format!("virtual-kubelet-{region}-{suffix}")
 }
 
-struct NodeSpecInput<'a> {
-    name: String,
-    zone: Option<&'a str>,
-    arch: &'static str,
+/// One node the provider registers, before it becomes a Node object.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PlannedNode {
+    /// The node's name.
+    pub name: String,
+    /// Its zone (`None` for the single legacy node).
+    pub zone: Option<String>,
+    /// `amd64` or `arm64`.
+    pub arch: &'static str,
 }
 
-fn node(cluster: &ClusterSettings, input: &NodeSpecInput<'_>, now: Timestamp) -> Node {
+fn node(cluster: &ClusterSettings, input: &PlannedNode, now: Timestamp) -> Node {
     let mut labels: BTreeMap<String, String> = [
         ("type", "virtual-kubelet"),
         ("kubernetes.io/role", "agent"),
@@ -73,9 +79,9 @@ fn node(cluster: &ClusterSettings, input: &NodeSpecInput<'_>, now: Timestamp) ->
     .map(|(k, v)| (k.to_string(), v.to_string()))
     .collect();
     labels.insert("kubernetes.io/hostname".into(), input.name.clone());
-    if let Some(zone) = input.zone {
-        labels.insert("topology.kubernetes.io/zone".into(), zone.into());
-        labels.insert("failure-domain.beta.kubernetes.io/zone".into(), zone.into());
+    if let Some(zone) = &input.zone {
+        labels.insert("topology.kubernetes.io/zone".into(), zone.clone());
+        labels.insert("failure-domain.beta.kubernetes.io/zone".into(), zone.clone());
     }
     let mut taints = vec![Taint {
         key: cluster.taint.key.clone(),
@@ -172,6 +178,17 @@ fn lease(node: &Node, now: Timestamp) -> Lease {
 
 /// The virtual nodes of a cluster.
 pub fn virtual_nodes(cluster: &ClusterSettings, profile: Option<&EciProfile>, now: Timestamp) -> VirtualNodes {
+    let (planned, diags) = planned_nodes(cluster, profile);
+    let nodes: Vec<Node> = planned.iter().map(|i| node(cluster, i, now)).collect();
+    let leases = nodes.iter().map(|n| lease(n, now)).collect();
+    VirtualNodes { nodes, leases, diagnostics: diags }
+}
+
+/// The nodes the provider registers, in order: for each zone of the
+/// vSwitches (the eci-profile's, else the cluster settings'), in the order
+/// the zones first appear, an amd64 node and, with `enableLinuxArm64Node`,
+/// an arm64 node; the single legacy node when no vSwitch has a known zone.
+pub fn planned_nodes(cluster: &ClusterSettings, profile: Option<&EciProfile>) -> (Vec<PlannedNode>, Vec<Diagnostic>) {
     let mut diags = Vec::new();
     let (vswitches, from) = match profile.filter(|p| !p.vswitch_ids.is_empty()) {
         Some(p) => (p.vswitch_ids.clone(), Input::Profile),
@@ -195,12 +212,12 @@ pub fn virtual_nodes(cluster: &ClusterSettings, profile: Option<&EciProfile>, no
         }
     }
     let arm = profile.is_some_and(|p| p.enable_linux_arm64_node);
-    let mut inputs: Vec<NodeSpecInput<'_>> = Vec::new();
+    let mut inputs: Vec<PlannedNode> = Vec::new();
     for zone in &zones {
         let name = node_name(&cluster.region_id, zone);
-        inputs.push(NodeSpecInput { name: name.clone(), zone: Some(zone), arch: "amd64" });
+        inputs.push(PlannedNode { name: name.clone(), zone: Some(zone.clone()), arch: "amd64" });
         if arm {
-            inputs.push(NodeSpecInput { name: format!("{name}-linux-arm64"), zone: Some(zone), arch: "arm64" });
+            inputs.push(PlannedNode { name: format!("{name}-linux-arm64"), zone: Some(zone.clone()), arch: "arm64" });
         }
     }
     if inputs.is_empty() {
@@ -213,14 +230,12 @@ pub fn virtual_nodes(cluster: &ClusterSettings, profile: Option<&EciProfile>, no
             )
             .on(Input::Cluster),
         );
-        inputs.push(NodeSpecInput { name: "virtual-kubelet".into(), zone: None, arch: "amd64" });
+        inputs.push(PlannedNode { name: "virtual-kubelet".into(), zone: None, arch: "amd64" });
         if arm {
-            inputs.push(NodeSpecInput { name: "virtual-kubelet-linux-arm64".into(), zone: None, arch: "arm64" });
+            inputs.push(PlannedNode { name: "virtual-kubelet-linux-arm64".into(), zone: None, arch: "arm64" });
         }
     }
-    let nodes: Vec<Node> = inputs.iter().map(|i| node(cluster, i, now)).collect();
-    let leases = nodes.iter().map(|n| lease(n, now)).collect();
-    VirtualNodes { nodes, leases, diagnostics: diags }
+    (inputs, diags)
 }
 
 /// The inputs of [`virtual_nodes`] read from one YAML stream: cluster

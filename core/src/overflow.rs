@@ -295,7 +295,10 @@ pub fn decide(input: &OverflowInput<'_>) -> Overflow {
     }
     let mut patched = original.clone();
     let selectors = input.profile.map(|p| p.selectors.as_slice()).unwrap_or_default();
-    apply_effects(&mut patched, selectors, &labels, input.namespace_labels);
+    apply_effects(
+        &mut patched,
+        &crate::profile::effects::ProfileEffects::of(selectors, &labels, &annotations, input.namespace_labels),
+    );
     add_toleration(&mut patched, &input.cluster.taint.key);
     if selects_arm64(&patched) {
         add_arm_toleration(&mut patched);

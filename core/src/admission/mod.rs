@@ -9,16 +9,25 @@
 //!   part is "don't care"), when it carries `alibabacloud.com/eci=true` (or the
 //!   legacy `eci=true`), when its namespace carries `alibabacloud.com/eci=true`,
 //!   `eci=true` or `virtual-node-affinity-injection=enabled`, or when it has
-//!   `alibabacloud.com/burst-resource: eci_only`. DaemonSet pods, pods bound
-//!   to a regular node, non-Pod objects and non-CREATE operations pass
-//!   unchanged.
+//!   `alibabacloud.com/burst-resource: eci_only`, or when its own spec sends
+//!   it to a virtual node (the seed's "(不推荐) 其它方式", §2.2: `nodeName` of
+//!   a virtual node, or nodeSelector `type: virtual-kubelet` with the
+//!   `virtual-kubelet.io/provider` toleration; also the equivalent required
+//!   node affinity). DaemonSet pods, pods bound to a regular node, non-Pod
+//!   objects and non-CREATE operations pass unchanged.
 //! - **ECI Effect.** Every matching selector's effect is appended in order:
 //!   the pod's own value wins, then the first matching selector, then the
 //!   next ("只追加，不覆盖"). A selector with only an effect applies to every
-//!   pod that goes to ECI.
+//!   pod that goes to ECI ("effect对所有调度到ECI的Pod均生效"), including the
+//!   pods sent by their own spec, whose routing is left as it is. The rule
+//!   is [`crate::profile::effects`], shared with the translation.
 //! - **ECI Scheduler.** Routing uses a configurable [`RoutingStrategy`]. The
 //!   user's nodeSelector, affinity and tolerations are kept; a constraint that
-//!   conflicts with the virtual node is reported, never replaced.
+//!   conflicts with the virtual node is reported, never replaced. Strategy
+//!   node-name binds the pod to one of the per-zone virtual nodes the
+//!   provider registers, chosen by the pod's architecture, required zone and
+//!   vSwitches, else the zone of the profile's first vSwitch; a pod no
+//!   registered node fits is refused with the reason (`binding.rs`).
 //! - **burst-resource.** `eci` lets the pod overflow to ECI only when regular
 //!   nodes cannot take it: the virtual-node toleration plus a preference for
 //!   non-virtual nodes. Values other than `eci`, `eci_only`, `ecs` and empty are
@@ -30,6 +39,7 @@
 //!   error it would hit later (hostPath, privileged, …) becomes a warning in
 //!   the response, or a denial when [`OnUnsupported::Deny`] is chosen.
 
+mod binding;
 pub mod case;
 pub mod endpoint;
 pub mod review;
@@ -47,6 +57,7 @@ use crate::cluster::ClusterSettings;
 use crate::diagnostics::{Code, Diagnostic, Pointer, Severity};
 use crate::objects::ObjectStore;
 use crate::profile::EciProfile;
+use crate::profile::effects::ProfileEffects;
 use crate::translate::{TranslateInput, translate};
 pub use case::AdmissionCase;
 pub use review::{AdmissionRequest, AdmissionResponse, AdmissionReview, ResponseStatus};
@@ -82,8 +93,9 @@ pub enum OnUnsupported {
 pub struct AdmissionOptions {
     /// How routed pods are sent to the virtual node.
     pub strategy: RoutingStrategy,
-    /// The node name used by [`RoutingStrategy::NodeName`].
-    pub virtual_node_name: String,
+    /// A node name that [`RoutingStrategy::NodeName`] always uses; unset, it
+    /// chooses among the nodes the provider registers (see `binding.rs`).
+    pub virtual_node_name: Option<String>,
     /// Node names that denote virtual nodes (by prefix).
     pub virtual_node_prefixes: Vec<String>,
     /// The label that virtual nodes carry, and its value.
@@ -102,13 +114,13 @@ impl AdmissionOptions {
     /// be a node name.
     pub fn check(&self) -> Vec<Diagnostic> {
         let mut out = Vec::new();
-        if !crate::labels::is_dns_subdomain(&self.virtual_node_name) {
+        if let Some(name) = self.virtual_node_name.as_ref().filter(|n| !crate::labels::is_dns_subdomain(n)) {
             out.push(
                 Diagnostic::pod(
                     Severity::Error,
                     Code::InvalidValue,
                     "/virtualNodeName",
-                    format!("`{}` is not a node name", self.virtual_node_name),
+                    format!("`{name}` is not a node name"),
                 )
                 .on(crate::diagnostics::Input::Options)
                 .help("a DNS subdomain, e.g. virtual-kubelet-cn-hangzhou-h"),
@@ -122,7 +134,7 @@ impl Default for AdmissionOptions {
     fn default() -> Self {
         AdmissionOptions {
             strategy: RoutingStrategy::NodeSelector,
-            virtual_node_name: "virtual-kubelet".into(),
+            virtual_node_name: None,
             virtual_node_prefixes: vec!["virtual-kubelet".into(), "virtual-node".into()],
             virtual_node_label: ("type".into(), "virtual-kubelet".into()),
             taint_key: "virtual-kubelet.io/provider".into(),
@@ -304,7 +316,7 @@ fn decide(
     let bound_to_virtual =
         // The webhook's own binding (strategy node-name) counts too, whatever its name: admission stays idempotent.
         node_name.is_some_and(|n| {
-            n == options.virtual_node_name || options.virtual_node_prefixes.iter().any(|p| n.starts_with(p.as_str()))
+            options.virtual_node_name.as_deref() == Some(n) || options.virtual_node_prefixes.iter().any(|p| n.starts_with(p.as_str()))
         });
     if node_name.is_some() && !bound_to_virtual {
         return skipped("already bound to a regular node");
@@ -325,6 +337,13 @@ fn decide(
     let mut reasons = Vec::new();
     if bound_to_virtual {
         reasons.push(format!("bound to virtual node {}", node_name.unwrap_or_default()));
+    }
+    let selects_virtual = !bound_to_virtual && selects_virtual_nodes(object, &pod, options);
+    if selects_virtual {
+        reasons.push(format!(
+            "selects virtual nodes ({}={}) and tolerates {}",
+            options.virtual_node_label.0, options.virtual_node_label.1, options.taint_key
+        ));
     }
     for (k, v) in POD_ROUTING_LABELS {
         if labels.get(*k).map(String::as_str) == Some(*v) {
@@ -352,19 +371,40 @@ fn decide(
     }
     let overflow = reasons.is_empty() && burst.as_deref() == Some("eci");
     if reasons.is_empty() && !overflow {
+        check_untolerated_selection(&pod, options, diags);
         return (Decision::NotRouted, None);
     }
 
     let mut mutated = object.clone();
-    apply_effects(&mut mutated, selectors, labels, namespace_labels);
-    let routed_by_binding = bound_to_virtual;
+    let effects = ProfileEffects::of(selectors, labels, annotations, namespace_labels);
+    apply_effects(&mut mutated, &effects);
+    // A pod that goes to a virtual node by its own spec (the seed's "其它方式":
+    // nodeName, or nodeSelector with the toleration) keeps its routing; it
+    // gets the effects like every pod that goes to ECI.
     if overflow {
         add_toleration(&mut mutated, &options.taint_key);
         add_overflow_preference(&mut mutated, options);
-    } else if !routed_by_binding {
-        route(&mut mutated, &pod, options, diags);
+    } else if !bound_to_virtual && !selects_virtual {
+        let mut node = None;
+        if options.strategy == RoutingStrategy::NodeName {
+            let typed = effects.applied_to(&pod);
+            match binding::choose_node(typed.as_ref().unwrap_or(&pod), &pod, profile, namespace_labels, options) {
+                Ok((name, mut notes)) => {
+                    diags.append(&mut notes);
+                    node = Some(name);
+                }
+                Err(d) => {
+                    let reason = format!("no virtual node to bind the pod to: {}", d.message);
+                    diags.push(d);
+                    return (Decision::Denied { reason }, None);
+                }
+            }
+        }
+        route(&mut mutated, &pod, options, node.as_deref(), diags);
     }
-    check_arm(&mut mutated, &pod, profile, options, diags, routed_by_binding);
+    let through_scheduler =
+        !bound_to_virtual && (selects_virtual || overflow || options.strategy != RoutingStrategy::NodeName);
+    check_arm(&mut mutated, &pod, profile, diags, through_scheduler);
     check_node_selector(&pod, options, diags);
     let decision = if overflow { Decision::Overflow } else { Decision::Routed { reasons } };
     (decision, Some(mutated))
@@ -407,50 +447,75 @@ fn array_at<'a>(v: &'a mut Value, path: &[&str]) -> &'a mut Vec<Value> {
     }
 }
 
-/// Appends every matching selector's effect, never overriding a value that
-/// is already there (the pod's own, or an earlier selector's).
-///
-/// Effects add labels, and a label added by one selector can make another
-/// selector match. So matching runs to a fixed point: each round applies, in
-/// profile order, every selector not yet applied that matches the labels as
-/// they are now; it stops when a round applies none. Values are only ever
-/// added, so this ends after at most one round per selector, and admitting
-/// the result again finds nothing new (idempotence). Priority is the order
-/// of discovery: the pod's own values, then the selectors matching the
-/// submitted pod in profile order, then those that matched only later.
-pub(crate) fn apply_effects(
-    pod: &mut Value,
-    selectors: &[crate::profile::Selector],
-    labels: &BTreeMap<String, String>,
-    namespace_labels: &BTreeMap<String, String>,
-) {
-    let mut current = labels.clone();
-    let mut applied = vec![false; selectors.len()];
-    loop {
-        let mut grew = false;
-        for (i, s) in selectors.iter().enumerate() {
-            if applied[i] || !s.matches(&current, namespace_labels) {
-                continue;
-            }
-            applied[i] = true;
-            grew = true;
-            let Some(effect) = &s.effect else { continue };
-            for (field, values) in [("annotations", &effect.annotations), ("labels", &effect.labels)] {
-                if values.is_empty() {
-                    continue;
-                }
-                let map = object_at(pod, &["metadata", field]);
-                for (k, v) in values {
-                    map.entry(k.clone()).or_insert_with(|| Value::String(v.clone()));
-                }
-            }
-            for (k, v) in &effect.labels {
-                current.entry(k.clone()).or_insert_with(|| v.clone());
-            }
+/// Writes the profile's effects into the pod's metadata: appended, never
+/// overriding a value that is already there. Which selectors apply, in what
+/// order, and what they add together is decided by
+/// [`crate::profile::effects::ProfileEffects`], the rule the translation
+/// uses too (seed kubernetes-eci-integration.md §2.3, "配置ECI Effect示例").
+pub(crate) fn apply_effects(pod: &mut Value, effects: &crate::profile::effects::ProfileEffects) {
+    for (field, values) in [("annotations", &effects.annotations), ("labels", &effects.labels)] {
+        if values.is_empty() {
+            continue;
         }
-        if !grew {
-            break;
+        let map = object_at(pod, &["metadata", field]);
+        for (k, v, _) in values {
+            map.entry(k.clone()).or_insert_with(|| Value::String(v.clone()));
         }
+    }
+}
+
+/// True when the pod's own spec sends it to the virtual nodes through the
+/// scheduler: it tolerates their taint and requires their label, by
+/// nodeSelector or by a required node affinity every term of which admits
+/// only that label value. The seed documents the nodeSelector form
+/// (kubernetes-eci-integration.md §2.2 "(不推荐) 其它方式": nodeSelector
+/// `type: virtual-kubelet` with the toleration `virtual-kubelet.io/provider`
+/// Exists); the affinity form is what the legacy webhook injected
+/// (docs/admission.md#sending-a-pod-to-the-virtual-node) and what [`RoutingStrategy::Affinity`]
+/// writes.
+fn selects_virtual_nodes(object: &Value, typed: &Pod, options: &AdmissionOptions) -> bool {
+    let (key, value) = (&options.virtual_node_label.0, &options.virtual_node_label.1);
+    let Some(spec) = typed.spec.as_ref() else { return false };
+    let by_selector = spec.node_selector.as_ref().and_then(|n| n.get(key)) == Some(value);
+    let by_affinity = spec
+        .affinity
+        .as_ref()
+        .and_then(|a| a.node_affinity.as_ref())
+        .and_then(|n| n.required_during_scheduling_ignored_during_execution.as_ref())
+        .is_some_and(|r| {
+            !r.node_selector_terms.is_empty()
+                && r.node_selector_terms.iter().all(|t| {
+                    t.match_expressions.iter().flatten().any(|e| {
+                        &e.key == key
+                            && e.operator == "In"
+                            && e.values.as_ref().is_some_and(|v| !v.is_empty() && v.iter().all(|x| x == value))
+                    })
+                })
+        });
+    (by_selector || by_affinity) && tolerates(object, &options.taint_key, None)
+}
+
+/// A pod that selects the virtual nodes without tolerating their taint
+/// cannot be scheduled anywhere: say so (it is not routed, so nothing adds
+/// the toleration).
+fn check_untolerated_selection(typed: &Pod, options: &AdmissionOptions, diags: &mut Vec<Diagnostic>) {
+    let (key, value) = (&options.virtual_node_label.0, &options.virtual_node_label.1);
+    let selected = typed.spec.as_ref().and_then(|s| s.node_selector.as_ref()).and_then(|n| n.get(key)) == Some(value);
+    if selected {
+        diags.push(
+            warning(
+                Code::Conflict,
+                Pointer::from_tokens(["spec", "nodeSelector", key.as_str()]),
+                format!(
+                    "nodeSelector {key}={value} selects only virtual nodes, but the pod does not tolerate their taint {}; no node can take it",
+                    options.taint_key
+                ),
+            )
+            .help(format!(
+                "add the toleration {{key: {}, operator: Exists}}, or label the pod alibabacloud.com/eci=true",
+                options.taint_key
+            )),
+        );
     }
 }
 
@@ -481,7 +546,8 @@ pub(crate) fn add_toleration(pod: &mut Value, key: &str) {
     }
 }
 
-fn route(pod: &mut Value, typed: &Pod, options: &AdmissionOptions, diags: &mut Vec<Diagnostic>) {
+/// Sends the pod to the virtual nodes; `node` is the one strategy node-name binds it to.
+fn route(pod: &mut Value, typed: &Pod, options: &AdmissionOptions, node: Option<&str>, diags: &mut Vec<Diagnostic>) {
     let (label_key, label_value) = (&options.virtual_node_label.0, &options.virtual_node_label.1);
     match options.strategy {
         RoutingStrategy::NodeSelector => {
@@ -508,7 +574,9 @@ fn route(pod: &mut Value, typed: &Pod, options: &AdmissionOptions, diags: &mut V
         }
         RoutingStrategy::NodeName => {
             // A NoSchedule taint does not stop a pod that names its node.
-            object_at(pod, &["spec"]).insert("nodeName".into(), Value::String(options.virtual_node_name.clone()));
+            if let Some(node) = node {
+                object_at(pod, &["spec"]).insert("nodeName".into(), Value::String(node.into()));
+            }
         }
     }
 }
@@ -577,9 +645,8 @@ fn check_arm(
     pod: &mut Value,
     typed: &Pod,
     profile: Option<&EciProfile>,
-    options: &AdmissionOptions,
     diags: &mut Vec<Diagnostic>,
-    by_binding: bool,
+    through_scheduler: bool,
 ) {
     let arm = typed
         .spec
@@ -590,7 +657,8 @@ fn check_arm(
     if !arm {
         return;
     }
-    if !by_binding && options.strategy != RoutingStrategy::NodeName {
+    // The scheduler needs the ARM node's taint tolerated; a bound pod does not.
+    if through_scheduler {
         add_arm_toleration(pod);
     }
     if profile.is_some_and(|p| !p.enable_linux_arm64_node) {

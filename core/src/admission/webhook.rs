@@ -17,8 +17,11 @@
 //!
 //! Routes the API server cannot see are not covered by default: pods routed
 //! only by the `burst-resource` annotation (annotations are not selectable)
-//! and pods that already name a virtual node. `match_all_pods` adds one
-//! catch-all entry for them, at the cost of a webhook call per pod creation.
+//! and pods whose own spec sends them to a virtual node (`nodeName`, or
+//! nodeSelector/affinity with the toleration), which get the profile's
+//! effects only when the webhook is called for them. `match_all_pods` adds
+//! one catch-all entry for them, at the cost of a webhook call per pod
+//! creation.
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -187,7 +187,7 @@ impl Case for AdmitCase {
             case.options.strategy = strategy;
         }
         if let Some(name) = &params.node_name {
-            case.options.virtual_node_name = name.clone();
+            case.options.virtual_node_name = Some(name.clone());
         }
         if let Some(on) = params.on_unsupported {
             case.options.on_unsupported = on;

@@ -126,8 +126,8 @@ wire_struct! {
 wire_struct! {
     /// `Container.N` and `InitContainer.N`, of `CreateContainerGroup` and
     /// `UpdateContainerGroup` alike: one model for the four lists, each of
-    /// which leaves absent the fields its API lacks (reference/eci-api.md
-    /// §1.3–1.7, §2.1):
+    /// which leaves absent the fields its API lacks (docs/eci-api.md#createcontainergroup,
+    /// #updatecontainergroup):
     /// - init containers have no probes, lifecycle hooks,
     ///   `EnvironmentVarHide` or `SecurityContextPrivileged`/`RunAs*`, and at
     ///   creation no `Stdin`/`StdinOnce`/`Tty` either;
@@ -598,7 +598,7 @@ impl Container {
 
     /// The container as `UpdateContainerGroup` takes it: without the fields
     /// the update API lacks (`TerminationMessage*`, `EnvironmentVarHide`,
-    /// `SecurityContextPrivileged`/`RunAs*`; reference/eci-api.md §2.1).
+    /// `SecurityContextPrivileged`/`RunAs*`; docs/eci-api.md#updatecontainergroup).
     pub fn for_update(&self) -> Self {
         Container {
             environment_var_hide: None,

@@ -7,6 +7,7 @@
 //! and the profile beats the cluster settings.
 
 pub mod diff;
+pub mod effects;
 pub mod selector;
 
 use std::collections::BTreeMap;

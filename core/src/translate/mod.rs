@@ -9,7 +9,9 @@
 //! Precedence for every setting that several inputs can give: the pod's own
 //! annotation, then an annotation added by a matching eci-profile selector
 //! (earlier selectors first), then the eci-profile data, then the cluster
-//! settings (docs/annotations.md, docs/eci-profile.md#selectors).
+//! settings (docs/annotations.md, docs/eci-profile.md#selectors). Which
+//! selectors add what is decided by [`crate::profile::effects`], the rule the
+//! webhook uses, so a pod translates the same before and after admission.
 
 mod container;
 mod env;
@@ -34,10 +36,11 @@ use crate::eci::{CreateContainerGroupRequest, WireParams};
 use crate::explain::{Effect, ExplainRow, Explanation, InputRef, explain_rows};
 use crate::objects::ObjectStore;
 use crate::profile::EciProfile;
+use crate::profile::effects::ProfileEffects;
 use crate::sizing::Sizing;
 
+pub use crate::profile::effects::effective_annotations;
 pub use identity::{client_token, container_group_name};
-pub use options::effective_annotations;
 pub use pod::{MAX_CONTAINERS, MAX_REGISTRY_CREDENTIALS, MAX_VOLUMES};
 
 /// Everything translation reads.
@@ -196,7 +199,14 @@ pub fn translate(input: &TranslateInput<'_>) -> Translation {
         };
     }
     let mut diags = Vec::new();
+    // Annotations with their origin (the pod, or the selector that adds them).
     let (annotations, annotation_origin) = options::parse_annotations(input, &mut diags);
+    // Everything else reads the pod as the webhook returns it: with the
+    // labels and annotations the profile's selectors add (one rule for both,
+    // crate::profile::effects), so a pod's downward API and `metadata.labels`
+    // references see the same values whether or not it went through admission.
+    let with_effects = ProfileEffects::for_pod(input.pod, input.namespace_labels, input.profile).applied_to(input.pod);
+    let input = &TranslateInput { pod: with_effects.as_ref().unwrap_or(input.pod), ..*input };
     let mut ctx = Ctx {
         input: *input,
         pod: input.pod,

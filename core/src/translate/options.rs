@@ -7,54 +7,17 @@ use k8s_openapi::api::core::v1::Pod;
 use super::{Ctx, TranslateInput};
 use crate::annotations::registry::{self as keys, Target};
 use crate::annotations::{Parsed, PodAnnotations};
-use crate::diagnostics::{Code, Diagnostic, Input, Pointer, Severity};
+use crate::diagnostics::{Code, Diagnostic, Severity};
 use crate::eci::{AcrRegistryInfo, CreateContainerGroupRequest};
 use crate::explain::InputRef;
-use crate::profile::EciProfile;
 use crate::quantity::{GIB, Quantity, bytes_to_gib, format_bytes, millis_to_vcpu};
 use crate::sizing::{ARM_DEFAULT_INSTANCE_TYPE, InstanceSize, Sizing, SizingOptions, UseSpecs, size_pod};
-
-/// The pod's annotations followed by those that matching profile selectors
-/// append ("append, never override": the pod's own value wins, then the
-/// first matching selector; docs/eci-profile.md#effect-merge), each
-/// with where it came from.
-pub fn effective_annotations(
-    pod: &Pod,
-    namespace_labels: &BTreeMap<String, String>,
-    profile: Option<&EciProfile>,
-) -> Vec<(String, String, InputRef)> {
-    let mut entries: Vec<(String, String, InputRef)> = pod
-        .metadata
-        .annotations
-        .iter()
-        .flatten()
-        .map(|(k, v)| (k.clone(), v.clone(), InputRef::pod(crate::annotations::pointer(k))))
-        .collect();
-    let empty = BTreeMap::new();
-    let pod_labels = pod.metadata.labels.as_ref().unwrap_or(&empty);
-    for (i, selector) in profile.map(|p| p.selectors.as_slice()).unwrap_or_default().iter().enumerate() {
-        let Some(effect) = &selector.effect else {
-            continue;
-        };
-        if !selector.matches(pod_labels, namespace_labels) {
-            continue;
-        }
-        for (k, v) in &effect.annotations {
-            if entries.iter().any(|(key, _, _)| key == k) {
-                continue;
-            }
-            let pointer = Pointer::from_tokens(["data", "selectors"]).index(i).key("effect").key("annotations").key(k);
-            entries.push((k.clone(), v.clone(), InputRef::of(Input::Profile, pointer)));
-        }
-    }
-    entries
-}
 
 pub(super) fn parse_annotations(
     input: &TranslateInput<'_>,
     diags: &mut Vec<Diagnostic>,
 ) -> (PodAnnotations, BTreeMap<String, InputRef>) {
-    let entries = effective_annotations(input.pod, input.namespace_labels, input.profile);
+    let entries = crate::profile::effects::effective_annotations(input.pod, input.namespace_labels, input.profile);
     let origin = entries.iter().map(|(k, _, o)| (k.clone(), o.clone())).collect();
     (PodAnnotations::parse_entries(&entries, diags), origin)
 }
