@@ -1,7 +1,7 @@
 //! Shared helpers for the criterion benchmarks: load a fixture bundle and
 //! render its pod as JSON (the floor every translation starts from).
 
-use eci_bridge_core::input::parse_documents;
+use eci_bridge_core::parse_documents;
 use eci_bridge_core::{Bundle, Input};
 
 /// The text of `fixtures/pods/<name>`.

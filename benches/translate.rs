@@ -44,17 +44,15 @@ fn benches(c: &mut Criterion) {
 /// "translate time in Chromium vs native" measurement, beside parsing the
 /// same YAML as its floor.
 fn preview_benches(c: &mut Criterion) {
-    use eci_bridge_core::preview::{PreviewOptions, preview};
-    use eci_bridge_core::sources::Sources;
+    use eci_bridge_core::Sources;
+    use eci_bridge_core::{PreviewOptions, preview};
     let name = "pvc-nas-disk-oss.yaml";
     let text = eci_bridge_benches::fixture_text(name);
     let sources = Sources::stream("pod", &text);
     let mut group = c.benchmark_group("preview-pvc-nas-disk-oss");
     group.throughput(Throughput::Bytes(text.len() as u64));
     group.bench_function("floor: parse the YAML", |bench| {
-        bench.iter(|| {
-            eci_bridge_core::input::parse_documents(black_box(&text), eci_bridge_core::Input::Pod).expect("yaml")
-        })
+        bench.iter(|| eci_bridge_core::parse_documents(black_box(&text), eci_bridge_core::Input::Pod).expect("yaml"))
     });
     group.bench_function("preview -> JSON text", |bench| {
         bench.iter(|| {

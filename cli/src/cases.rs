@@ -9,7 +9,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 use eci_bridge_core::case::{self, Case, Env, Outcome, Ran};
-use eci_bridge_core::sources::{Role, Sources};
+use eci_bridge_core::{Role, Sources};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -154,7 +154,7 @@ pub struct TranslateArgs {
 }
 
 /// Reads `translate`'s inputs and runs the case (shared with `eci create`).
-pub fn translation(args: &TranslateArgs) -> Result<Ran<eci_bridge_core::preview::Preview>, String> {
+pub fn translation(args: &TranslateArgs) -> Result<Ran<eci_bridge_core::Preview>, String> {
     let sources = sources(&[&args.file], &args.profile, &args.cluster, &args.objects)?;
     let mut params = TranslateParams::with_labels(inputs::parse_labels(&args.namespace_labels)?);
     params.show_secrets = args.show_secrets;

@@ -8,8 +8,8 @@ use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
 use eci_bridge_core::check::{CheckConfig, CheckFile, CheckOptions, CheckReport, Outcome, Resources, check};
-use eci_bridge_core::quantity::format_vcpu;
-use eci_bridge_core::text::escape_text;
+use eci_bridge_core::escape_text;
+use eci_bridge_core::format_vcpu;
 use eci_bridge_core::{ClusterSettings, Code, Diagnostic, ObjectStore, Severity};
 use serde_json::{Value, json};
 

@@ -3,13 +3,13 @@
 use std::collections::BTreeMap;
 use std::io::Read;
 
+use eci_bridge_core::Limits;
 use eci_bridge_core::admission::AdmissionOptions;
 use eci_bridge_core::admission::case::settings_from_document;
 use eci_bridge_core::cluster::{ClusterSettings, parse_cluster_document};
-use eci_bridge_core::input::{parse_document, parse_documents};
-use eci_bridge_core::limits::Limits;
-use eci_bridge_core::sources::{Placement, document_of};
 use eci_bridge_core::{Bundle, Diagnostic, EciProfile, Input, ObjectStore, parse_profile};
+use eci_bridge_core::{Placement, document_of};
+use eci_bridge_core::{parse_document, parse_documents};
 use serde_json::Value;
 
 use crate::render;

@@ -218,7 +218,7 @@ fn main() -> ExitCode {
     let code = match run(cli.command) {
         Ok(code) => code,
         Err(message) => {
-            message.lines().for_each(|line| render::err(&eci_bridge_core::text::escape_text(line)));
+            message.lines().for_each(|line| render::err(&eci_bridge_core::escape_text(line)));
             ExitCode::from(1)
         }
     };
@@ -264,7 +264,7 @@ fn run(command: Command) -> Result<ExitCode, String> {
                 nonce,
                 method: if method == Method::Get { HttpMethod::Get } else { HttpMethod::Post },
             };
-            let budget = eci_bridge_core::limits::wire_budget(request.to_string().len());
+            let budget = eci_bridge_core::wire_budget(request.to_string().len());
             let params = WireParams::from_json_within(&request, budget).ok_or_else(|| {
                 format!("error[limit-exceeded]: the request flattens to more than {budget} bytes of parameters; eci-bridge signs at most 4 times its input")
             })?;

@@ -11,7 +11,7 @@ use std::io::Write;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use eci_bridge_core::text::escape_text;
+use eci_bridge_core::escape_text;
 use eci_bridge_core::{Diagnostic, Severity};
 use serde_json::Value;
 
@@ -25,7 +25,7 @@ pub fn diagnostic(d: &Diagnostic) -> String {
 
 /// Every diagnostic to standard error, errors first, then a summary line.
 pub fn diagnostics(diags: &[Diagnostic]) {
-    let per_code = eci_bridge_core::limits::Limits::DEFAULT.max_diagnostics_per_code;
+    let per_code = eci_bridge_core::Limits::DEFAULT.max_diagnostics_per_code;
     let shown = eci_bridge_core::diagnostics::compact(diags.to_vec(), per_code);
     let mut sorted: Vec<&Diagnostic> = shown.iter().collect();
     sorted.sort_by_key(|d| d.severity);

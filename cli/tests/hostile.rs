@@ -215,7 +215,7 @@ fn run(args: &[String], scratch: &Path) -> Run {
 fn raw_control(bytes: &[u8]) -> Option<u8> {
     String::from_utf8_lossy(bytes)
         .chars()
-        .find(|&c| eci_bridge_core::text::is_unsafe_char(c) && c != '\n' && c != '\t')
+        .find(|&c| eci_bridge_core::is_unsafe_char(c) && c != '\n' && c != '\t')
         .map(|c| u8::try_from(u32::from(c)).unwrap_or(u8::MAX))
 }
 

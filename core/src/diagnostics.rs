@@ -189,7 +189,7 @@ pub struct Diagnostic {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub help: Option<String>,
     /// Where it is in the source text: set for syntax errors, and by
-    /// [`crate::sources`] for everything whose pointer it can place.
+    /// [`crate::case::run`] for everything whose pointer it can place.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub span: Option<Span>,
 }
@@ -247,6 +247,10 @@ impl Diagnostic {
     }
 }
 
+/// A diagnostic is an error value: `?` turns it into `Box<dyn Error>`,
+/// and `Display` renders it as the CLI prints it.
+impl std::error::Error for Diagnostic {}
+
 impl fmt::Display for Diagnostic {
     /// Compact, rustc-like: `error[hostpath-volume]: message` then the
     /// location and the hint on indented lines. Input text inside them is
@@ -265,6 +269,7 @@ impl fmt::Display for Diagnostic {
         match location {
             // The whole document: its place says more than `/`.
             Some(location) if self.pointer.is_empty() => write!(f, "\n  --> {input}{location}")?,
+            None if self.pointer.is_empty() => write!(f, "\n  --> {input}")?,
             location => write!(f, "\n  --> {input} {pointer}{}", location.unwrap_or_default())?,
         }
         if let Some(help) = &self.help {

@@ -37,6 +37,7 @@ pub const LEASE_DURATION_SECONDS: i32 = 40;
 /// The nodes, their leases and what was noticed.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct VirtualNodes {
     /// One Node per zone (and architecture).
     pub nodes: Vec<Node>,

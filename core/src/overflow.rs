@@ -109,6 +109,7 @@ pub enum Decision {
 /// A decision and what was noticed.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct Overflow {
     /// The decision.
     pub decision: Decision,

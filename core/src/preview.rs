@@ -28,6 +28,7 @@ pub struct PreviewOptions {
 /// An explain row with the places of its inputs.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct ExplainView {
     /// The row.
     #[serde(flatten)]
@@ -39,6 +40,7 @@ pub struct ExplainView {
 /// What admission would do to the pod.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct AdmissionView {
     /// The decision.
     pub decision: Decision,
@@ -53,6 +55,7 @@ pub struct AdmissionView {
 /// Everything for one look.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct Preview {
     /// The kind the pod came from (`Pod`, `Deployment`, …).
     pub source_kind: String,

@@ -98,9 +98,6 @@ impl Quantity {
         Ok(Quantity { mantissa, exp10: exp10 - frac_len, exp2 })
     }
 
-    /// Zero.
-    pub const ZERO: Quantity = Quantity { mantissa: 0, exp10: 0, exp2: 0 };
-
     /// True when the value is below zero.
     pub fn is_negative(&self) -> bool {
         self.mantissa < 0
@@ -143,7 +140,8 @@ impl fmt::Display for Quantity {
 /// Bytes in one GiB.
 pub const GIB: i128 = 1 << 30;
 /// Bytes in one MiB.
-pub const MIB: i128 = 1 << 20;
+#[cfg(test)]
+const MIB: i128 = 1 << 20;
 
 /// Millicores as the vCPU number ECI expects (`1500` → `1.5`).
 pub fn millis_to_vcpu(millis: i128) -> f64 {

@@ -76,6 +76,7 @@ pub struct Change {
 /// What an update needs.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct UpdatePlan {
     /// The request to send, when something can be updated.
     pub request: Option<UpdateContainerGroupRequest>,

@@ -4,7 +4,7 @@
 
 use eci_bridge_core::Input;
 use eci_bridge_core::admission::{AdmissionCase, Decision, review_for_pod};
-use eci_bridge_core::input::parse_documents;
+use eci_bridge_core::parse_documents;
 use serde_json::{Value, json};
 
 fn case(path: &std::path::Path) -> AdmissionCase {

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use eci_bridge_core::Input;
 use eci_bridge_core::diagnostics::has_errors;
 use eci_bridge_core::elastic::{ElasticCase, UNIT_LABEL, split::Split};
-use eci_bridge_core::input::parse_documents;
-use eci_bridge_core::labels::label_selector_matches;
+use eci_bridge_core::label_selector_matches;
+use eci_bridge_core::parse_documents;
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::jiff::Timestamp;
 

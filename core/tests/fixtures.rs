@@ -5,7 +5,7 @@
 //! table are snapshots (redacted, as every human-facing rendering is), and
 //! invariants that must hold for every pod are checked.
 
-use eci_bridge_core::input::parse_documents;
+use eci_bridge_core::parse_documents;
 use eci_bridge_core::{Bundle, ClusterSettings, CreateContainerGroupRequest, Input, Reveal, Translation, WireParams};
 
 fn translate_fixture(path: &std::path::Path) -> Translation {

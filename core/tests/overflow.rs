@@ -1,8 +1,8 @@
 //! Snapshot tests over `fixtures/overflow/*.yaml`, with the invariants every
 //! decision keeps.
 
-use eci_bridge_core::input::parse_documents;
 use eci_bridge_core::overflow::{Decision, LeaveReason, OverflowInput, decide, decide_bundle};
+use eci_bridge_core::parse_documents;
 use eci_bridge_core::{Bundle, ClusterSettings, Input};
 
 fn bundle(path: &std::path::Path) -> Bundle {

@@ -3,9 +3,9 @@
 //! value) is written.
 
 use eci_bridge_core::Input;
+use eci_bridge_core::SourceMap;
 use eci_bridge_core::diagnostics::Pointer;
-use eci_bridge_core::input::parse_documents;
-use eci_bridge_core::source_map::SourceMap;
+use eci_bridge_core::parse_documents;
 use serde_json::Value;
 
 fn pointers(v: &Value, at: Pointer, out: &mut Vec<String>) {

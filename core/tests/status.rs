@@ -7,8 +7,8 @@
 use std::collections::BTreeSet;
 
 use eci_bridge_core::eci::describe::ContainerGroup;
-use eci_bridge_core::input::parse_documents;
 use eci_bridge_core::node::NodesCase;
+use eci_bridge_core::parse_documents;
 use eci_bridge_core::status::case::StatusCase;
 use eci_bridge_core::status::pod_status;
 use eci_bridge_core::update::{UpdateCase, delete_request};

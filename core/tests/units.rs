@@ -2,7 +2,7 @@
 //! the invariants of every placement, and a property test that fills units
 //! pod by pod.
 
-use eci_bridge_core::input::parse_documents;
+use eci_bridge_core::parse_documents;
 use eci_bridge_core::resource_policy::case::PlacementCase;
 use eci_bridge_core::resource_policy::{PlacementInput, ResourcePolicy, UnitDecision, place, scale_in_order, unit_of};
 use eci_bridge_core::{ClusterSettings, Input};

@@ -67,14 +67,14 @@ impl CertRequest {
     /// Problems with the request, one message each.
     pub fn check(&self) -> Vec<String> {
         let mut out = Vec::new();
-        if !eci_bridge_core::labels::is_dns_label(&self.service_name) {
+        if !eci_bridge_core::is_dns_label(&self.service_name) {
             out.push(format!("--service-name `{}` is not a Service name (a DNS label)", self.service_name));
         }
-        if !eci_bridge_core::labels::is_dns_label(&self.service_namespace) {
+        if !eci_bridge_core::is_dns_label(&self.service_namespace) {
             out.push(format!("--service-namespace `{}` is not a namespace name (a DNS label)", self.service_namespace));
         }
         for d in &self.dns {
-            if !eci_bridge_core::labels::is_dns_subdomain(d) {
+            if !eci_bridge_core::is_dns_subdomain(d) {
                 out.push(format!("--dns `{d}` is not a DNS name"));
             }
         }

@@ -64,7 +64,7 @@ pub struct ServeConfig {
 /// The documented request-body limit: the core's limit on one text (4 MiB).
 /// The API server stores objects of at most 3 MiB and the webhook is called
 /// for CREATE only, so a review is below it; larger bodies get 413.
-pub const MAX_BODY_BYTES: usize = eci_bridge_core::limits::Limits::DEFAULT.max_text_bytes;
+pub const MAX_BODY_BYTES: usize = eci_bridge_core::Limits::DEFAULT.max_text_bytes;
 
 impl ServeConfig {
     /// Settings with the documented defaults.

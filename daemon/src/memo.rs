@@ -164,7 +164,7 @@ impl Memo {
         }
         let body = format!("{}{}{}", r.before, uid_field(&keyed.uid)?, r.after);
         let summary = ReviewSummary { uid: keyed.uid.clone(), ..r.summary.clone() };
-        Some(Answer { outcome: r.outcome, body, summary, admission: None })
+        Some(Answer::new(r.outcome, body, summary, None))
     }
 
     /// Remembers an answer (reviews only, not 400s) and the namespace labels

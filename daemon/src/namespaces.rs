@@ -65,7 +65,7 @@ impl NamespaceLabels {
 
 /// Reads a namespaces file's text.
 pub fn parse(text: &str) -> Result<BTreeMap<String, Labels>, Diagnostic> {
-    let docs = eci_bridge_core::input::parse_documents(text, Input::Object("namespaces file".into()))?;
+    let docs = eci_bridge_core::parse_documents(text, Input::Object("namespaces file".into()))?;
     namespaces_from_documents(&docs)
 }
 

@@ -547,7 +547,7 @@ pub async fn run(config: ServeConfig, shutdown: impl std::future::Future<Output 
 }
 
 fn start_reloads(state: &Arc<State>, current: &Arc<CurrentCert>, mut stop: watch::Receiver<bool>) {
-    let limit = eci_bridge_core::limits::Limits::DEFAULT.max_text_bytes;
+    let limit = eci_bridge_core::Limits::DEFAULT.max_text_bytes;
     let config = &state.config;
     let mut profile = config.profile_file.clone().map(|p| Watched::new(p, limit));
     let mut namespaces = match &config.namespaces {

@@ -10,7 +10,7 @@
 use std::collections::BTreeSet;
 
 use eci_bridge_core::eci::wire::WireParams;
-use eci_bridge_core::translate::{MAX_CONTAINERS, MAX_REGISTRY_CREDENTIALS, MAX_VOLUMES};
+use eci_bridge_core::{MAX_CONTAINERS, MAX_REGISTRY_CREDENTIALS, MAX_VOLUMES};
 
 use crate::error::ApiError;
 

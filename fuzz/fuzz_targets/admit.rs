@@ -14,7 +14,7 @@
 
 use eci_bridge_core::Input;
 use eci_bridge_core::admission::{Admission, AdmissionCase, Decision};
-use eci_bridge_core::input::parse_documents;
+use eci_bridge_core::parse_documents;
 use eci_bridge_fuzz::{assert_same, check_output_bound, render_diagnostics, text};
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;

@@ -18,7 +18,7 @@
 
 use eci_bridge_core::Input;
 use eci_bridge_core::elastic::{Bounds, ElasticCase, Reconciled, split};
-use eci_bridge_core::input::parse_documents;
+use eci_bridge_core::parse_documents;
 use eci_bridge_fuzz::{assert_same, check_output_bound, render_diagnostics, text, to_yaml};
 use libfuzzer_sys::fuzz_target;
 

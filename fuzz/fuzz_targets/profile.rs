@@ -16,7 +16,7 @@ use std::collections::BTreeSet;
 
 use eci_bridge_core::Input;
 use eci_bridge_core::admission::webhook::{WebhookConfigOptions, routes, webhook_configuration};
-use eci_bridge_core::input::parse_documents;
+use eci_bridge_core::parse_documents;
 use eci_bridge_core::profile::diff::diff_profiles;
 use eci_bridge_core::profile::parse_profile;
 use eci_bridge_fuzz::{assert_same, check_output_bound, render_diagnostics, text, yaml};

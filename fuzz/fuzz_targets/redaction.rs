@@ -25,8 +25,8 @@
 
 use arbitrary::{Arbitrary, Unstructured};
 use eci_bridge_core::ClusterSettings;
-use eci_bridge_core::sources::{Role, Sources};
-use eci_bridge_core::translate::Reveal;
+use eci_bridge_core::{Role, Sources};
+use eci_bridge_core::Reveal;
 use eci_bridge_core::update::UpdateCase;
 use eci_bridge_fuzz::{render_diagnostics, render_translation};
 use libfuzzer_sys::fuzz_target;

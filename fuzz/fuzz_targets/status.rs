@@ -13,7 +13,7 @@ use std::collections::BTreeSet;
 
 use eci_bridge_core::ClusterSettings;
 use eci_bridge_core::Input;
-use eci_bridge_core::input::parse_documents;
+use eci_bridge_core::parse_documents;
 use eci_bridge_core::status::case::{StatusCase, StatusView};
 use eci_bridge_fuzz::{assert_same, check_output_bound, render_diagnostics, text, to_yaml};
 use libfuzzer_sys::fuzz_target;

@@ -12,8 +12,8 @@
 
 use eci_bridge_core::ClusterSettings;
 use eci_bridge_core::eci::secret::REDACTED;
-use eci_bridge_core::sources::Sources;
-use eci_bridge_core::translate::Reveal;
+use eci_bridge_core::Sources;
+use eci_bridge_core::Reveal;
 use eci_bridge_fuzz::{assert_same, check_output_bound, render_diagnostics, render_translation, text};
 use libfuzzer_sys::fuzz_target;
 

@@ -7,7 +7,7 @@
 
 use std::borrow::Cow;
 
-use eci_bridge_core::translate::{Reveal, Translation};
+use eci_bridge_core::{Reveal, Translation};
 use eci_bridge_core::{Diagnostic, ExplainRow};
 use serde_json::Value;
 

@@ -3,9 +3,9 @@
 //! A failure is the core's diagnostic; the export turns it into a JS `Error`.
 
 use eci_bridge_core::Input;
+use eci_bridge_core::Sources;
 use eci_bridge_core::case::{self, Env, Mode, Ran};
 use eci_bridge_core::diagnostics::{Code, Diagnostic, Severity};
-use eci_bridge_core::sources::Sources;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 

@@ -103,7 +103,7 @@ pub fn webhook_config(profile: &str, options: &str) -> Result<String, JsValue> {
     let profile = if profile.trim().is_empty() {
         None
     } else {
-        let doc = eci_bridge_core::input::parse_document(profile, Input::Profile).map_err(fail)?;
+        let doc = eci_bridge_core::parse_document(profile, Input::Profile).map_err(fail)?;
         Some(eci_bridge_core::parse_profile(&doc).0)
     };
     let options: WebhookConfigOptions = adapter::from_json(options, "options").map_err(fail)?;

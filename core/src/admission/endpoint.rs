@@ -84,6 +84,7 @@ pub struct ReviewSummary {
 
 /// The webhook's answer to one request body.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Answer {
     /// The outcome.
     pub outcome: Outcome,
@@ -94,6 +95,13 @@ pub struct Answer {
     pub summary: ReviewSummary,
     /// The admission, when the body was a review.
     pub admission: Option<Admission>,
+}
+
+impl Answer {
+    /// An answer made elsewhere (a daemon's memo of an earlier answer).
+    pub fn new(outcome: Outcome, body: String, summary: ReviewSummary, admission: Option<Admission>) -> Answer {
+        Answer { outcome, body, summary, admission }
+    }
 }
 
 /// What the endpoint needs besides the body: the loaded eci-profile, the

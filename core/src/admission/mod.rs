@@ -172,6 +172,7 @@ pub enum Decision {
 /// The result of one admission.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct Admission {
     /// The decision.
     pub decision: Decision,

@@ -3,7 +3,8 @@
 /// Declares a request struct whose every field is left out of the serialized
 /// form while it is absent (`None`, an empty list), as the SDK's `to_map()`
 /// leaves out unset parameters: one `skip_serializing_if` written here
-/// instead of one on each field. Attributes and doc comments pass through.
+/// instead of one on each field. Attributes and doc comments pass through;
+/// each field's docs end with the wire rule, so none is undocumented.
 macro_rules! wire_struct {
     (
         $(#[$meta:meta])*
@@ -15,6 +16,7 @@ macro_rules! wire_struct {
         $vis struct $name {
             $(
                 $(#[$field_meta])*
+                #[doc = concat!("\n\nThe wire parameter of `", stringify!($field), "` in PascalCase (docs/eci-api.md#wire-names); left out while absent.")]
                 #[serde(skip_serializing_if = "crate::eci::Absent::is_absent")]
                 $field_vis $field: $ty,
             )*

@@ -25,7 +25,6 @@ wire_struct! {
     /// `UpdateContainerGroup`.
     #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
     #[serde(rename_all = "PascalCase", default)]
-    #[allow(missing_docs)]
     pub struct UpdateContainerGroupRequest {
         pub acr_registry_info: Vec<UpdateAcrRegistryInfo>,
         pub client_token: Option<String>,
@@ -51,7 +50,6 @@ wire_struct! {
     /// `AcrRegistryInfo.N` of an update (no ARNs).
     #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
     #[serde(rename_all = "PascalCase", default)]
-    #[allow(missing_docs)]
     pub struct UpdateAcrRegistryInfo {
         pub domain: Vec<String>,
         pub instance_id: Option<String>,
@@ -64,7 +62,6 @@ wire_struct! {
     /// `Volume.N` of an update (no disk volumes, no file modes).
     #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
     #[serde(rename_all = "PascalCase", default)]
-    #[allow(missing_docs)]
     pub struct UpdateVolume {
         pub config_file_volume: Option<UpdateConfigFileVolume>,
         pub empty_dir_volume: Option<EmptyDirVolume>,
@@ -82,7 +79,6 @@ wire_struct! {
     /// `Volume.N.ConfigFileVolume` of an update.
     #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
     #[serde(rename_all = "PascalCase", default)]
-    #[allow(missing_docs)]
     pub struct UpdateConfigFileVolume {
         pub config_file_to_path: Vec<UpdateConfigFileToPath>,
     }
@@ -92,7 +88,6 @@ wire_struct! {
     /// `Volume.N.ConfigFileVolume.ConfigFileToPath.N` of an update.
     #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
     #[serde(rename_all = "PascalCase", default)]
-    #[allow(missing_docs)]
     pub struct UpdateConfigFileToPath {
         pub content: Option<Sensitive>,
         pub path: Option<String>,
@@ -103,7 +98,6 @@ wire_struct! {
     /// `DeleteContainerGroup`.
     #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
     #[serde(rename_all = "PascalCase", default)]
-    #[allow(missing_docs)]
     pub struct DeleteContainerGroupRequest {
         pub client_token: Option<String>,
         pub container_group_id: Option<String>,

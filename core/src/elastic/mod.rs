@@ -59,6 +59,7 @@ pub struct ElasticInput<'a> {
 /// What the controller writes.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct Reconciled {
     /// The source Deployment with its share of the replicas.
     pub source: Deployment,

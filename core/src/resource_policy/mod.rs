@@ -350,6 +350,7 @@ pub enum UnitDecision {
 /// The result of [`place`].
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct Placement {
     /// The decision.
     pub decision: UnitDecision,

@@ -117,6 +117,7 @@ impl StatusCase {
 /// Everything a status case maps to.
 #[derive(Debug, Clone, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct StatusView {
     /// The pod's new status.
     pub status: k8s_openapi::api::core::v1::PodStatus,

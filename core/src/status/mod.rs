@@ -48,6 +48,7 @@ use tables::{event_row, phase_row};
 /// The status and what was noticed while building it.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct StatusResult {
     /// The pod's new status.
     pub status: PodStatus,

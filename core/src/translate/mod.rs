@@ -71,6 +71,7 @@ pub enum Reveal {
 /// The result of translating one pod.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct Translation {
     /// The request (built as far as possible even when the pod is rejected).
     pub request: CreateContainerGroupRequest,
