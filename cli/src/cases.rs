@@ -151,6 +151,11 @@ pub struct TranslateArgs {
     /// Print the request even when an error rejects the pod (the exit status stays 2).
     #[arg(long)]
     pub print_rejected: bool,
+    /// A ConfigMap or Secret the pod needs and the input lacks is an error
+    /// (exit status 2), as for a provider; without it, a warning and a
+    /// `<missing: …>` placeholder in the request.
+    #[arg(long)]
+    pub strict: bool,
 }
 
 /// Reads `translate`'s inputs and runs the case (shared with `eci create`).
@@ -158,6 +163,7 @@ pub fn translation(args: &TranslateArgs) -> Result<Ran<eci_bridge_core::Preview>
     let sources = sources(&[&args.file], &args.profile, &args.cluster, &args.objects)?;
     let mut params = TranslateParams::with_labels(inputs::parse_labels(&args.namespace_labels)?);
     params.show_secrets = args.show_secrets;
+    params.strict = args.strict;
     run::<TranslateCase>(&sources, &params, &NowArg::default())
 }
 

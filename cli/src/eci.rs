@@ -160,6 +160,8 @@ pub fn run(verb: Verb) -> Result<ExitCode, String> {
                 output: crate::cases::TranslateOutput::Json,
                 show_secrets: true,
                 print_rejected: false,
+                // Creating an instance is provisioning: a missing object is never a placeholder.
+                strict: true,
             };
             let ran = crate::cases::translation(&args)?;
             if ran.rejected {

@@ -18,10 +18,10 @@ use serde_json::Value;
 
 use crate::cluster::{CLUSTER_SETTINGS_KIND, ClusterSettings};
 use crate::diagnostics::{Code, Diagnostic, Input, Severity};
-use crate::input::{PodSource, WORKLOAD_TEMPLATES, pod_from_document, unknown_pod_fields};
+use crate::input::{PodSource, WORKLOAD_TEMPLATES, missing_kind, pod_from_document, unknown_pod_fields};
 use crate::objects::ObjectStore;
 use crate::profile::{EciProfile, parse_profile};
-use crate::translate::{TranslateInput, Translation, translate};
+use crate::translate::{MissingObjects, TranslateInput, Translation, translate};
 
 /// Everything one translation needs, read from documents.
 #[derive(Debug, Clone)]
@@ -101,6 +101,26 @@ fn meta<'a>(doc: &'a Value, field: &str) -> Option<&'a str> {
     doc.get("metadata").and_then(|m| m.get(field)).and_then(Value::as_str)
 }
 
+/// "No Pod or workload", saying what the input holds instead.
+fn no_workload(docs: &[(usize, &Value)]) -> Diagnostic {
+    const SHOWN: usize = 6;
+    let message = match docs.len() {
+        0 => "no Pod or workload in the input: it holds no documents".to_string(),
+        n => {
+            let mut names: Vec<String> =
+                docs.iter().take(SHOWN).map(|(_, d)| crate::input::describe_document(d)).collect();
+            if n > SHOWN {
+                names.push(format!("and {} more", n - SHOWN));
+            }
+            let documents = if n == 1 { "document" } else { "documents" };
+            format!("no Pod or workload in the input: found {n} {documents}: {}", names.join(", "))
+        }
+    };
+    Diagnostic::pod(Severity::Error, Code::MissingField, "", message)
+        .on(Input::Stream)
+        .help("give a Pod, Deployment, StatefulSet, Job, CronJob, …")
+}
+
 impl Bundle {
     /// Splits decoded documents into a bundle. Fails only when there is no
     /// pod or the pod is malformed.
@@ -112,14 +132,15 @@ impl Bundle {
     /// stream (several files or editor tabs): each comes with its position
     /// in that stream, which [`Bundle::documents`] and diagnostics report.
     pub fn from_numbered(docs: &[(usize, &Value)]) -> Result<Bundle, Diagnostic> {
-        let (pod_index, pod_doc) = docs
-            .iter()
-            .copied()
-            .find(|(_, d)| is_pod_kind(d.get("kind").and_then(Value::as_str).unwrap_or("Pod")))
-            .ok_or_else(|| {
-                Diagnostic::pod(Severity::Error, Code::MissingField, "", "no Pod or workload in the input")
-                    .help("give a Pod, Deployment, StatefulSet, Job, CronJob, …")
-            })?;
+        let kind_of = |d: &Value| d.get("kind").and_then(Value::as_str).map(str::to_string);
+        let found = docs.iter().copied().find(|(_, d)| kind_of(d).is_some_and(|k| is_pod_kind(&k)));
+        let Some((pod_index, pod_doc)) = found else {
+            // A document without `kind` is not taken for a Pod: it is pointed at.
+            if docs.iter().any(|(_, d)| kind_of(d).is_none()) {
+                return Err(missing_kind(Input::Pod));
+            }
+            return Err(no_workload(docs));
+        };
         let (pod, source) = pod_from_document(pod_doc)?;
         let unknown = unknown_pod_fields(pod_doc, &pod, &source);
         let namespace = pod.metadata.namespace.clone().unwrap_or_else(|| "default".into());
@@ -168,10 +189,16 @@ impl Bundle {
                         Severity::Warning,
                         Code::Schema,
                         "/kind",
-                        format!("a second {k} in the input is ignored; only the first pod is translated"),
+                        format!(
+                            "{} is not translated: translate previews one pod, the first workload of the input ({})",
+                            crate::input::describe_document(doc),
+                            crate::input::describe_document(pod_doc)
+                        ),
                     )
-                    .on(Input::Object(format!("document {}", i + 1))),
+                    .on(Input::Object(format!("document {}", i + 1)))
+                    .help("`eci-bridge check FILE` judges every workload of a stream; or split the stream"),
                 ),
+                "" => bundle.diagnostics.push(missing_kind(Input::Object(format!("document {}", i + 1)))),
                 _ => rest.push((i, doc)),
             }
         }
@@ -182,8 +209,14 @@ impl Bundle {
     }
 
     /// Translates the bundle's pod; `cluster` is used when the bundle has
-    /// no settings of its own.
+    /// no settings of its own. A missing ConfigMap or Secret is an error.
     pub fn translate(&self, cluster: &ClusterSettings) -> Translation {
+        self.translate_with(cluster, MissingObjects::Reject)
+    }
+
+    /// [`Self::translate`], saying what a ConfigMap or Secret the pod needs
+    /// and the bundle lacks becomes.
+    pub fn translate_with(&self, cluster: &ClusterSettings, missing_objects: MissingObjects) -> Translation {
         let cluster = self.cluster.as_ref().unwrap_or(cluster);
         let mut t = translate(&TranslateInput {
             pod: &self.pod,
@@ -191,6 +224,7 @@ impl Bundle {
             cluster,
             profile: self.profile.as_ref(),
             objects: &self.objects,
+            missing_objects,
         });
         t.relocate(&self.source);
         let mut diagnostics = self.diagnostics.clone();

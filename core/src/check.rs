@@ -29,7 +29,10 @@
 //!   [`Verdict::Excused`]: it still does not run on ECI, but the user said
 //!   they know, so it does not fail the check.
 //! - Documents without `kind`, and kinds that hold no pod, are counted but
-//!   not checked.
+//!   not checked (a repository holds values files and patches too).
+//! - **A ConfigMap or Secret no text supplies** is a warning and a
+//!   placeholder (`<missing: configmap/NAME key KEY>`), as in `translate`:
+//!   a check previews; `--strict` fails on it like on any warning.
 
 use std::collections::BTreeMap;
 
@@ -608,6 +611,8 @@ fn judge(
         cluster: options.cluster,
         profile: options.profile,
         objects,
+        // A check previews: a missing ConfigMap or Secret is a warning (an error under --strict's rule).
+        missing_objects: crate::translate::MissingObjects::Placeholder,
     });
     t.relocate(&source);
     diagnostics.append(&mut t.diagnostics);

@@ -220,6 +220,48 @@ fn breach_diagnostic(breach: &BudgetBreach, input: Input) -> Diagnostic {
     limits::exceeded(input, "", what, found, limit)
 }
 
+/// True for a `kind: List` (as `kubectl get -o yaml` prints it) or a typed
+/// list (`ConfigMapList`, `PodList`, …) with an `items` array.
+pub fn is_list(doc: &Value) -> bool {
+    doc.get("kind").and_then(Value::as_str).is_some_and(|k| k.ends_with("List"))
+        && doc.get("items").is_some_and(Value::is_array)
+}
+
+/// The documents of a stream with every List replaced by its items, each
+/// with the document it came from (counted from 0) and the pointer of the
+/// object inside that document (`""`, or `/items/N` for a List's item), so
+/// a diagnostic about an item is placed in the List.
+pub fn flatten_lists(docs: Vec<Value>) -> Vec<(Value, usize, String)> {
+    let mut out = Vec::with_capacity(docs.len());
+    for (i, doc) in docs.into_iter().enumerate() {
+        if is_list(&doc) {
+            let Value::Object(mut map) = doc else { continue };
+            let Some(Value::Array(items)) = map.remove("items") else { continue };
+            out.extend(items.into_iter().enumerate().map(|(j, item)| (item, i, format!("/items/{j}"))));
+        } else {
+            out.push((doc, i, String::new()));
+        }
+    }
+    out
+}
+
+/// The error for a document without `kind` where one is needed (pointer
+/// `/kind`, in `input`).
+pub fn missing_kind(input: Input) -> Diagnostic {
+    Diagnostic::pod(Severity::Error, Code::MissingField, "/kind", "the document has no `kind`")
+        .on(input)
+        .help("add `kind: Pod` (or Deployment, StatefulSet, Job, CronJob, …) and its `apiVersion`")
+}
+
+/// `Kind/name` of a document, for saying what an input holds.
+pub fn describe_document(doc: &Value) -> String {
+    let kind = doc.get("kind").and_then(Value::as_str).unwrap_or("(no kind)");
+    match doc.pointer("/metadata/name").and_then(Value::as_str) {
+        Some(name) => format!("{kind}/{name}"),
+        None => kind.to_string(),
+    }
+}
+
 /// Parses exactly one document.
 pub fn parse_document(text: &str, input: Input) -> Result<Value, Diagnostic> {
     let mut docs = parse_documents(text, input.clone())?;
@@ -348,10 +390,141 @@ pub fn unknown_pod_fields(doc: &Value, pod: &Pod, source: &PodSource) -> Vec<Dia
     found
         .into_iter()
         .map(|pointer| {
-            unknown_field(pointer)
-                .help("check the spelling: Kubernetes rejects unknown fields with kubectl --validate=strict")
+            let relative = pointer.strip_prefix(source.template_pointer.as_str()).unwrap_or(&pointer);
+            let tokens: Vec<String> = relative.split('/').skip(1).map(unescape_token).collect();
+            let (name, parent) = tokens.split_last().map_or(("", &[][..]), |(n, p)| (n.as_str(), p));
+            let parent: Vec<&str> = parent.iter().map(String::as_str).collect();
+            let suggestion = closest_field(name, schema_fields_at(&parent));
+            let mut d = unknown_field(pointer.clone());
+            match suggestion {
+                Some(known) => {
+                    if let Some(effect) = misspelling_effect(known, &parent) {
+                        d.message = format!("unknown field `{name}`; it is ignored, so {effect}");
+                    }
+                    d.help(format!("did you mean `{known}`? (kubectl --validate=strict rejects unknown fields)"))
+                }
+                None => d.help("check the spelling: Kubernetes rejects unknown fields with kubectl --validate=strict"),
+            }
         })
         .collect()
+}
+
+fn unescape_token(token: &str) -> String {
+    token.replace("~1", "/").replace("~0", "~")
+}
+
+/// The field names the Kubernetes schema gives `T`: what its deserializer
+/// asks for (k8s-openapi's types list their JSON names).
+fn schema_fields<T: DeserializeOwned>() -> &'static [&'static str] {
+    use serde::de::Visitor;
+
+    struct Grab(Option<&'static [&'static str]>);
+    #[derive(Debug)]
+    struct Stop;
+    impl std::fmt::Display for Stop {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("stop")
+        }
+    }
+    impl std::error::Error for Stop {}
+    impl serde::de::Error for Stop {
+        fn custom<M: std::fmt::Display>(_: M) -> Stop {
+            Stop
+        }
+    }
+    impl<'de> serde::Deserializer<'de> for &mut Grab {
+        type Error = Stop;
+        fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Stop> {
+            Err(Stop)
+        }
+        fn deserialize_struct<V: Visitor<'de>>(
+            self,
+            _: &'static str,
+            fields: &'static [&'static str],
+            _: V,
+        ) -> Result<V::Value, Stop> {
+            self.0 = Some(fields);
+            Err(Stop)
+        }
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf option unit
+            unit_struct newtype_struct seq tuple tuple_struct map enum identifier ignored_any
+        }
+    }
+    let mut grab = Grab(None);
+    let _ = T::deserialize(&mut grab);
+    grab.0.unwrap_or(&[])
+}
+
+/// The schema's field names of the object at `parent` (pod-relative tokens).
+fn schema_fields_at(parent: &[&str]) -> &'static [&'static str] {
+    use k8s_openapi::api::core::v1 as core;
+    use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+    let is_index = |t: &str| t.parse::<usize>().is_ok();
+    match parent {
+        [] => schema_fields::<Pod>(),
+        ["metadata"] => schema_fields::<ObjectMeta>(),
+        ["spec"] => schema_fields::<core::PodSpec>(),
+        ["spec", "securityContext"] => schema_fields::<core::PodSecurityContext>(),
+        ["spec", "volumes", i] if is_index(i) => schema_fields::<core::Volume>(),
+        ["spec", "containers" | "initContainers", i, rest @ ..] if is_index(i) => match rest {
+            [] => schema_fields::<core::Container>(),
+            ["resources"] => schema_fields::<core::ResourceRequirements>(),
+            ["securityContext"] => schema_fields::<core::SecurityContext>(),
+            ["livenessProbe" | "readinessProbe" | "startupProbe"] => schema_fields::<core::Probe>(),
+            ["ports", j] if is_index(j) => schema_fields::<core::ContainerPort>(),
+            ["env", j] if is_index(j) => schema_fields::<core::EnvVar>(),
+            ["envFrom", j] if is_index(j) => schema_fields::<core::EnvFromSource>(),
+            ["volumeMounts", j] if is_index(j) => schema_fields::<core::VolumeMount>(),
+            _ => &[],
+        },
+        _ => &[],
+    }
+}
+
+/// The known field `name` is most likely a misspelling of: the same
+/// ignoring case, or within two edits (and fewer than half its letters).
+fn closest_field(name: &str, known: &'static [&'static str]) -> Option<&'static str> {
+    let lower = name.to_ascii_lowercase();
+    known
+        .iter()
+        .map(|k| (edit_distance(&lower, &k.to_ascii_lowercase()), *k))
+        .filter(|(d, _)| *d <= 2 && *d * 2 < name.chars().count())
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, k)| k)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (above + 1).min(row[j] + 1).min(diagonal + usize::from(ca != *cb));
+            diagonal = above;
+        }
+    }
+    row[b.len()]
+}
+
+/// What is lost when the field meant to be `known` (under `parent`) is ignored,
+/// where that changes the request.
+fn misspelling_effect(known: &str, parent: &[&str]) -> Option<String> {
+    let default = format!(
+        "ECI sizes the pod without them ({} vCPU / {} GiB when no container sets any)",
+        crate::sizing::DEFAULT_CPU_MILLIS / 1000,
+        crate::sizing::DEFAULT_MEMORY_BYTES >> 30
+    );
+    match (known, parent) {
+        ("resources", ["spec", "containers" | "initContainers", _]) => {
+            Some(format!("this container's requests and limits are not read: {default}"))
+        }
+        ("resources", ["spec"]) => Some("the pod-level requests and limits are not read".to_string()),
+        ("requests" | "limits", [.., "resources"]) => Some(format!("these {known} are not read: {default}")),
+        _ => None,
+    }
 }
 
 /// Where the pod came from: a Pod, or the pod template of a workload.
@@ -409,7 +582,9 @@ fn add_claim_volumes(doc: &Value, pod: &mut Value) {
 /// the workload (`<name>-template`) and, for a DaemonSet, the owner
 /// reference that makes translation reject it.
 pub fn pod_from_document(doc: &Value) -> Result<(Pod, PodSource), Diagnostic> {
-    let kind = doc.get("kind").and_then(Value::as_str).unwrap_or("Pod").to_string();
+    let Some(kind) = doc.get("kind").and_then(Value::as_str).map(str::to_string) else {
+        return Err(missing_kind(Input::Pod));
+    };
     let template_pointer = WORKLOAD_TEMPLATES.iter().find(|(k, _)| *k == kind).map_or("", |(_, p)| *p);
     if let Some(breach) = crate::limits::check_pod_document(doc, template_pointer) {
         return Err(breach);
@@ -552,6 +727,53 @@ mod tests {
         );
         assert_eq!(plain_schema_message("invalid type: map, expected a sequence"), "expected a list, found a mapping");
         assert!(!plain_schema_message("invalid type: floating point `3.14159`, expected a string").contains("3.14"));
+    }
+
+    #[test]
+    fn lists_are_their_items_with_their_place() {
+        let docs = parse_documents(
+            "kind: List\nitems:\n- {kind: ConfigMap}\n- {kind: Pod}\n---\nkind: Secret\n---\nkind: List\nitems: []\n",
+            Input::Stream,
+        )
+        .unwrap();
+        let flat: Vec<(String, usize, String)> = flatten_lists(docs)
+            .into_iter()
+            .map(|(d, i, p)| (d["kind"].as_str().unwrap_or_default().to_string(), i, p))
+            .collect();
+        assert_eq!(
+            flat,
+            [
+                ("ConfigMap".into(), 0, "/items/0".into()),
+                ("Pod".into(), 0, "/items/1".into()),
+                ("Secret".into(), 1, String::new())
+            ]
+        );
+    }
+
+    #[test]
+    fn a_document_without_kind_is_not_a_pod() {
+        let doc =
+            parse_document("metadata: {name: p}\nspec: {containers: [{name: a, image: b}]}\n", Input::Pod).unwrap();
+        let d = pod_from_document(&doc).unwrap_err();
+        assert_eq!((d.code, d.pointer.as_str()), (Code::MissingField, "/kind"));
+    }
+
+    #[test]
+    fn misspelled_fields_get_the_schema_name() {
+        let doc = parse_document(
+            "kind: Pod\nmetadata: {name: p, lables: {a: b}}\nspec:\n  containers:\n  - {name: a, image: b, resource: {}, imagePullPolcy: Always, zzz: 1}\n",
+            Input::Pod,
+        )
+        .unwrap();
+        let (pod, source) = pod_from_document(&doc).unwrap();
+        let found = unknown_pod_fields(&doc, &pod, &source);
+        let help = |p: &str| found.iter().find(|d| d.pointer == p).and_then(|d| d.help.clone()).unwrap_or_default();
+        assert!(help("/metadata/lables").contains("`labels`"));
+        assert!(help("/spec/containers/0/imagePullPolcy").contains("`imagePullPolicy`"));
+        assert!(help("/spec/containers/0/resource").contains("`resources`"));
+        assert!(!help("/spec/containers/0/zzz").contains("did you mean"));
+        let resource = found.iter().find(|d| d.pointer == "/spec/containers/0/resource").unwrap();
+        assert!(resource.message.contains("not read"), "{}", resource.message);
     }
 
     #[test]

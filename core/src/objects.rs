@@ -259,6 +259,9 @@ impl ObjectStore {
                     ),
                 }
             }
+            "" => diags.push(crate::input::missing_kind(input).help(
+                "add the object's `kind` (ConfigMap, Secret, PersistentVolumeClaim, PersistentVolume, TokenRequest)",
+            )),
             other => diags.push(
                 Diagnostic::pod(
                     Severity::Warning,

@@ -326,6 +326,7 @@ pub fn decide(input: &OverflowInput<'_>) -> Overflow {
         cluster: input.cluster,
         profile: input.profile,
         objects: input.objects,
+        missing_objects: crate::translate::MissingObjects::Reject,
     });
     let errors: Vec<&Diagnostic> = translation.diagnostics.iter().filter(|d| d.is_error()).collect();
     if !errors.is_empty() {

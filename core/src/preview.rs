@@ -88,8 +88,13 @@ pub fn preview(sources: &Sources, options: &PreviewOptions) -> Result<Preview, D
 
 /// Everything one look at a bundle shows, with `cluster` where the bundle
 /// has no settings; nothing placed yet ([`crate::case::run`] places it).
-pub fn preview_bundle(bundle: &Bundle, cluster: &ClusterSettings, reveal: Reveal) -> Preview {
-    let translation = bundle.translate(cluster);
+pub fn preview_bundle(
+    bundle: &Bundle,
+    cluster: &ClusterSettings,
+    reveal: Reveal,
+    missing_objects: crate::translate::MissingObjects,
+) -> Preview {
+    let translation = bundle.translate_with(cluster, missing_objects);
     let explain = translation.explain(reveal).into_iter().map(|row| ExplainView { row, spans: Vec::new() }).collect();
     let pod = crate::json::to_value(&bundle.pod);
     let admission_options = AdmissionOptions {

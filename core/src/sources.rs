@@ -69,15 +69,26 @@ pub struct Loaded {
 pub struct Placement {
     names: Vec<String>,
     maps: Vec<SourceMap>,
-    /// For each document of the combined stream: (text, document in that text).
-    origins: Vec<(usize, usize)>,
+    /// For each document of the combined stream: (text, document in that
+    /// text, pointer of the object in that document: `/items/N` for a List's item).
+    origins: Vec<(usize, usize, String)>,
 }
 
 impl Placement {
     /// Adds a text from which `documents` documents were read (appended to the stream).
     pub fn add(&mut self, name: &str, text: &str, documents: usize) {
         let file = self.names.len();
-        self.origins.extend((0..documents).map(|j| (file, j)));
+        self.origins.extend((0..documents).map(|j| (file, j, String::new())));
+        self.names.push(name.to_string());
+        self.maps.push(SourceMap::parse(text));
+    }
+
+    /// Adds a text whose Lists were flattened ([`crate::input::flatten_lists`]):
+    /// for each document of the stream, its document in the text and the
+    /// pointer of the object in that document.
+    pub fn add_flattened(&mut self, name: &str, text: &str, origins: impl IntoIterator<Item = (usize, String)>) {
+        let file = self.names.len();
+        self.origins.extend(origins.into_iter().map(|(j, prefix)| (file, j, prefix)));
         self.names.push(name.to_string());
         self.maps.push(SourceMap::parse(text));
     }
@@ -103,19 +114,19 @@ impl Placement {
         let mut spans = vec![None; at.len()];
         for (file, map) in self.maps.iter().enumerate() {
             // (position in `at`, document in this text, pointer)
-            let mine: Vec<(usize, usize, &str)> = at
+            let mine: Vec<(usize, usize, String)> = at
                 .iter()
                 .enumerate()
                 .filter_map(|(i, a)| {
                     let (doc, pointer) = a.as_ref()?;
-                    let (f, in_file) = *self.origins.get(*doc)?;
-                    (f == file).then_some((i, in_file, pointer.as_str()))
+                    let (f, in_file, prefix) = self.origins.get(*doc)?;
+                    (*f == file).then(|| (i, *in_file, format!("{prefix}{pointer}")))
                 })
                 .collect();
             if mine.is_empty() {
                 continue;
             }
-            let asked: Vec<(usize, &str)> = mine.iter().map(|&(_, d, p)| (d, p)).collect();
+            let asked: Vec<(usize, &str)> = mine.iter().map(|(_, d, p)| (*d, p.as_str())).collect();
             for (&(i, _, _), range) in mine.iter().zip(map.locate_all(&asked)) {
                 spans[i] = range.map(|r| Span { file: Some(self.names[file].clone()), start: r.start, end: r.end });
             }
@@ -130,8 +141,9 @@ impl Placement {
 
     /// Where `pointer` into document `doc` of the stream is.
     pub fn span(&self, doc: usize, pointer: &str) -> Option<Span> {
-        let (file, doc_in_file) = *self.origins.get(doc)?;
-        let range = self.maps.get(file)?.locate(doc_in_file, pointer)?;
+        let (file, doc_in_file, prefix) = self.origins.get(doc)?;
+        let (file, doc_in_file) = (*file, *doc_in_file);
+        let range = self.maps.get(file)?.locate(doc_in_file, &format!("{prefix}{pointer}"))?;
         Some(Span { file: self.names.get(file).cloned(), start: range.start, end: range.end })
     }
 }
@@ -171,8 +183,9 @@ impl Sources {
                 }
                 d
             })?;
-            texts.add(&file.name, &file.text, docs.len());
-            all.extend(docs.into_iter().map(|doc| (file.role, doc)));
+            let docs = crate::input::flatten_lists(docs);
+            texts.add_flattened(&file.name, &file.text, docs.iter().map(|(_, j, prefix)| (*j, prefix.clone())));
+            all.extend(docs.into_iter().map(|(doc, _, _)| (file.role, doc)));
         }
         let numbered: Vec<(usize, &Value)> = all
             .iter()

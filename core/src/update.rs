@@ -525,6 +525,7 @@ impl UpdateCase {
             cluster,
             profile: self.profile.as_ref(),
             objects: &self.old_objects,
+            missing_objects: crate::translate::MissingObjects::Reject,
         };
         let new = TranslateInput {
             pod: &self.new,
@@ -532,6 +533,7 @@ impl UpdateCase {
             cluster,
             profile: self.profile.as_ref(),
             objects: &self.new_objects,
+            missing_objects: crate::translate::MissingObjects::Reject,
         };
         let mut plan = plan_update(&old, &new, container_group_id);
         let mut diagnostics = self.diagnostics.clone();
@@ -566,6 +568,7 @@ mod tests {
             cluster: &cluster,
             profile: None,
             objects: &objects,
+            missing_objects: crate::translate::MissingObjects::Reject,
         };
         let plan = plan_update(&input(&old), &input(&new), None);
         assert!(!plan.is_rejected(), "{:?}", plan.diagnostics);

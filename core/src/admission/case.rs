@@ -72,7 +72,7 @@ fn namespace_of(review: &AdmissionReview) -> String {
 impl AdmissionCase {
     /// Reads a case from decoded documents.
     pub fn from_documents(docs: &[Value]) -> Result<AdmissionCase, Diagnostic> {
-        let kind = |d: &Value| d.get("kind").and_then(Value::as_str).unwrap_or("Pod").to_string();
+        let kind = |d: &Value| d.get("kind").and_then(Value::as_str).unwrap_or_default().to_string();
         let index = docs
             .iter()
             .position(|d| {
@@ -80,6 +80,10 @@ impl AdmissionCase {
                 k == "AdmissionReview" || k == "Pod" || WORKLOAD_TEMPLATES.iter().any(|(w, _)| *w == k)
             })
             .ok_or_else(|| {
+                // A document without `kind` is not taken for a Pod: it is pointed at.
+                if docs.iter().any(|d| d.get("kind").is_none()) {
+                    return crate::input::missing_kind(Input::Pod);
+                }
                 Diagnostic::pod(Severity::Error, Code::MissingField, "", "no AdmissionReview or Pod in the input")
                     .help("give an AdmissionReview as the API server sends it, or a Pod")
             })?;

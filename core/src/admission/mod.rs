@@ -720,6 +720,7 @@ fn check_translation(
         cluster: &options.cluster,
         profile,
         objects: &ObjectStore::new(),
+        missing_objects: crate::translate::MissingObjects::Reject,
     });
     let problems: Vec<&Diagnostic> = t
         .diagnostics

@@ -9,7 +9,9 @@
 //!
 //! [`run`] does, once, what every mode shares:
 //! - reading the texts ([`Sources`]): the `stream` texts in order, then the
-//!   texts of the other roles, which override what the stream says;
+//!   texts of the other roles, which override what the stream says; a
+//!   `kind: List` (as `kubectl get -o yaml` prints it) is read as its items,
+//!   each placed at `/items/N` of the List;
 //! - the time rule: the time the caller names ([`Env::now`], the CLI's
 //!   `--now`) wins over the case's own `now`, which wins over the caller's
 //!   clock ([`Env::clock`]); replacing a case's own time is said in an info
@@ -320,9 +322,11 @@ fn read_texts(sources: &Sources) -> Result<Read, Diagnostic> {
             }
             d
         })?;
-        read.placement.add(&file.name, &file.text, docs.len());
+        // A List (`kubectl get -o yaml`) is its items, in every mode and role.
+        let docs = crate::input::flatten_lists(docs);
+        read.placement.add_flattened(&file.name, &file.text, docs.iter().map(|(_, j, prefix)| (*j, prefix.clone())));
         read.roles.extend(std::iter::repeat_n(file.role, docs.len()));
-        read.docs.extend(docs);
+        read.docs.extend(docs.into_iter().map(|(doc, _, _)| doc));
     }
     read.stream_len = read.roles.iter().take_while(|r| **r == Role::Stream).count();
     Ok(read)

@@ -21,7 +21,7 @@ use crate::preview::{Preview, preview_bundle};
 use crate::resource_policy::case::PlacementCase;
 use crate::resource_policy::{Placement, UnitDecision, scale_in_order};
 use crate::status::case::{StatusCase, StatusView};
-use crate::translate::Reveal;
+use crate::translate::{MissingObjects, Reveal};
 use crate::update::{UpdateCase, UpdatePlan, delete_request};
 
 fn reveal(show_secrets: bool) -> Reveal {
@@ -43,6 +43,9 @@ pub struct TranslateParams {
     pub show_secrets: bool,
     /// Labels of the pod's namespace, added to those a Namespace document gives.
     pub namespace_labels: BTreeMap<String, String>,
+    /// A ConfigMap or Secret the pod needs and the input lacks is an error
+    /// (as for a provider), not a warning with a placeholder in the request.
+    pub strict: bool,
 }
 
 impl TranslateParams {
@@ -80,7 +83,8 @@ impl Case for TranslateCase {
     fn run(&self, params: &TranslateParams, context: &Context<'_>) -> Preview {
         let mut bundle = self.0.clone();
         bundle.namespace_labels.extend(params.namespace_labels.clone());
-        preview_bundle(&bundle, context.cluster, reveal(params.show_secrets))
+        let missing = if params.strict { MissingObjects::Reject } else { MissingObjects::Placeholder };
+        preview_bundle(&bundle, context.cluster, reveal(params.show_secrets), missing)
     }
     fn locate(&self, docs: &[Value], input: &Input, pointer: &str) -> Option<(usize, String)> {
         bundle_locate(&self.0, docs, input, pointer)

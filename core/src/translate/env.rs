@@ -300,6 +300,18 @@ fn report_missing(ctx: &mut Ctx<'_>, why: &str, kind: ObjectKind, name: &str, ke
             at,
             format!("{message}; the reference is optional, so the variable is not set"),
         ));
+    } else if why == "object" && ctx.input.missing_objects == super::MissingObjects::Placeholder {
+        let effect = if key.is_empty() {
+            "its variables are unknown, so none is set in this preview".to_string()
+        } else {
+            format!("the variable reads `{}` in this preview", super::MissingObjects::placeholder(kind, name, key))
+        };
+        ctx.push(
+            Diagnostic::pod(Severity::Warning, code, at, format!("{message}: {effect}; the request is incomplete"))
+                .help(
+                    "supply it with --objects (kubectl get -o yaml); --strict makes this an error, as a provider does",
+                ),
+        );
     } else {
         ctx.push(
             Diagnostic::pod(Severity::Error, code, at, message)
@@ -609,6 +621,17 @@ fn resolve_var(
                 var.name.clone(),
                 make(Some(value), None, rule, vec![InputRef::pod(ref_at), source]),
                 Known::Text { text, secret },
+            );
+        }
+        Err("object") if !optional && ctx.input.missing_objects == super::MissingObjects::Placeholder => {
+            // A preview shows where the value would go, marked as missing.
+            let text = super::MissingObjects::placeholder(kind, &name, &key);
+            report_missing(ctx, "object", kind, &name, &key, optional, &ref_at);
+            let rule = format!("{} `{name}` key `{key}` (not supplied: a placeholder)", kind.as_str());
+            env.set(
+                var.name.clone(),
+                make(Some(Sensitive::new(&text, false)), None, rule, vec![InputRef::pod(ref_at)]),
+                Known::Text { text, secret: false },
             );
         }
         Err(why) => report_missing(ctx, why, kind, &name, &key, optional, &ref_at),

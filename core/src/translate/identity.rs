@@ -78,12 +78,13 @@ pub(super) fn apply(ctx: &mut Ctx<'_>, req: &mut CreateContainerGroupRequest) {
                 vec![InputRef::pod("/metadata/uid")],
             );
         }
-        None => ctx.push(Diagnostic::pod(
-            Severity::Info,
-            Code::Defaulted,
-            "/metadata/uid",
-            "the pod has no UID yet, so ClientToken and the UID tag are omitted (the API server sets both)",
-        )),
+        // Said in explain only: a manifest has no UID until the API server stores it.
+        None => ctx.effect(
+            "metadata.uid",
+            "(none)",
+            "no UID yet, so ClientToken and the UID tag are omitted (the API server sets both)",
+            vec![InputRef::pod("/metadata/uid")],
+        ),
     }
     apply_tags(ctx, req, &name);
 }

@@ -56,6 +56,34 @@ pub struct TranslateInput<'a> {
     pub profile: Option<&'a EciProfile>,
     /// The ConfigMaps, Secrets, claims and tokens the pod refers to.
     pub objects: &'a ObjectStore,
+    /// What a ConfigMap or Secret the pod needs and `objects` lacks becomes.
+    pub missing_objects: MissingObjects,
+}
+
+/// What translation makes of a ConfigMap or Secret that the pod needs (not
+/// optionally) and the caller did not supply.
+///
+/// A preview is not provisioning: `eci-bridge translate` and `check` show
+/// the request with a visible placeholder and a warning. Whoever creates the
+/// instance (a provider, `eci create`, a library caller by default) must not
+/// send a placeholder: for them it is an error that rejects the pod.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum MissingObjects {
+    /// An error: the pod is rejected.
+    #[default]
+    Reject,
+    /// A warning; each value the object would give reads
+    /// `<missing: configmap/NAME key KEY>` and a volume of it is an empty
+    /// directory, so the request is shown, marked incomplete.
+    Placeholder,
+}
+
+impl MissingObjects {
+    /// The value that stands in for `key` of the missing `kind` `name`.
+    pub fn placeholder(kind: crate::objects::ObjectKind, name: &str, key: &str) -> String {
+        format!("<missing: {}/{name} key {key}>", kind.as_str().to_ascii_lowercase())
+    }
 }
 
 /// Whether renderings show secret values.

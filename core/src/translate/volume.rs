@@ -119,6 +119,35 @@ fn key_files(
                 .flatten()
                 .map(|i| File { path: i.path.clone(), bytes: Vec::new(), secret, mode: i.mode })
                 .collect();
+        } else if ctx.input.missing_objects == super::MissingObjects::Placeholder {
+            // A preview shows the volume, each file marked as missing.
+            let (files, effect) = match items {
+                Some(items) => (
+                    items
+                        .iter()
+                        .map(|i| File {
+                            path: i.path.clone(),
+                            bytes: super::MissingObjects::placeholder(kind, name, &i.key).into_bytes(),
+                            secret: false,
+                            mode: i.mode,
+                        })
+                        .collect(),
+                    "each file reads `<missing: …>` in this preview",
+                ),
+                None => (Vec::new(), "its keys are unknown, so this preview mounts an empty directory"),
+            };
+            ctx.push(
+                Diagnostic::pod(
+                    Severity::Warning,
+                    Code::MissingObject,
+                    at,
+                    format!("{display} was not supplied: {effect}; the request is incomplete"),
+                )
+                .help(
+                    "supply it with --objects (kubectl get -o yaml); --strict makes this an error, as a provider does",
+                ),
+            );
+            return files;
         } else {
             ctx.push(
                 Diagnostic::pod(Severity::Error, Code::MissingObject, at, format!("{display} was not supplied"))
@@ -400,6 +429,16 @@ fn volume(ctx: &mut Ctx<'_>, v: &K8sVolume, at: &Pointer) -> Option<(Volume, Str
         out.config_file_volume = None;
         out.volume_type = Some("EmptyDirVolume".into());
         out.empty_dir_volume = Some(EmptyDirVolume::default());
+        // A required object that is missing was already said (an error, or the preview's warning).
+        let here = String::from(at);
+        let missing = ctx.diags.iter().any(|d| {
+            d.code == Code::MissingObject
+                && d.severity != Severity::Info
+                && d.pointer.strip_prefix(here.as_str()).is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+        });
+        if missing {
+            return Some((out, format!("{rule}; the object was not supplied, so an empty EmptyDirVolume"), inputs));
+        }
         ctx.push(Diagnostic::pod(
             Severity::Info,
             Code::Converted,
