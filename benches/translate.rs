@@ -29,7 +29,7 @@ fn benches(c: &mut Criterion) {
             cluster: &cluster,
             profile: b.profile.as_ref(),
             objects: &b.objects,
-            missing_objects: eci_bridge_core::translate::MissingObjects::Reject,
+            missing_objects: eci_bridge_core::MissingObjects::Reject,
         };
         group.bench_function("translate", |bench| bench.iter(|| translate(black_box(&input))));
         group.bench_function("translate + wire query", |bench| {

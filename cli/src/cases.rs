@@ -13,7 +13,9 @@ use eci_bridge_core::{Role, Sources};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::{inputs, render};
+use eci_bridge_core::Preview;
+
+use crate::{inputs, render, table};
 
 /// `--profile`, for the commands that read an eci-profile.
 #[derive(Debug, Clone, Default, Args)]
@@ -74,10 +76,21 @@ pub fn sources(
 
 /// Runs a case: diagnostics to standard error, the outcome back.
 pub fn run<C: Case>(sources: &Sources, params: &C::Params, now: &NowArg) -> Result<Ran<C::Outcome>, String> {
+    run_with_notes::<C>(sources, params, now, |_| Vec::new())
+}
+
+/// [`run`], with `info:` lines of the CLI's own about the outcome said
+/// after the diagnostics.
+pub fn run_with_notes<C: Case>(
+    sources: &Sources,
+    params: &C::Params,
+    now: &NowArg,
+    notes: impl Fn(&C::Outcome) -> Vec<String>,
+) -> Result<Ran<C::Outcome>, String> {
     let given = now.now.as_deref().map(crate::parse_time).transpose()?;
     let env = Env::with_clock(jiff::Timestamp::now()).at(given);
     let ran = case::run::<C>(sources, params, &env).map_err(|d| render::diagnostic(&d))?;
-    render::diagnostics(ran.outcome.diagnostics());
+    render::diagnostics_with_notes(ran.outcome.diagnostics(), &notes(&ran.outcome));
     Ok(ran)
 }
 
@@ -164,7 +177,40 @@ pub fn translation(args: &TranslateArgs) -> Result<Ran<eci_bridge_core::Preview>
     let mut params = TranslateParams::with_labels(inputs::parse_labels(&args.namespace_labels)?);
     params.show_secrets = args.show_secrets;
     params.strict = args.strict;
-    run::<TranslateCase>(&sources, &params, &NowArg::default())
+    run_with_notes::<TranslateCase>(&sources, &params, &NowArg::default(), |p| derived_name(p).into_iter().collect())
+}
+
+/// When the pod comes from a workload's template, its name (and with it
+/// ContainerGroupName, HostName and the PodName tag) is a stand-in: the
+/// core names it `<workload>-template`, the workload's controller and the
+/// API server name the real pods. Said once, as an info line.
+pub fn derived_name(p: &Preview) -> Option<String> {
+    if p.source_kind == "Pod" {
+        return None;
+    }
+    let tags = p.request.get("Tag").and_then(Value::as_array);
+    let pod_name = tags?
+        .iter()
+        .find(|t| t.get("Key").and_then(Value::as_str) == Some("PodName"))
+        .and_then(|t| t.get("Value").and_then(Value::as_str))?;
+    let kind = &p.source_kind;
+    let Some(workload) = pod_name.strip_suffix("-template").filter(|w| !w.is_empty()) else {
+        return Some(format!(
+            "the pod name `{pod_name}` comes from the {kind}'s pod template; the real pods are named by \
+             their controller, so their ContainerGroupName, HostName and PodName tag differ from this request's"
+        ));
+    };
+    let real = match kind.as_str() {
+        "Deployment" => format!("`{workload}-<hash>-<suffix>`"),
+        "StatefulSet" => format!("`{workload}-0`, `{workload}-1`, …"),
+        "CronJob" => format!("`{workload}-<time>-<suffix>`"),
+        "PodTemplate" => "by whoever creates pods from it".to_string(),
+        _ => format!("`{workload}-<suffix>`"),
+    };
+    Some(format!(
+        "the pod name `{pod_name}` is derived from {kind}/{workload}; the API server names the real pods \
+         ({real}), so their ContainerGroupName, HostName and PodName tag differ from this request's"
+    ))
 }
 
 /// `eci-bridge translate`.
@@ -176,12 +222,31 @@ pub fn translate(args: TranslateArgs) -> Result<ExitCode, String> {
         TranslateOutput::Json => p.request_json.clone(),
         TranslateOutput::Yaml => render::yaml(&p.request)?,
         TranslateOutput::Query => p.query.clone(),
-        TranslateOutput::Explain => p.explain.iter().map(|r| format!("{}\n", r.row)).collect(),
+        TranslateOutput::Explain => explain_table(p),
     };
     if !ran.rejected || args.print_rejected {
         render::out(&text);
     }
     Ok(exit(&ran))
+}
+
+/// `-o explain`: the rows as a table wrapped to the width ([`table::width`]).
+pub fn explain_table(p: &Preview) -> String {
+    let rows: Vec<table::ExplainLine<'_>> = p
+        .explain
+        .iter()
+        .map(|v| table::ExplainLine {
+            field: &v.row.field,
+            value: &v.row.value,
+            sent: v.row.sent,
+            rule: &v.row.rule,
+            inputs: v.row.inputs.iter().map(ToString::to_string).collect(),
+        })
+        .collect();
+    if rows.is_empty() {
+        return String::new();
+    }
+    table::explain(&rows, table::width())
 }
 
 /// What `admit` prints.

@@ -79,7 +79,7 @@ pub fn run(args: CheckArgs) -> Result<ExitCode, String> {
     let (objects, object_diags) =
         if object_paths.is_empty() { (ObjectStore::new(), Vec::new()) } else { inputs::read_objects(&object_paths)? };
     for d in profile_diags.iter().chain(&cluster_diags).chain(&object_diags) {
-        render::err(&render::diagnostic(d));
+        render::err(&render::paint(&render::diagnostic(d)));
     }
 
     let mut files = Vec::new();

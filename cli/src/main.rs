@@ -16,11 +16,13 @@ mod render;
 mod resources;
 mod serve;
 mod simulate;
+mod table;
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use eci_bridge_core::admission::{WebhookConfigOptions, webhook_configuration};
+use eci_bridge_core::annotations::registry::{AnnotationSpec, Status, Target};
 use eci_bridge_core::eci::sign::{self, Credentials, HttpMethod, SigningContext, Timestamp};
 use eci_bridge_core::eci::{SecretString, WireParams};
 use eci_bridge_core::profile::diff::diff_profiles;
@@ -29,6 +31,9 @@ use eci_bridge_core::profile::diff::diff_profiles;
 #[derive(Debug, Parser)]
 #[command(name = "eci-bridge", version, about)]
 struct Cli {
+    /// Colour diagnostics on standard error: auto (a terminal, unless NO_COLOR is set), always, never.
+    #[arg(long, global = true, value_enum, default_value = "auto", value_name = "WHEN")]
+    color: render::ColorChoice,
     #[command(subcommand)]
     command: Command,
 }
@@ -75,6 +80,28 @@ enum ProfileCommand {
         /// The new profile.
         new: String,
     },
+}
+
+/// What `annotations` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum AnnotationsOutput {
+    /// KEY, FORMAT, TARGET, DEFAULT, wrapped to the width (COLUMNS, else 100).
+    Table,
+    /// Every field of each entry, as YAML.
+    Yaml,
+    /// Every field of each entry, as JSON.
+    Json,
+}
+
+/// `eci-bridge annotations`.
+#[derive(Debug, clap::Args)]
+struct AnnotationsArgs {
+    /// Show only the entries whose key, target, summary or documentation
+    /// section (instance, spot, image, network, storage, …) contains this word, in any case.
+    filter: Option<String>,
+    /// What to print.
+    #[arg(short = 'o', long, value_enum, default_value = "table")]
+    output: AnnotationsOutput,
 }
 
 #[derive(Debug, Subcommand)]
@@ -187,8 +214,8 @@ enum Command {
     /// Check or compare eci-profile ConfigMaps.
     #[command(subcommand)]
     Profile(ProfileCommand),
-    /// Print the annotation registry (key, format, target, default).
-    Annotations,
+    /// List the pod annotations eci-bridge knows (key, format, target, default), as a table, YAML or JSON.
+    Annotations(AnnotationsArgs),
     /// Print the supported vCPU/memory specs.
     Specs,
     /// Call the ECI API: create, describe, delete, logs, events.
@@ -204,7 +231,9 @@ fn main() -> ExitCode {
         Err(e) => {
             // Help and version go to standard output with exit 0; usage errors
             // to standard error with exit 1 (README: 1 is usage or IO).
-            let text = e.render().to_string();
+            render::set_color(color_from_args());
+            let text =
+                if e.use_stderr() && render::color() { e.render().ansi().to_string() } else { e.render().to_string() };
             let code = if e.use_stderr() {
                 render::err(text.trim_end());
                 ExitCode::from(1)
@@ -215,15 +244,38 @@ fn main() -> ExitCode {
             return render::exit_code(code);
         }
     };
+    render::set_color(cli.color);
     let code = match run(cli.command) {
         Ok(code) => code,
         Err(message) => {
-            message.lines().for_each(|line| render::err(&eci_bridge_core::escape_text(line)));
+            message.lines().for_each(|line| render::err(&render::paint(&eci_bridge_core::escape_text(line))));
             ExitCode::from(1)
         }
     };
     resources::report();
     render::exit_code(code)
+}
+
+/// `--color` read from the raw arguments, for a command line clap refused
+/// (the last one given wins, as clap would have it; anything else is auto).
+fn color_from_args() -> render::ColorChoice {
+    let args: Vec<String> =
+        std::env::args_os().skip(1).map(|a| a.to_string_lossy().into_owned()).take_while(|a| a != "--").collect();
+    let mut choice = render::ColorChoice::Auto;
+    for (i, arg) in args.iter().enumerate() {
+        let value = match arg.strip_prefix("--color") {
+            Some("") => args.get(i + 1).map(String::as_str),
+            Some(v) => v.strip_prefix('='),
+            None => None,
+        };
+        match value {
+            Some("always") => choice = render::ColorChoice::Always,
+            Some("never") => choice = render::ColorChoice::Never,
+            Some("auto") => choice = render::ColorChoice::Auto,
+            _ => {}
+        }
+    }
+    choice
 }
 
 fn run(command: Command) -> Result<ExitCode, String> {
@@ -346,11 +398,7 @@ fn run(command: Command) -> Result<ExitCode, String> {
         Command::Elastic(args) => capacity::elastic(args),
         Command::Overflow(args) => capacity::overflow(args),
         Command::Units(args) => capacity::units(args),
-        Command::Annotations => {
-            let value = serde_json::to_value(eci_bridge_core::annotations::REGISTRY).map_err(|e| e.to_string())?;
-            render::out(&render::yaml(&value)?);
-            Ok(ExitCode::SUCCESS)
-        }
+        Command::Annotations(args) => annotations(&args),
         Command::Specs => {
             for spec in eci_bridge_core::sizing::specs() {
                 let region = match spec.availability {
@@ -362,6 +410,76 @@ fn run(command: Command) -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// Where an annotation goes, in words (what the filter searches).
+fn target_text(target: Target) -> String {
+    match target {
+        Target::Param(p) | Target::Params(p) => p.to_string(),
+        Target::Provider(d) => format!("provider: {d}"),
+        Target::Admission(d) => format!("admission: {d}"),
+        Target::NotSent(d) => format!("not sent: {d}"),
+        Target::Output(d) => format!("written back: {d}"),
+    }
+}
+
+/// The TARGET column: the parameters (without a remark in parentheses), or
+/// who acts on the annotation; YAML and JSON say the whole of it.
+fn target_cell(target: Target) -> String {
+    match target {
+        Target::Param(p) | Target::Params(p) => p.split(" (").next().unwrap_or(p).to_string(),
+        Target::Provider(_) => "(provider)".into(),
+        Target::Admission(_) => "(admission)".into(),
+        Target::NotSent(_) => "(not sent)".into(),
+        Target::Output(_) => "(written back)".into(),
+    }
+}
+
+/// `eci-bridge annotations [WORD] [-o table|yaml|json]`.
+fn annotations(args: &AnnotationsArgs) -> Result<ExitCode, String> {
+    let word = args.filter.as_deref().map(str::to_lowercase);
+    let entries: Vec<&AnnotationSpec> = eci_bridge_core::annotations::REGISTRY
+        .iter()
+        .filter(|a| {
+            word.as_deref().is_none_or(|w| {
+                [a.key.to_string(), target_text(a.target), a.summary.to_string(), cases::value(&a.section).to_string()]
+                    .iter()
+                    .any(|text| text.to_lowercase().contains(w))
+            })
+        })
+        .collect();
+    if let Some(word) = args.filter.as_ref().filter(|_| entries.is_empty()) {
+        render::note("info", &format!("no annotation's key, target, summary or section contains `{word}`"));
+    }
+    match args.output {
+        AnnotationsOutput::Yaml => render::out(&render::yaml(&cases::value(&entries))?),
+        AnnotationsOutput::Json => render::out(&render::json(&cases::value(&entries))),
+        AnnotationsOutput::Table if entries.is_empty() => {}
+        AnnotationsOutput::Table => {
+            let rows: Vec<Vec<String>> = entries
+                .iter()
+                .map(|a| {
+                    let legacy = match a.status {
+                        Status::Legacy(_) => " (legacy)",
+                        Status::Current => "",
+                    };
+                    vec![
+                        format!("{}{legacy}", a.key),
+                        a.format.describe(),
+                        target_cell(a.target),
+                        a.default.unwrap_or("-").to_string(),
+                    ]
+                })
+                .collect();
+            render::out(&table::render(
+                &["KEY", "FORMAT", "TARGET", "DEFAULT"],
+                &rows,
+                &[usize::MAX, 0, 26, 0],
+                table::width(),
+            ));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 pub(crate) fn parse_time(text: &str) -> Result<jiff::Timestamp, String> {

@@ -106,15 +106,275 @@ fn secrets_are_redacted_unless_asked() {
     assert!(!explain.contains("s3cret-pull-token"));
 }
 
+/// `-o explain` parsed by the columns of its header: (field, value, rule) per
+/// group, a group being the rows printed beside one rule. Cells keep their
+/// wrapped lines joined by a space.
+fn explain_groups(text: &str) -> Vec<(Vec<(String, String)>, String)> {
+    let mut lines = text.lines();
+    let header: Vec<char> = lines.next().expect("a header").chars().collect();
+    let at = |word: &str| header.iter().collect::<String>().find(word).expect("column");
+    let (v, r) = (at("VALUE"), at("RULE"));
+    let mut groups: Vec<(Vec<(String, String)>, String)> = Vec::new();
+    for line in lines {
+        let chars: Vec<char> = line.chars().collect();
+        let cell = |from: usize, to: usize| chars.get(from.min(chars.len())..to.min(chars.len())).unwrap_or_default();
+        let (field, value, rule) = (cell(0, v), cell(v, r), cell(r, usize::MAX));
+        let text = |c: &[char]| c.iter().collect::<String>().trim().to_string();
+        if rule.first().is_some_and(|c| *c != ' ') {
+            groups.push((Vec::new(), String::new()));
+        }
+        let group = groups.last_mut().expect("a group starts with its rule");
+        if field.first().is_some_and(|c| *c != ' ') {
+            group.0.push((text(field), text(value)));
+        } else if let Some(row) = group.0.last_mut() {
+            for (cell, part) in [(&mut row.0, text(field)), (&mut row.1, text(value))] {
+                if !part.is_empty() {
+                    cell.push(' ');
+                    cell.push_str(&part);
+                }
+            }
+        }
+        group.1 = format!("{} {}", group.1, text(rule)).trim().to_string();
+    }
+    groups
+}
+
+fn squeezed(text: &str) -> String {
+    text.split_whitespace().collect()
+}
+
 #[test]
 fn explain_and_yaml_outputs() {
-    let o = run(&["translate", "-f", &fixture("rounding-7-13-hangzhou.yaml"), "-o", "explain"]);
+    let o = bin()
+        .env_remove("COLUMNS")
+        .args(["translate", "-f", &fixture("rounding-7-13-hangzhou.yaml"), "-o", "explain"])
+        .output()
+        .expect("runs");
     let text = stdout(&o);
-    let cpu = text.lines().find(|l| l.starts_with("Cpu = ")).expect("Cpu row");
-    assert!(cpu.contains("rounded up to spec 8-14Gi"), "{cpu}");
-    assert!(cpu.contains("/spec/containers/0/resources/limits/cpu"), "{cpu}");
+    let groups = explain_groups(&text);
+    let (rows, rule) = groups.iter().find(|(rows, _)| rows.iter().any(|(f, _)| f == "Cpu")).expect("Cpu row");
+    assert_eq!(rows, &[("Cpu".to_string(), "8.0".to_string())]);
+    assert!(squeezed(rule).contains(&squeezed("rounded up to spec 8-14Gi")), "{rule}");
+    assert!(squeezed(rule).contains("from/spec/containers/0/resources/limits/cpu"), "{rule}");
+    // Consecutive rows of one rule share it: the six DnsConfig parameters print it once.
+    let (dns, rule) = groups.iter().find(|(rows, _)| rows[0].0 == "DnsConfig.NameServer.1").expect("DnsConfig");
+    let fields: Vec<&str> = dns.iter().map(|(f, _)| f.as_str()).collect();
+    assert_eq!(
+        fields,
+        [
+            "DnsConfig.NameServer.1",
+            "DnsConfig.Option.1.Name",
+            "DnsConfig.Option.1.Value",
+            "DnsConfig.Search.1",
+            "DnsConfig.Search.2",
+            "DnsConfig.Search.3"
+        ]
+    );
+    assert!(rule.starts_with("dnsPolicy ClusterFirst → ECI DnsPolicy None: cluster DNS"), "{rule}");
+    let dns_rules = groups.iter().filter(|(_, r)| squeezed(r).contains("thendnsConfig,theneci-custom-dnsconfig"));
+    assert_eq!(dns_rules.count(), 1, "{text}");
     let o = run(&["translate", "-f", &fixture("minimal.yaml"), "-o", "yaml"]);
     assert!(stdout(&o).contains("RegionId: cn-hangzhou"));
+}
+
+fn display_columns(line: &str) -> usize {
+    unicode_width::UnicodeWidthStr::width(line)
+}
+
+#[test]
+fn explain_fits_100_columns_for_every_fixture() {
+    let dir = format!("{}/../fixtures/pods", env!("CARGO_MANIFEST_DIR"));
+    let mut files: Vec<_> =
+        std::fs::read_dir(&dir).expect("fixtures").filter_map(|e| e.ok()).map(|e| e.path()).collect();
+    files.sort();
+    assert!(files.len() > 50, "{}", files.len());
+    for path in files {
+        let file = path.to_string_lossy().into_owned();
+        let o = bin()
+            .env_remove("COLUMNS")
+            .args(["translate", "-f", &file, "-o", "explain", "--print-rejected"])
+            .output()
+            .expect("runs");
+        let text = stdout(&o);
+        assert!(text.starts_with("FIELD"), "{file}: {text}");
+        for line in text.lines() {
+            assert!(display_columns(line) <= 100, "{file}: {} columns: {line}", display_columns(line));
+        }
+        // Every row is still there: as many rows as the outcome has explain rows.
+        let rows: usize = explain_groups(&text).iter().map(|(rows, _)| rows.len()).sum();
+        let outcome = bin().args(["translate", "-f", &file, "-o", "outcome"]).output().expect("runs");
+        let outcome: serde_json::Value = serde_json::from_slice(&outcome.stdout).expect("outcome JSON");
+        assert_eq!(Some(rows), outcome["explain"].as_array().map(Vec::len), "{file}");
+    }
+}
+
+#[test]
+fn explain_wraps_to_columns() {
+    let o = bin()
+        .env("COLUMNS", "60")
+        .args(["translate", "-f", &fixture("deployment-template.yaml"), "-o", "explain"])
+        .output()
+        .expect("runs");
+    let text = stdout(&o);
+    assert!(text.lines().all(|l| display_columns(l) <= 60), "{text}");
+    assert!(text.lines().any(|l| display_columns(l) > 50), "{text}");
+}
+
+#[test]
+fn a_workload_template_says_its_pod_name_is_derived() {
+    let o = run(&["translate", "-f", &fixture("deployment-template.yaml")]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let err = stderr(&o);
+    let notes: Vec<&str> = err.lines().filter(|l| l.starts_with("info: the pod name")).collect();
+    assert_eq!(
+        notes,
+        ["info: the pod name `shop-frontend-template` is derived from Deployment/shop-frontend; the API server \
+          names the real pods (`shop-frontend-<hash>-<suffix>`), so their ContainerGroupName, HostName and \
+          PodName tag differ from this request's"],
+        "{err}"
+    );
+    let o = run(&["translate", "-f", &fixture("cronjob.yaml")]);
+    assert!(stderr(&o).contains("derived from CronJob/nightly-backup"), "{}", stderr(&o));
+    let o = run(&["translate", "-f", &fixture("deployment-nginx.yaml")]);
+    assert!(!stderr(&o).contains("info: the pod name"), "a Pod's name is its own: {}", stderr(&o));
+}
+
+#[test]
+fn colour_only_when_asked_or_on_a_terminal() {
+    let rejected = fixture("hostpath-rejected.yaml");
+    let o = run(&["--color", "always", "translate", "-f", &rejected]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains("\x1b[1;31merror\x1b[0m\x1b[1m[hostpath-volume]\x1b[0m: "), "{err}");
+    assert!(err.contains("\x1b[1;31mrejected: "), "{err}");
+    assert!(stdout(&o).is_empty());
+    // The flag is global: after the subcommand too, and in `=` form.
+    let o = run(&["translate", "-f", &rejected, "--color=always"]);
+    assert!(stderr(&o).contains('\x1b'));
+    // Not a terminal (a pipe here), NO_COLOR, or never: no escape at all.
+    for (no_color, args) in [
+        (None, vec!["translate", "-f", &rejected]),
+        (Some("1"), vec!["translate", "-f", &rejected]),
+        (None, vec!["--color", "never", "translate", "-f", &rejected]),
+    ] {
+        let mut cmd = bin();
+        cmd.args(&args).env_remove("NO_COLOR");
+        if let Some(v) = no_color {
+            cmd.env("NO_COLOR", v);
+        }
+        let o = cmd.output().expect("runs");
+        assert!(!stderr(&o).contains('\x1b'), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains("error[hostpath-volume]"));
+    }
+    // A usage error honours the flag too.
+    let o = run(&["--color", "always", "translate", "-o", "nope"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains('\x1b'), "{}", stderr(&o));
+    assert!(!stderr(&run(&["translate", "-o", "nope"])).contains('\x1b'));
+}
+
+#[test]
+fn usage_errors_exit_one_in_every_command() {
+    let pod = fixture("minimal.yaml");
+    let cases: &[&[&str]] = &[
+        &["translate"],
+        &["translate", "-f", &pod, "-o", "xml"],
+        &["translate", "-f", &pod, "--namespace-labels", "no-equals-sign"],
+        &["translate", "-f", &pod, "--color", "sometimes"],
+        &["no-such-command"],
+        &["admit", "-f", &pod, "--strategy", "sideways"],
+        &["status", "-f", &pod, "--events", "--with-pod"],
+        &["status", "-f", &pod, "--now", "yesterday"],
+        &[
+            "sign",
+            "-f",
+            &pod,
+            "--action",
+            "A",
+            "--access-key-id",
+            "i",
+            "--access-key-secret-file",
+            "a",
+            "--access-key-secret-env",
+            "b",
+            "--timestamp",
+            "t",
+            "--nonce",
+            "n",
+        ],
+        &["check", "-f", "fixtures/check", "-o", "xml"],
+        &["elastic"],
+        &["overflow", "-f", &pod, "-o", "nope"],
+        &["emulate", "--tls-cert-file", "x"],
+        &[
+            "serve",
+            "--tls-cert-file",
+            "a",
+            "--tls-key-file",
+            "b",
+            "--namespaces-file",
+            "x",
+            "--namespaces-from-cluster",
+        ],
+        &["simulate", "--pods", "lots"],
+        &["profile"],
+        &["profile", "diff", "only-one.yaml"],
+        &["annotations", "-o", "xml"],
+        &["annotations", "a", "b"],
+        &["nodes", "--now", "soon"],
+        &["webhook-config", "--timeout-seconds", "x"],
+        &["certs"],
+        &["specs", "extra"],
+        &["eci", "describe", "--limit"],
+    ];
+    for args in cases {
+        let o = run(args);
+        assert_eq!(o.status.code(), Some(1), "{args:?}: {}", stderr(&o));
+        assert!(!stderr(&o).trim().is_empty(), "{args:?} says why");
+        assert!(stdout(&o).is_empty(), "{args:?} prints nothing on stdout: {}", stdout(&o));
+    }
+}
+
+#[test]
+fn annotations_as_a_table_filtered_yaml_and_json() {
+    let o = bin().env_remove("COLUMNS").arg("annotations").output().expect("runs");
+    assert_eq!(o.status.code(), Some(0));
+    let table = stdout(&o);
+    let header = table.lines().next().unwrap_or_default();
+    assert_eq!(header.split_whitespace().collect::<Vec<_>>(), ["KEY", "FORMAT", "TARGET", "DEFAULT"]);
+    assert!(table.lines().all(|l| display_columns(l) <= 100), "{table}");
+    assert!(table.lines().any(|l| l.starts_with("k8s.aliyun.com/eci-use-specs ")), "keys never wrap: {table}");
+    let keys = |text: &str| -> Vec<String> {
+        text.lines()
+            .skip(1)
+            .filter(|l| !l.starts_with(' '))
+            .filter_map(|l| l.split_whitespace().next())
+            .map(String::from)
+            .collect()
+    };
+
+    let network = stdout(&run(&["annotations", "NETWORK"]));
+    let network_keys = keys(&network);
+    assert!(network_keys.iter().any(|k| k == "k8s.aliyun.com/eci-with-eip"), "{network}");
+    assert!(network_keys.iter().all(|k| k != "k8s.aliyun.com/eci-use-specs"), "{network}");
+    assert!(network_keys.len() < keys(&table).len());
+
+    let yaml: serde_json::Value = serde_saphyr::from_str(&stdout(&run(&["annotations", "-o", "yaml"]))).expect("YAML");
+    let json: serde_json::Value = serde_json::from_str(&stdout(&run(&["annotations", "-o", "json"]))).expect("JSON");
+    assert_eq!(yaml, json);
+    assert_eq!(json.as_array().map(Vec::len), Some(keys(&table).len()));
+    assert_eq!(json[0]["key"], "k8s.aliyun.com/eci-vswitch");
+    let spot: serde_json::Value =
+        serde_json::from_str(&stdout(&run(&["annotations", "spot", "-o", "json"]))).expect("JSON");
+    assert!(
+        spot.as_array()
+            .is_some_and(|a| !a.is_empty() && a.iter().all(|e| e.to_string().to_lowercase().contains("spot")))
+    );
+
+    let none = run(&["annotations", "no-such-word"]);
+    assert_eq!(none.status.code(), Some(0));
+    assert!(stdout(&none).is_empty());
+    assert!(stderr(&none).contains("no annotation"), "{}", stderr(&none));
 }
 
 #[test]

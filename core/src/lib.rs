@@ -217,8 +217,8 @@ pub use source_map::SourceMap;
 pub use sources::{Placement, Role, SourceFile, Sources, document_of};
 pub use text::{escape_text, is_unsafe_char};
 pub use translate::{
-    MAX_CONTAINERS, MAX_REGISTRY_CREDENTIALS, MAX_VOLUMES, Reveal, TranslateInput, Translation, client_token,
-    container_group_name, effective_annotations, translate,
+    MAX_CONTAINERS, MAX_REGISTRY_CREDENTIALS, MAX_VOLUMES, MissingObjects, Reveal, TranslateInput, Translation,
+    client_token, container_group_name, effective_annotations, translate,
 };
 
 /// The version of this crate.

@@ -302,7 +302,7 @@ fn translate_value(pod: &Value, profile: &EciProfile, ns_labels: &BTreeMap<Strin
         cluster: &ClusterSettings::example(),
         profile: Some(profile),
         objects: &ObjectStore::new(),
-        missing_objects: eci_bridge_core::translate::MissingObjects::Reject,
+        missing_objects: eci_bridge_core::MissingObjects::Reject,
     });
     t.request.to_json()
 }

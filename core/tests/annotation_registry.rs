@@ -73,7 +73,7 @@ fn run(annotations: &[(&str, &str)]) -> Translation {
         cluster: &ClusterSettings::example(),
         profile: None,
         objects: &ObjectStore::new(),
-        missing_objects: eci_bridge_core::translate::MissingObjects::Reject,
+        missing_objects: eci_bridge_core::MissingObjects::Reject,
     })
 }
 

@@ -193,7 +193,7 @@ fn run(pod: &Pod) -> eci_bridge_core::Translation {
         cluster: &ClusterSettings::example(),
         profile: None,
         objects: &ObjectStore::new(),
-        missing_objects: eci_bridge_core::translate::MissingObjects::Reject,
+        missing_objects: eci_bridge_core::MissingObjects::Reject,
     })
 }
 

@@ -27,7 +27,7 @@ fn run(pod: &Pod, region: &str) -> Translation {
         cluster: &cluster,
         profile: None,
         objects: &ObjectStore::new(),
-        missing_objects: eci_bridge_core::translate::MissingObjects::Reject,
+        missing_objects: eci_bridge_core::MissingObjects::Reject,
     })
 }
 
