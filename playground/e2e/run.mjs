@@ -6,7 +6,8 @@
 // Environment: ECI_BRIDGE_BIN (the native CLI, default ../target/debug/eci-bridge),
 // CHROMIUM (default /usr/bin/chromium), E2E_OUT (screenshots and measurements,
 // default ../target/playground-e2e).
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
+import { promisify } from "node:util";
 import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
@@ -190,7 +191,7 @@ await test("a hostPath volume is flagged on its own line", async () => {
   await page.waitForSelector("#editor-pod .cm-lintRange-error", { timeout: 10000 });
   const line = await page.evaluate(() => document.querySelector("#editor-pod .cm-lintRange-error").closest(".cm-line").textContent);
   assert(line.trim() === "hostPath:", `the error underlines \`${line}\``);
-  assert((await page.locator("[data-testid=verdict]").textContent()).includes("reject"), "the verdict says reject");
+  assert((await page.locator("[data-testid=verdict]").textContent()).includes("rejects"), "the verdict says rejects");
   await page.click("[data-testid=out-tab-diagnostics]");
   assert(await page.locator("#diagnostics li[data-code=hostpath-volume]").count() === 1, "listed with its code");
   await context.close();
@@ -265,6 +266,203 @@ await test("screenshots, light and dark, with a diagnostic showing", async () =>
   await afterRender(page, () => page.selectOption("#examples", "three-units-in-order"));
   await page.screenshot({ path: path.join(out, "playground-elastic.png") });
   await context.close();
+});
+
+// --- operator experience: the header per mode, layout at common widths, help texts, first paint
+
+const MODE_FIELDS = {
+  pod: { now: false, replicas: false, secrets: true },
+  admission: { now: false, replicas: false, secrets: false },
+  status: { now: true, replicas: false, secrets: false },
+  nodes: { now: true, replicas: false, secrets: false },
+  elastic: { now: true, replicas: true, secrets: false },
+  overflow: { now: false, replicas: false, secrets: false },
+  units: { now: false, replicas: false, secrets: false },
+};
+
+await test("the header shows only the fields each mode reads", async () => {
+  const { page, context } = await open();
+  for (const [mode, want] of Object.entries(MODE_FIELDS)) {
+    if (mode !== "pod") await afterRender(page, () => page.selectOption("#mode", mode));
+    const shown = {
+      now: await page.locator("#now-field").isVisible(),
+      replicas: await page.locator("#replicas-field").isVisible(),
+      secrets: await page.locator("#secrets-field").isVisible(),
+    };
+    assert(JSON.stringify(shown) === JSON.stringify(want), `${mode}: shows ${JSON.stringify(shown)}, wants ${JSON.stringify(want)}`);
+    const replicasValue = await page.locator("#replicas").inputValue();
+    assert(replicasValue !== "-1", `${mode}: the replicas field shows -1`);
+    await page.locator("header").screenshot({ path: path.join(out, `header-${mode}.png`) });
+  }
+  // Elastic: an empty replicas field is spec.replicas; a number scales.
+  await afterRender(page, () => page.selectOption("#mode", "elastic"));
+  assert((await page.locator("#replicas").inputValue()) === "", "replicas start empty (spec.replicas)");
+  await afterRender(page, () => page.selectOption("#examples", "three-units-in-order"));
+  const before = await page.locator("[data-testid=tool-summary]").textContent();
+  await page.fill("#replicas", "1");
+  await afterRender(page, () => page.locator("#replicas").dispatchEvent("change"));
+  const after = await page.locator("[data-testid=tool-summary]").textContent();
+  assert(before !== after, `replicas 1 changes the split: "${before}" vs "${after}"`);
+  await context.close();
+});
+
+/** Every text node of `selector` cells that holds no space sits on one line:
+ * a name breaks only at its <wbr>s, between its parts. */
+const brokenWords = (page, selector) =>
+  page.evaluate((selector) => {
+    const broken = [];
+    for (const cell of document.querySelectorAll(selector)) {
+      const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        if (/\s/.test(node.data) || node.parentElement.closest(".blob")) continue;
+        const range = document.createRange();
+        range.selectNodeContents(node);
+        const lines = new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top)));
+        if (lines.size > 1) broken.push(`${cell.textContent} (at "${node.data}")`);
+      }
+    }
+    return broken;
+  }, selector);
+
+const WIDTHS = [1280, 1024, 800];
+
+await test("the explain table breaks names only between their parts (1280, 1024, 800 px)", async () => {
+  const { page, context } = await open();
+  // The example with the longest wire name.
+  const names = await page.evaluate(() => window.eciBridge.examples());
+  let longest = { name: "", field: "" };
+  for (const name of ["env-valuefrom", "volumes-emptydir-nfs-downward", "too-many-volumes", "cluster-env-list", "deployment-nginx"].filter((n) => names.includes(n))) {
+    await afterRender(page, () => page.selectOption("#examples", name));
+    await page.click("[data-testid=out-tab-explain]");
+    const field = await page.evaluate(() => [...document.querySelectorAll("#explain-body td.name")].map((td) => td.textContent).sort((a, b) => b.length - a.length)[0] ?? "");
+    if (field.length > longest.field.length) longest = { name, field };
+  }
+  await afterRender(page, () => page.selectOption("#examples", longest.name));
+  await page.click("[data-testid=out-tab-explain]");
+  const rows = await page.locator("#explain-body tr").count();
+  assert(rows > 10, `${longest.name}: ${rows} rows`);
+  for (const width of WIDTHS) {
+    await page.setViewportSize({ width, height: 900 });
+    await page.waitForTimeout(100);
+    const broken = [...(await brokenWords(page, "#explain-body td.name")), ...(await brokenWords(page, "#explain-body td.value")), ...(await brokenWords(page, "#explain-body .chip"))];
+    assert(broken.length === 0, `${width} px: broken mid-word: ${broken.slice(0, 5).join("; ")}`);
+    await page.screenshot({ path: path.join(out, `explain-${width}.png`) });
+  }
+  measurements.explainLongestField = `${longest.name}: ${longest.field}`;
+  await context.close();
+});
+
+await test("the stats row and the examples menu fit on one line (1280, 1024, 800 px)", async () => {
+  const { page, context } = await open();
+  const names = await page.evaluate(() => window.eciBridge.examples());
+  const longestName = (list) => [...list].sort((a, b) => b.length - a.length)[0];
+  const instanceTypeExample = names.find((n) => n.startsWith("use-specs")) ?? names[0];
+  const podExamples = [...new Set(["deployment-nginx", "hostpath-rejected", instanceTypeExample, longestName(names)])];
+  const fits = () =>
+    page.evaluate(() => {
+      const problems = [];
+      const summary = document.getElementById("summary");
+      const items = [...summary.children];
+      const tops = new Set(items.map((e) => Math.round(e.getBoundingClientRect().top + e.getBoundingClientRect().height / 2)));
+      if (tops.size > 1) problems.push(`the stats row wraps: ${summary.innerText.replace(/\n/g, " ")}`);
+      if (summary.scrollWidth > summary.clientWidth + 1) problems.push(`the stats row is cut: ${summary.scrollWidth} > ${summary.clientWidth}`);
+      for (const e of items) if (e.getBoundingClientRect().right > summary.getBoundingClientRect().right + 1) problems.push(`cut: ${e.textContent}`);
+      const select = document.getElementById("examples");
+      const style = getComputedStyle(select);
+      const ctx = document.createElement("canvas").getContext("2d");
+      ctx.font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+      const text = select.selectedOptions[0]?.textContent ?? "";
+      const needed = ctx.measureText(text).width + parseFloat(style.paddingLeft) + parseFloat(style.paddingRight) + 16; // + the arrow
+      const box = select.getBoundingClientRect();
+      if (box.width < needed) problems.push(`the examples menu cuts "${text}": ${box.width.toFixed(0)} < ${needed.toFixed(0)} px`);
+      if (box.right > window.innerWidth) problems.push(`the examples menu runs off the page (${box.right.toFixed(0)} > ${window.innerWidth})`);
+      return problems;
+    });
+  const problems = [];
+  for (const width of WIDTHS) {
+    await page.setViewportSize({ width, height: 900 });
+    for (const name of podExamples) {
+      const current = await page.locator("#examples").inputValue();
+      if (current !== name) await afterRender(page, () => page.selectOption("#examples", name));
+      problems.push(...(await fits()).map((p) => `${width} px, ${name}: ${p}`));
+    }
+    await page.screenshot({ path: path.join(out, `layout-${width}.png`) });
+  }
+  // The longest example name of each other mode, in its menu.
+  for (const mode of Object.keys(MODE_FIELDS).filter((m) => m !== "pod")) {
+    await afterRender(page, () => page.selectOption("#mode", mode));
+    const longest = longestName(await page.evaluate((m) => window.eciBridge.examples(m), mode));
+    if ((await page.locator("#examples").inputValue()) !== longest) await afterRender(page, () => page.selectOption("#examples", longest));
+    for (const width of WIDTHS) {
+      await page.setViewportSize({ width, height: 900 });
+      const select = await page.evaluate(() => {
+        const s = document.getElementById("examples");
+        const ctx = document.createElement("canvas").getContext("2d");
+        const st = getComputedStyle(s);
+        ctx.font = `${st.fontWeight} ${st.fontSize} ${st.fontFamily}`;
+        const box = s.getBoundingClientRect();
+        return { width: box.width, right: box.right, needed: ctx.measureText(s.selectedOptions[0].textContent).width + parseFloat(st.paddingLeft) + parseFloat(st.paddingRight) + 16, inner: window.innerWidth };
+      });
+      if (select.width < select.needed || select.right > select.inner) problems.push(`${width} px, ${mode}/${longest}: the examples menu is cut (${JSON.stringify(select)})`);
+      if (mode === "elastic") await page.screenshot({ path: path.join(out, `layout-elastic-${width}.png`) });
+    }
+  }
+  assert(problems.length === 0, problems.join("\n"));
+  await context.close();
+});
+
+await test("help texts name the page's tabs, not CLI flags", async () => {
+  const { page, context } = await open();
+  const pod = SIMPLE_POD.replace("    image: nginx:1.27\n", "    image: nginx:1.27\n    envFrom:\n    - configMapRef:\n        name: settings\n");
+  await afterRender(page, () => page.evaluate((t) => window.eciBridge.setText("pod", t), pod));
+  await page.click("[data-testid=out-tab-diagnostics]");
+  const helps = await page.locator("#diagnostics .help").allTextContents();
+  assert(helps.some((h) => h.includes("ConfigMaps & Secrets tab")), `the help names the tab: ${JSON.stringify(helps)}`);
+  // Static texts, tooltips, placeholders, diagnostics — in every mode.
+  for (const mode of Object.keys(MODE_FIELDS)) {
+    if (mode !== "pod") await afterRender(page, () => page.selectOption("#mode", mode));
+    const flags = await page.evaluate(() => {
+      const texts = [];
+      for (const e of document.querySelectorAll("body *")) {
+        if (e.closest(".cm-editor, pre.code, option")) continue;
+        for (const a of ["title", "placeholder", "aria-label"]) if (e.getAttribute(a)) texts.push(e.getAttribute(a));
+        for (const n of e.childNodes) if (n.nodeType === Node.TEXT_NODE && n.data.trim()) texts.push(n.data);
+      }
+      return texts.filter((t) => /(^|[\s(])--[a-z]/.test(t) && !/playground/i.test(t));
+    });
+    assert(flags.length === 0, `${mode}: texts naming CLI flags: ${JSON.stringify(flags)}`);
+  }
+  await context.close();
+});
+
+/** One chromium run on its own profile, as a person would run it (not
+ * execFileSync: this process serves the page meanwhile). */
+async function oneShot(args) {
+  const profile = fs.mkdtempSync(path.join(out, "oneshot-profile-"));
+  try {
+    return (await promisify(execFile)(process.env.CHROMIUM ?? "/usr/bin/chromium", ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", `--user-data-dir=${profile}`, "--window-size=1280,900", ...args, base], { timeout: 60000, maxBuffer: 64 << 20 })).stdout.toString();
+  } finally {
+    fs.rmSync(profile, { recursive: true, force: true });
+  }
+}
+
+await test("a one-shot chromium --headless --screenshot shows a rendered request", async () => {
+  const png = path.join(out, "oneshot-1280.png");
+  fs.rmSync(png, { force: true });
+  const started = Date.now();
+  await oneShot([`--screenshot=${png}`]);
+  measurements.oneShotScreenshotMs = Date.now() - started;
+  assert(fs.existsSync(png) && fs.statSync(png).size > 20000, `${png} missing or empty`);
+  // A PNG is hard to assert on: the same one-shot load, dumped as DOM.
+  const dom = await oneShot(["--dump-dom"]);
+  fs.writeFileSync(path.join(out, "oneshot-dom.html"), dom);
+  const pre = /<pre[^>]*id="request-json"[^>]*>([\s\S]*?)<\/pre>/.exec(dom)?.[1] ?? "";
+  const text = pre.replace(/<[^>]+>/g, "").replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, '"').replace(/&amp;/g, "&");
+  assert(text.includes("ContainerGroupName") && text.includes('"Cpu"'), `the one-shot page shows no request: ${text.slice(0, 200)}`);
+  assert(text === cliJson("deployment-nginx"), "the first render is the CLI's request for the first example");
+  assert(/data-testid="verdict"[^>]*>ECI accepts/.test(dom), "the verdict is shown");
+  assert(!dom.includes("Loading the engine"), "not stuck loading");
+  assert(/id="version"[^>]*>eci-bridge \d/.test(dom), "the version line is shown");
 });
 
 await test("translate time in Chromium for the largest fixture", async () => {

@@ -5,30 +5,18 @@ import { autocompletion } from "@codemirror/autocomplete";
 import { annotationCompletion, createEditor, setDark, type YamlEditor } from "./editor";
 import { Engine } from "./engine";
 import examples from "./generated/examples.json";
+import { FIRST_EXAMPLE, INPUTS, type InputName } from "./inputs";
+import prebuiltFirst from "virtual:first-render";
 import { diagnosticItem, explainRows, highlightJson, highlightQuery, objectItem } from "./render";
 import { decodeState, encodeState, type SharedState } from "./share";
-import type { Annotation, Diagnostic, EngineError, Example, Preview, Role, SourceFile, Span } from "./types";
+import type { Annotation, Diagnostic, EngineError, Example, FirstRender, Preview, SourceFile, Span } from "./types";
 
-type InputName = "pod" | "profile" | "cluster" | "objects";
-const INPUTS: { name: InputName; role: Role; placeholder: string }[] = [
-  { name: "pod", role: "stream", placeholder: "" },
-  {
-    name: "profile",
-    role: "profile",
-    placeholder:
-      "# The eci-profile ConfigMap (kube-system/eci-profile). When set, it replaces one in the pod's stream.\n# apiVersion: v1\n# kind: ConfigMap\n# metadata: {name: eci-profile, namespace: kube-system}\n# data:\n#   vSwitchIds: vsw-xxx,vsw-yyy\n#   securityGroupId: sg-xxx\n",
-  },
-  {
-    name: "cluster",
-    role: "cluster",
-    placeholder:
-      "# Cluster settings (the virtual node's environment). Empty: the example cluster in cn-hangzhou.\n# regionId: cn-hangzhou\n# vswitchIds: vsw-xxx\n# securityGroupId: sg-xxx\n# clusterType: ACK\n",
-  },
-  { name: "objects", role: "objects", placeholder: "# ConfigMaps, Secrets, PersistentVolumeClaims the pod refers to (documents separated by ---).\n" },
-];
 type Mode = "pod" | "admission" | "status" | "nodes" | "elastic" | "overflow" | "units";
-const MODES: Record<Mode, { dir: string; needsNow?: boolean; needsReplicas?: boolean }> = {
-  pod: { dir: "pods" },
+/** Each mode's examples, and the header fields it reads: the clock (`now`)
+ * in the modes that read time, replicas in elastic, the secrets switch
+ * where Secret values can show (the pod preview). */
+const MODES: Record<Mode, { dir: string; needsNow?: boolean; needsReplicas?: boolean; secrets?: boolean }> = {
+  pod: { dir: "pods", secrets: true },
   admission: { dir: "admission" },
   status: { dir: "status", needsNow: true },
   nodes: { dir: "nodes", needsNow: true },
@@ -43,6 +31,9 @@ let mode: Mode = "pod";
 /** The input text of each mode, kept while another mode is shown. */
 const modeTexts: Partial<Record<Mode, string>> = {};
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+/** The replicas field: empty means "as spec.replicas says" (-1 for the engine). */
+const replicas = () => ($<HTMLInputElement>("replicas").value.trim() === "" ? -1 : Number($<HTMLInputElement>("replicas").value));
+const first = prebuiltFirst as FirstRender | null;
 
 const engine = new Engine();
 let registry: Annotation[] = [];
@@ -87,7 +78,7 @@ function state(): SharedState {
     output: activeOutput,
     mode,
     now: $<HTMLInputElement>("now").value,
-    replicas: Number($<HTMLInputElement>("replicas").value),
+    replicas: replicas(),
   };
 }
 let hashTimer: number | undefined;
@@ -119,7 +110,7 @@ function jumpTo(d: Diagnostic) {
 function gib(n: unknown): string {
   return typeof n === "number" ? `${n}` : "—";
 }
-function renderSummary(p: Preview, ms: number) {
+function renderSummary(p: Preview, ms: number, prebuilt: boolean) {
   const errors = p.diagnostics.filter((d) => d.severity === "error").length;
   const warnings = p.diagnostics.filter((d) => d.severity === "warning").length;
   const r = p.request;
@@ -134,22 +125,42 @@ function renderSummary(p: Preview, ms: number) {
   const badge = document.createElement("span");
   badge.className = `badge ${p.rejected ? "bad" : "ok"}`;
   badge.dataset.testid = "verdict";
-  badge.textContent = p.rejected ? "ECI would reject this pod" : "ECI accepts this pod";
+  badge.textContent = p.rejected ? "ECI rejects" : "ECI accepts";
+  badge.title = p.rejected ? "ECI would reject this pod (see Diagnostics)" : "ECI accepts this pod";
+  /** The instance types, the first in full and the count of the others
+   * (all of them in the title and in the request). */
+  const instanceTypes = (value: string) => {
+    const types = value.split(",");
+    const m = metric(types.length > 1 ? `${types[0]} +${types.length - 1}` : types[0], types.length > 1 ? "instance types" : "instance type", "metric-cpu");
+    m.title = types.join(", ");
+    return m;
+  };
   const summary = $("summary");
   summary.replaceChildren(
     badge,
     metric(p.sourceKind, "from", "metric-kind"),
-    metric(r.InstanceType ? String(r.InstanceType) : `${gib(r.Cpu)} vCPU`, r.InstanceType ? "instance type" : "cpu", "metric-cpu"),
-    metric(r.InstanceType ? "—" : `${gib(r.Memory)} GiB`, "memory", "metric-memory"),
-    metric(`${errors} / ${warnings}`, "errors / warnings", "metric-diagnostics"),
-    metric(`${ms.toFixed(1)} ms`, "translate", "metric-ms"),
+    ...(r.InstanceType
+      ? [instanceTypes(String(r.InstanceType))]
+      : [metric(`${gib(r.Cpu)} vCPU`, "cpu", "metric-cpu"), metric(`${gib(r.Memory)} GiB`, "memory", "metric-memory")]),
+    metric(`${errors} / ${warnings}`, "err / warn", "metric-diagnostics"),
+    metric(prebuilt ? "build" : `${ms.toFixed(1)} ms`, prebuilt ? "translated at" : "translate", "metric-ms"),
   );
+  const timing = summary.querySelector<HTMLElement>("[data-testid=metric-ms]");
+  if (timing && prebuilt) timing.title = "The first example's result as the build computed it; the engine recomputes it as it loads";
   $("diag-count").textContent = String(p.diagnostics.length);
 }
 const SEVERITY_ORDER = { error: 0, warning: 1, info: 2 } as const;
 const bySeverity = (a: Diagnostic, b: Diagnostic) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity];
 
-function renderPreview(p: Preview, ms: number) {
+/** Whether the page's inputs are `files` (the texts and roles). */
+function sameFiles(other: SourceFile[]): boolean {
+  const mine = files();
+  return !$<HTMLInputElement>("secrets").checked && mine.length === other.length && mine.every((f, i) => f.text === other[i].text && f.role === other[i].role);
+}
+const versionLine = (v: Record<string, string>) => `eci-bridge ${v.eciBridge} · ECI API ${v.eciApi} · Kubernetes ${v.kubernetes} types`;
+
+/** `prebuilt`: the build's result of the first example, until the engine answers. */
+function renderPreview(p: Preview, ms: number, prebuilt = false) {
   p.diagnostics.sort(bySeverity);
   p.admission.diagnostics.sort(bySeverity);
   last = p;
@@ -165,13 +176,14 @@ function renderPreview(p: Preview, ms: number) {
   };
   const reasons = Array.isArray(decision.reasons) ? ` — ${(decision.reasons as string[]).join(", ")}` : decision.reason ? ` — ${decision.reason}` : "";
   $("admission-decision").textContent = `${decisionText[kind] ?? kind}${reasons}`;
-  $("admission-diagnostics").replaceChildren(...p.admission.diagnostics.map((d) => diagnosticItem(d, jumpTo)));
+  $("admission-diagnostics").replaceChildren(...p.admission.diagnostics.map((d) => diagnosticItem(d, jumpTo, mode === "pod")));
   $("admission-patch").innerHTML = highlightJson(JSON.stringify(p.admission.patch, null, 2));
   $("admission-patched").innerHTML = highlightJson(JSON.stringify(p.admission.patched, null, 2));
-  $("diagnostics").replaceChildren(...p.diagnostics.map((d) => diagnosticItem(d, jumpTo)));
+  $("diagnostics").replaceChildren(...p.diagnostics.map((d) => diagnosticItem(d, jumpTo, mode === "pod")));
   $("objects").replaceChildren(...(p.requiredObjects.length ? p.requiredObjects.map(objectItem) : [Object.assign(document.createElement("li"), { textContent: "The pod needs no ConfigMaps, Secrets or claims." })]));
   for (const i of INPUTS) editors[i.name].showDiagnostics(p.diagnostics.filter((d) => fileOf(d.span) === i.name));
-  renderSummary(p, ms);
+  renderSummary(p, ms, prebuilt);
+  document.body.dataset.prebuilt = String(prebuilt);
 }
 function renderExplain() {
   if (!last) return;
@@ -225,7 +237,7 @@ function summarize(value: Record<string, any>): string {
 function renderTool(value: Record<string, any>, ms: number) {
   document.body.classList.remove("stale");
   const diagnostics: Diagnostic[] = [...(value.diagnostics ?? [])].sort(bySeverity);
-  $("result-diagnostics").replaceChildren(...diagnostics.map((d) => diagnosticItem(d, jumpTo)));
+  $("result-diagnostics").replaceChildren(...diagnostics.map((d) => diagnosticItem(d, jumpTo, mode === "pod")));
   // The answer first; diagnostics (listed above) and events last.
   const late = ["events", "diagnostics", "deletedUnits"];
   const ordered = Object.fromEntries(Object.entries(value).sort(([a], [b]) => Number(late.includes(a)) - Number(late.includes(b))));
@@ -243,7 +255,7 @@ function renderTool(value: Record<string, any>, ms: number) {
 async function update() {
   try {
     if (mode !== "pod") {
-      const r = await engine.tool(mode, editors.pod.text(), $<HTMLInputElement>("now").value, Number($<HTMLInputElement>("replicas").value));
+      const r = await engine.tool(mode, editors.pod.text(), $<HTMLInputElement>("now").value, replicas());
       if (!r) return;
       renderTool(r.value as Record<string, any>, r.ms);
       document.body.dataset.renders = String(Number(document.body.dataset.renders ?? 0) + 1);
@@ -282,10 +294,14 @@ function fillExamples(selected?: string) {
   for (const e of examplesOf(mode)) {
     const option = document.createElement("option");
     option.value = e.name;
-    option.textContent = e.title ? `${e.name} — ${e.title}` : e.name;
+    // The name only, so the menu fits the header at 800 px; the fixture's
+    // comment line is the option's (and, selected, the menu's) tooltip.
+    option.textContent = e.name;
+    option.title = e.title;
     select.append(option);
   }
   select.value = selected ?? "";
+  select.title = examplesOf(mode).find((e) => e.name === select.value)?.title ?? "";
 }
 
 /** Switches the page between the pod preview and the other engines. */
@@ -298,6 +314,7 @@ function setMode(next: Mode, text?: string) {
   document.querySelectorAll<HTMLButtonElement>("#output-tabs button").forEach((b) => (b.hidden = tool !== (b.dataset.output === "result")));
   ($("now-field") as HTMLElement).hidden = !MODES[next].needsNow;
   ($("replicas-field") as HTMLElement).hidden = !MODES[next].needsReplicas;
+  ($("secrets-field") as HTMLElement).hidden = !MODES[next].secrets;
   (document.querySelector("[data-testid=tab-pod]") as HTMLElement).textContent = tool ? "Input" : "Pod / workload";
   const list = examplesOf(next);
   const body = text ?? modeTexts[next] ?? list[0]?.text ?? "";
@@ -309,11 +326,14 @@ function setMode(next: Mode, text?: string) {
 
 async function main() {
   const select = $<HTMLSelectElement>("examples");
-  const shared = await decodeState(location.hash);
+  // No await before the editors and the first render when there is no link:
+  // the page then shows the build's result of the first example before the
+  // load event (a one-shot headless screenshot sees it).
+  const shared = location.hash.length > 1 ? await decodeState(location.hash) : null;
   $<HTMLInputElement>("now").value = shared?.now ?? new Date().toISOString().replace(/\.\d+Z$/, "Z");
-  $<HTMLInputElement>("replicas").value = String(shared?.replicas ?? -1);
+  $<HTMLInputElement>("replicas").value = (shared?.replicas ?? -1) < 0 ? "" : String(shared?.replicas);
   fillExamples();
-  const initial = EXAMPLES.find((e) => e.name === "deployment-nginx") ?? EXAMPLES[0];
+  const initial = EXAMPLES.find((e) => e.name === FIRST_EXAMPLE) ?? EXAMPLES[0];
   const texts: Record<InputName, string> = {
     pod: shared?.pod ?? initial?.text ?? "",
     profile: shared?.profile ?? INPUTS[1].placeholder,
@@ -335,13 +355,20 @@ async function main() {
   document.querySelectorAll<HTMLButtonElement>("#input-tabs button").forEach((b) => b.addEventListener("click", () => showInput(b.dataset.input as InputName)));
   document.querySelectorAll<HTMLButtonElement>("#output-tabs button").forEach((b) => b.addEventListener("click", () => showOutput(b.dataset.output as string)));
   showInput("pod");
+  if (first && !shared && sameFiles(first.files)) {
+    renderPreview(structuredClone(first.preview), first.ms, true);
+    $("version").textContent = versionLine(first.version);
+  }
   if (shared?.mode && shared.mode !== "pod" && shared.mode in MODES) {
     setMode(shared.mode as Mode, shared.pod);
   } else {
     fillExamples(select.value || (shared ? EXAMPLES.find((e) => e.text === shared.pod)?.name : initial?.name));
     showOutput(shared?.output ?? "request");
   }
-  select.addEventListener("change", () => loadExample(select.value));
+  select.addEventListener("change", () => {
+    select.title = examplesOf(mode).find((e) => e.name === select.value)?.title ?? "";
+    loadExample(select.value);
+  });
   $<HTMLSelectElement>("mode").addEventListener("change", () => setMode($<HTMLSelectElement>("mode").value as Mode));
   $<HTMLInputElement>("now").addEventListener("change", changed);
   $<HTMLInputElement>("replicas").addEventListener("change", changed);
@@ -366,7 +393,7 @@ async function main() {
   });
   const meta = await engine.meta();
   registry = meta.annotations;
-  $("version").textContent = `eci-bridge ${meta.version.eciBridge} · ECI API ${meta.version.eciApi} · Kubernetes ${meta.version.kubernetes} types`;
+  $("version").textContent = versionLine(meta.version);
   await update();
 }
 

@@ -45,7 +45,44 @@ export function location(d: Diagnostic): string {
   return `${d.span.file ?? inputLabel(d.input)}:${d.span.start.line}:${d.span.start.column} ${d.pointer || "/"}`;
 }
 
-export function diagnosticItem(d: Diagnostic, onJump: (d: Diagnostic) => void): HTMLLIElement {
+/** The input tabs of the page, for help texts that name the CLI's options. */
+const TAB_OF_FLAG: Record<string, string> = {
+  "--objects": "the ConfigMaps & Secrets tab",
+  "--profile": "the eci-profile tab",
+  "--cluster": "the Cluster tab",
+  "--show-secrets": "show secrets",
+};
+
+/** A diagnostic's help (the core's text, written for the CLI) as the page
+ * says it: `with --objects` → `in the ConfigMaps & Secrets tab`. With one
+ * input only (the other modes), the other documents go in that stream. A
+ * text that already names the playground's way is left alone. */
+export function forThePlayground(help: string, tabs: boolean): string {
+  if (/playground/i.test(help)) return help;
+  return help.replace(/(with |in )?(?<![\w-])(--objects|--profile|--cluster|--show-secrets)\b/g, (_m, prep: string | undefined, flag: string) => {
+    if (flag === "--show-secrets") return `${prep ?? ""}the show secrets switch`;
+    if (!tabs) return `${prep ? "as " : ""}another document of the input (after ---)`;
+    return `${prep ? "in " : ""}${TAB_OF_FLAG[flag]}`;
+  });
+}
+
+/** Text with a line-break opportunity after each separator (`<wbr>`), so a
+ * name wraps between its parts (`Container.1.` / `EnvironmentVar.2.Key`)
+ * and never inside one. A run longer than `LONG` without a separator (a
+ * digest, base64) may break anywhere: it has no words to keep. */
+const LONG = 36;
+export function breakable(text: string, separators = "./,:=@-"): DocumentFragment {
+  const fragment = document.createDocumentFragment();
+  for (const part of text.split(new RegExp(`(?<=[${separators.replace(/[\]\\^-]/g, "\\$&")}])`))) {
+    if (!part) continue;
+    if (part.length > LONG) fragment.append(el("span", { class: "blob" }, part));
+    else fragment.append(document.createTextNode(part));
+    fragment.append(document.createElement("wbr"));
+  }
+  return fragment;
+}
+
+export function diagnosticItem(d: Diagnostic, onJump: (d: Diagnostic) => void, tabs = true): HTMLLIElement {
   const where = el("span", { class: "where", title: "Show in the editor" }, location(d));
   where.addEventListener("click", () => onJump(d));
   const li = el(
@@ -54,7 +91,7 @@ export function diagnosticItem(d: Diagnostic, onJump: (d: Diagnostic) => void): 
     el("div", {}, el("span", { class: "code-name" }, `${d.severity}[${d.code}]`), " ", d.message),
     el("div", {}, where),
   );
-  if (d.help) li.append(el("div", { class: "help" }, `help: ${d.help}`));
+  if (d.help) li.append(el("div", { class: "help" }, `help: ${forThePlayground(d.help, tabs)}`));
   return li;
 }
 
@@ -64,8 +101,8 @@ export function explainRows(rows: ExplainRow[], filter: string, onPick: (row: Ex
   for (const row of rows) {
     if (needle && !`${row.field} ${row.value} ${row.rule}`.toLowerCase().includes(needle)) continue;
     const inputs = el("td");
-    for (const i of row.inputs) inputs.append(el("span", { class: "chip" }, `${inputLabel(i.input) === "pod" ? "" : `${inputLabel(i.input)}:`}${i.pointer || "/"}`));
-    const tr = el("tr", { "data-field": row.field }, el("td", {}, row.field), el("td", {}, row.value), el("td", {}, row.rule), inputs);
+    for (const i of row.inputs) inputs.append(el("span", { class: "chip" }, breakable(`${inputLabel(i.input) === "pod" ? "" : `${inputLabel(i.input)}:`}${i.pointer || "/"}`, "/")));
+    const tr = el("tr", { "data-field": row.field }, el("td", { class: "name" }, breakable(row.field, ".")), el("td", { class: "value" }, breakable(row.value)), el("td", {}, row.rule), inputs);
     tr.addEventListener("click", () => onPick(row, tr));
     fragment.append(tr);
   }

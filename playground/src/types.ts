@@ -91,3 +91,12 @@ export interface EngineError {
   message: string;
   diagnostic?: Diagnostic;
 }
+
+/** The first example's preview as the build computed it (vite.config.ts). */
+export interface FirstRender {
+  example: string;
+  files: SourceFile[];
+  preview: Preview;
+  ms: number;
+  version: Record<string, string>;
+}

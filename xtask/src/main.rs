@@ -66,6 +66,15 @@ pub(crate) fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
 }
 
+/// Where cargo puts what it builds: `CARGO_TARGET_DIR` when set (relative
+/// to the workspace), else `target/`.
+pub(crate) fn target_dir() -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR").filter(|v| !v.is_empty()) {
+        Some(dir) => root().join(dir),
+        None => root().join("target"),
+    }
+}
+
 pub(crate) struct Runner {
     pub(crate) failures: Vec<String>,
 }
@@ -173,7 +182,20 @@ fn audit_core_dependencies(r: &mut Runner) {
     }
 }
 
+/// Where `cargo xtask test` records how long its last complete run took.
+fn last_run_file() -> PathBuf {
+    root().join("target/xtask-test-seconds")
+}
+
 fn test() -> ExitCode {
+    let started = Instant::now();
+    let last = std::fs::read_to_string(last_run_file()).ok().and_then(|s| s.trim().parse::<f64>().ok());
+    println!(
+        "cargo xtask test: the first run on a fresh machine takes about an hour on 2 cores (builds, the \
+         control plane's Go build 13-20 min, wasm-bindgen-cli, the Python virtualenv, npm, Chromium without \
+         recommended packages, cargo-fuzz); later runs: about 15-25 minutes (caches reused){}",
+        last.map(|s| format!("; the last run here took {:.0} min", s / 60.0)).unwrap_or_default()
+    );
     let mut r = Runner { failures: Vec::new() };
     let ci = std::env::var("CI").is_ok();
     ensure_wasm_target(&mut r);
@@ -207,7 +229,7 @@ fn test() -> ExitCode {
     audit_core_dependencies(&mut r);
     // Benchmarks are type-checked by the lint step (--all-targets); the CLI
     // binary was built by the test step for its integration tests.
-    let binary = root().join("target/debug/eci-bridge");
+    let binary = target_dir().join("debug/eci-bridge");
     let built = binary.exists() || r.step("build the CLI", cargo().args(["build", "-p", "eci-bridge"]));
     let python = built.then(|| ensure_python(&mut r)).flatten();
     if let Some(python) = python.clone() {
@@ -259,6 +281,10 @@ fn test() -> ExitCode {
     }
     // A short fuzz pass (ECI_BRIDGE_FUZZ_SECONDS per target, 0 skips it).
     fuzz::smoke(&mut r);
+    let seconds = started.elapsed().as_secs_f64();
+    println!("\ncargo xtask test took {:.1} min", seconds / 60.0);
+    let _ = std::fs::create_dir_all(root().join("target"));
+    let _ = std::fs::write(last_run_file(), format!("{seconds:.0}\n"));
     finish(&r)
 }
 

@@ -64,7 +64,7 @@ pub fn build_wasm(r: &mut Runner) -> bool {
             "wasm-release",
         ]),
     );
-    let module = root().join("target/wasm32-unknown-unknown/wasm-release/eci_bridge_wasm.wasm");
+    let module = crate::target_dir().join("wasm32-unknown-unknown/wasm-release/eci_bridge_wasm.wasm");
     let bound = built
         && r.step(
             "wasm-bindgen --target web",
@@ -182,7 +182,8 @@ pub fn build_site(r: &mut Runner) -> bool {
     )
 }
 
-/// Debian's Chromium for the browser tests.
+/// Debian's Chromium for the browser tests (installed without its
+/// recommended packages: `apt-get install --no-install-recommends`).
 pub fn ensure_chromium(r: &mut Runner) -> bool {
     crate::ensure_debian_package(r, "/usr/bin/chromium", "chromium")
 }
@@ -194,7 +195,7 @@ pub fn e2e(r: &mut Runner) -> bool {
         Command::new("node")
             .arg("e2e/run.mjs")
             .current_dir(root().join("playground"))
-            .env("ECI_BRIDGE_BIN", root().join("target/debug/eci-bridge")),
+            .env("ECI_BRIDGE_BIN", crate::target_dir().join("debug/eci-bridge")),
     )
 }
 
