@@ -1,3 +1,7 @@
+# The public API of eci-bridge-core from rustdoc JSON: every reachable item, field,
+# variant and inherent method, one per line. Usage:
+#   RUSTC_BOOTSTRAP=1 cargo rustdoc -p eci-bridge-core --lib -- -Z unstable-options --output-format json
+#   python3 xtask/scripts/public_api.py target/doc/eci_bridge_core.json docs/public-api.txt
 import json,sys,collections
 d=json.load(open(sys.argv[1]))
 idx=d['index']
