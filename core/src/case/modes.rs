@@ -24,6 +24,34 @@ use crate::status::case::{StatusCase, StatusView};
 use crate::translate::{MissingObjects, Reveal};
 use crate::update::{UpdateCase, UpdatePlan, delete_request};
 
+/// Outcomes refused exactly when one of their diagnostics is an error.
+macro_rules! rejected_on_errors {
+    ($($ty:ty => $($field:ident).+;)+) => {$(
+        impl Outcome for $ty {
+            fn diagnostics_mut(&mut self) -> &mut Vec<Diagnostic> {
+                &mut self.$($field).+
+            }
+            fn diagnostics(&self) -> &[Diagnostic] {
+                &self.$($field).+
+            }
+            fn is_rejected(&self) -> bool {
+                has_errors(&self.$($field).+)
+            }
+        }
+    )+};
+}
+
+rejected_on_errors! {
+    StatusView => diagnostics;
+    // An error in the settings or the profile: no nodes built on a guess.
+    VirtualNodes => diagnostics;
+    UpdatePlan => diagnostics;
+    Deletion => diagnostics;
+    ElasticOutcome => reconciled.diagnostics;
+    // An error in any input decides nothing.
+    Overflow => diagnostics;
+}
+
 fn reveal(show_secrets: bool) -> Reveal {
     if show_secrets { Reveal::Secrets } else { Reveal::Redacted }
 }
@@ -261,18 +289,6 @@ impl Case for StatusCase {
     }
 }
 
-impl Outcome for StatusView {
-    fn diagnostics_mut(&mut self) -> &mut Vec<Diagnostic> {
-        &mut self.diagnostics
-    }
-    fn diagnostics(&self) -> &[Diagnostic] {
-        &self.diagnostics
-    }
-    fn is_rejected(&self) -> bool {
-        has_errors(&self.diagnostics)
-    }
-}
-
 impl Case for NodesCase {
     const MODE: Mode = Mode::Nodes;
     const NEEDS_TIME: bool = true;
@@ -293,19 +309,6 @@ impl Case for NodesCase {
     }
     fn run(&self, _: &(), context: &Context<'_>) -> VirtualNodes {
         self.nodes(context.cluster, context.now)
-    }
-}
-
-impl Outcome for VirtualNodes {
-    fn diagnostics_mut(&mut self) -> &mut Vec<Diagnostic> {
-        &mut self.diagnostics
-    }
-    fn diagnostics(&self) -> &[Diagnostic] {
-        &self.diagnostics
-    }
-    // An error in the settings or the profile: no nodes built on a guess.
-    fn is_rejected(&self) -> bool {
-        has_errors(&self.diagnostics)
     }
 }
 
@@ -349,18 +352,6 @@ impl Case for UpdateCase {
             plan.request = plan.request.map(|r| r.redacted());
         }
         plan
-    }
-}
-
-impl Outcome for UpdatePlan {
-    fn diagnostics_mut(&mut self) -> &mut Vec<Diagnostic> {
-        &mut self.diagnostics
-    }
-    fn diagnostics(&self) -> &[Diagnostic] {
-        &self.diagnostics
-    }
-    fn is_rejected(&self) -> bool {
-        UpdatePlan::is_rejected(self)
     }
 }
 
@@ -411,18 +402,6 @@ impl Case for DeleteCase {
     }
     fn locate(&self, docs: &[Value], input: &Input, pointer: &str) -> Option<(usize, String)> {
         bundle_locate(&self.0, docs, input, pointer)
-    }
-}
-
-impl Outcome for Deletion {
-    fn diagnostics_mut(&mut self) -> &mut Vec<Diagnostic> {
-        &mut self.diagnostics
-    }
-    fn diagnostics(&self) -> &[Diagnostic] {
-        &self.diagnostics
-    }
-    fn is_rejected(&self) -> bool {
-        has_errors(&self.diagnostics)
     }
 }
 
@@ -517,18 +496,6 @@ impl Case for ElasticCase {
     }
 }
 
-impl Outcome for ElasticOutcome {
-    fn diagnostics_mut(&mut self) -> &mut Vec<Diagnostic> {
-        &mut self.reconciled.diagnostics
-    }
-    fn diagnostics(&self) -> &[Diagnostic] {
-        &self.reconciled.diagnostics
-    }
-    fn is_rejected(&self) -> bool {
-        has_errors(&self.reconciled.diagnostics)
-    }
-}
-
 /// An unschedulable pod with what travels with it: the overflow mode.
 #[derive(Debug, Clone)]
 pub struct OverflowCase(pub Bundle);
@@ -559,18 +526,6 @@ impl Case for OverflowCase {
     }
     fn locate(&self, docs: &[Value], input: &Input, pointer: &str) -> Option<(usize, String)> {
         bundle_locate(&self.0, docs, input, pointer)
-    }
-}
-
-impl Outcome for Overflow {
-    fn diagnostics_mut(&mut self) -> &mut Vec<Diagnostic> {
-        &mut self.diagnostics
-    }
-    fn diagnostics(&self) -> &[Diagnostic] {
-        &self.diagnostics
-    }
-    fn is_rejected(&self) -> bool {
-        has_errors(&self.diagnostics)
     }
 }
 
