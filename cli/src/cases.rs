@@ -177,40 +177,9 @@ pub fn translation(args: &TranslateArgs) -> Result<Ran<eci_bridge_core::Preview>
     let mut params = TranslateParams::with_labels(inputs::parse_labels(&args.namespace_labels)?);
     params.show_secrets = args.show_secrets;
     params.strict = args.strict;
-    run_with_notes::<TranslateCase>(&sources, &params, &NowArg::default(), |p| derived_name(p).into_iter().collect())
-}
-
-/// When the pod comes from a workload's template, its name (and with it
-/// ContainerGroupName, HostName and the PodName tag) is a stand-in: the
-/// core names it `<workload>-template`, the workload's controller and the
-/// API server name the real pods. Said once, as an info line.
-pub fn derived_name(p: &Preview) -> Option<String> {
-    if p.source_kind == "Pod" {
-        return None;
-    }
-    let tags = p.request.get("Tag").and_then(Value::as_array);
-    let pod_name = tags?
-        .iter()
-        .find(|t| t.get("Key").and_then(Value::as_str) == Some("PodName"))
-        .and_then(|t| t.get("Value").and_then(Value::as_str))?;
-    let kind = &p.source_kind;
-    let Some(workload) = pod_name.strip_suffix("-template").filter(|w| !w.is_empty()) else {
-        return Some(format!(
-            "the pod name `{pod_name}` comes from the {kind}'s pod template; the real pods are named by \
-             their controller, so their ContainerGroupName, HostName and PodName tag differ from this request's"
-        ));
-    };
-    let real = match kind.as_str() {
-        "Deployment" => format!("`{workload}-<hash>-<suffix>`"),
-        "StatefulSet" => format!("`{workload}-0`, `{workload}-1`, …"),
-        "CronJob" => format!("`{workload}-<time>-<suffix>`"),
-        "PodTemplate" => "by whoever creates pods from it".to_string(),
-        _ => format!("`{workload}-<suffix>`"),
-    };
-    Some(format!(
-        "the pod name `{pod_name}` is derived from {kind}/{workload}; the API server names the real pods \
-         ({real}), so their ContainerGroupName, HostName and PodName tag differ from this request's"
-    ))
+    run_with_notes::<TranslateCase>(&sources, &params, &NowArg::default(), |p| {
+        p.derived_name_note().into_iter().collect()
+    })
 }
 
 /// `eci-bridge translate`.

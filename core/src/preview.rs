@@ -77,6 +77,42 @@ pub struct Preview {
     pub admission: AdmissionView,
 }
 
+impl Preview {
+    /// When the pod comes from a workload's template, its name (and with it
+    /// ContainerGroupName, HostName and the PodName tag) is a stand-in: the
+    /// core names it `<workload>-template`, the workload's controller and the
+    /// API server name the real pods. Said once, as an info line.
+    pub fn derived_name_note(&self) -> Option<String> {
+        let p = self;
+        if p.source_kind == "Pod" {
+            return None;
+        }
+        let tags = p.request.get("Tag").and_then(Value::as_array);
+        let pod_name = tags?
+            .iter()
+            .find(|t| t.get("Key").and_then(Value::as_str) == Some("PodName"))
+            .and_then(|t| t.get("Value").and_then(Value::as_str))?;
+        let kind = &p.source_kind;
+        let Some(workload) = pod_name.strip_suffix("-template").filter(|w| !w.is_empty()) else {
+            return Some(format!(
+                "the pod name `{pod_name}` comes from the {kind}'s pod template; the real pods are named by \
+                 their controller, so their ContainerGroupName, HostName and PodName tag differ from this request's"
+            ));
+        };
+        let real = match kind.as_str() {
+            "Deployment" => format!("`{workload}-<hash>-<suffix>`"),
+            "StatefulSet" => format!("`{workload}-0`, `{workload}-1`, …"),
+            "CronJob" => format!("`{workload}-<time>-<suffix>`"),
+            "PodTemplate" => "by whoever creates pods from it".to_string(),
+            _ => format!("`{workload}-<suffix>`"),
+        };
+        Some(format!(
+            "the pod name `{pod_name}` is derived from {kind}/{workload}; the API server names the real pods \
+             ({real}), so their ContainerGroupName, HostName and PodName tag differ from this request's"
+        ))
+    }
+}
+
 /// Previews the case the texts hold: [`crate::case::run`] in the translate
 /// mode. Fails only when they cannot be read (a syntax error, no pod),
 /// with a placed diagnostic.
