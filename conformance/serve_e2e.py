@@ -221,7 +221,10 @@ def test_every_fixture_review_is_answered_as_admit_answers_it(fixture, tls_dir, 
     profiles = [d for d in docs if d.get("kind") == "ConfigMap"]
     namespaces = [d for d in docs if d.get("kind") == "Namespace"]
     settings = [d for d in docs if d.get("kind") == "AdmissionSettings"]
+    clusters = [d for d in docs if d.get("kind") == "ClusterSettings"]
     args = ["--namespaces-file", write(tmp_path / "namespaces.yaml", namespaces)]
+    if clusters:
+        args += ["--cluster", write(tmp_path / "cluster.yaml", clusters)]
     if profiles:
         args += ["--profile-file", write(tmp_path / "profile.yaml", profiles)]
     if settings:
