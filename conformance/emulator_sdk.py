@@ -247,7 +247,8 @@ def test_restart_is_refused_outside_pending_and_running(endpoint):
 def translated_fixtures():
     out = []
     for path in sorted(glob.glob(os.path.join(ROOT, "fixtures/pods/*.yaml"))):
-        res = subprocess.run([BINARY, "translate", "-f", path, "-o", "json", "--show-secrets"],
+        # --strict: what a provider sends (a missing ConfigMap or Secret refuses the pod).
+        res = subprocess.run([BINARY, "translate", "-f", path, "-o", "json", "--show-secrets", "--strict"],
                              capture_output=True, text=True)
         if res.returncode == 0:
             out.append((path, json.loads(res.stdout)))

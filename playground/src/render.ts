@@ -59,8 +59,9 @@ const TAB_OF_FLAG: Record<string, string> = {
  * text that already names the playground's way is left alone. */
 export function forThePlayground(help: string, tabs: boolean): string {
   if (/playground/i.test(help)) return help;
-  return help.replace(/(with |in )?(?<![\w-])(--objects|--profile|--cluster|--show-secrets)\b/g, (_m, prep: string | undefined, flag: string) => {
+  return help.replace(/(with |in )?(?<![\w-])(--objects|--profile|--cluster|--show-secrets|--strict)\b/g, (_m, prep: string | undefined, flag: string) => {
     if (flag === "--show-secrets") return `${prep ?? ""}the show secrets switch`;
+    if (flag === "--strict") return `${prep ?? ""}strict mode (the CLI's, and every provider's)`;
     if (!tabs) return `${prep ? "as " : ""}another document of the input (after ---)`;
     return `${prep ? "in " : ""}${TAB_OF_FLAG[flag]}`;
   });
