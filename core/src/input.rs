@@ -486,27 +486,10 @@ fn schema_fields_at(parent: &[&str]) -> &'static [&'static str] {
 /// ignoring case, or within two edits (and fewer than half its letters).
 fn closest_field(name: &str, known: &'static [&'static str]) -> Option<&'static str> {
     let lower = name.to_ascii_lowercase();
-    known
-        .iter()
-        .map(|k| (edit_distance(&lower, &k.to_ascii_lowercase()), *k))
-        .filter(|(d, _)| *d <= 2 && *d * 2 < name.chars().count())
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, k)| k)
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let above = row[j + 1];
-            row[j + 1] = (above + 1).min(row[j] + 1).min(diagonal + usize::from(ca != *cb));
-            diagonal = above;
-        }
-    }
-    row[b.len()]
+    let limit = 2.min(name.chars().count().saturating_sub(1) / 2);
+    let folded: Vec<String> = known.iter().map(|k| k.to_ascii_lowercase()).collect();
+    let near = crate::text::closest(&lower, folded.iter().map(String::as_str), |_| limit)?;
+    known.iter().zip(&folded).find(|(_, f)| f.as_str() == near).map(|(k, _)| *k)
 }
 
 /// What is lost when the field meant to be `known` (under `parent`) is ignored,

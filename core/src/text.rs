@@ -1,5 +1,5 @@
-//! Text helpers shared by every module: splitting comma lists, and making
-//! untrusted text safe to show.
+//! Text helpers shared by every module: splitting comma lists, making
+//! untrusted text safe to show, and finding the name a misspelling meant.
 //!
 //! Values from the input reach human-facing text (diagnostic messages, the
 //! explain table, logs). A value holding `ESC]0;…BEL` would retitle a
@@ -54,6 +54,44 @@ pub fn prefix_within(text: &str, max_bytes: usize) -> &str {
     &text[..end]
 }
 
+/// The edit (Levenshtein) distance between `a` and `b` when it is at most
+/// `limit`, else `None`. The distance is at least the difference of the
+/// lengths, so a pair whose lengths differ by more than `limit` is refused
+/// before any distance is computed: a 100 KB name from a hostile pod costs one
+/// length comparison per candidate, not 100 000 × its length.
+pub fn edit_distance_within(a: &str, b: &str, limit: usize) -> Option<usize> {
+    let (a_len, b_len) = (a.chars().count(), b.chars().count());
+    if a_len.abs_diff(b_len) > limit {
+        return None;
+    }
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (above + 1).min(row[j] + 1).min(diagonal + usize::from(ca != *cb));
+            diagonal = above;
+        }
+    }
+    Some(row[b.len()]).filter(|d| *d <= limit)
+}
+
+/// The candidate `name` most likely misspells: the nearest by edit distance
+/// among those within `limit(candidate)` edits, the first of equals.
+pub fn closest<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+    limit: impl Fn(&str) -> usize,
+) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .filter_map(|c| edit_distance_within(name, c, limit(c)).map(|d| (d, c)))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -64,6 +102,16 @@ mod tests {
         assert_eq!(prefix_within("héllo", 3), "hé");
         assert_eq!(prefix_within("abc", 10), "abc");
         assert_eq!(prefix_within("日本", 4), "日");
+    }
+
+    #[test]
+    fn edit_distances_are_bounded() {
+        assert_eq!(edit_distance_within("kitten", "sitting", 3), Some(3));
+        assert_eq!(edit_distance_within("kitten", "sitting", 2), None);
+        assert_eq!(edit_distance_within("", "abc", 3), Some(3));
+        assert_eq!(edit_distance_within(&"k".repeat(100_000), "image", 2), None);
+        assert_eq!(closest("imagee", ["name", "image", "images"], |_| 2), Some("image"));
+        assert_eq!(closest("zzzzzz", ["name", "image"], |_| 2), None);
     }
 
     #[test]

@@ -122,33 +122,10 @@ impl PodAnnotations {
 /// How many unknown keys get a did-you-mean.
 const MAX_SUGGESTIONS: usize = 20;
 
-/// The registry key nearest to `key` by edit distance, when close enough.
-/// Keys whose lengths differ by more than the allowed distance are skipped
-/// before any distance is computed (the distance is at least the length
-/// difference), so a megabyte-long key costs a length comparison per entry.
+/// The registry key nearest to `key` by edit distance, when within three
+/// edits or a sixth of the key's length.
 fn closest_key(key: &str) -> Option<&'static str> {
-    let len = key.chars().count();
-    REGISTRY
-        .iter()
-        .filter(|s| len.abs_diff(s.key.len()) <= 3.max(s.key.len() / 6))
-        .map(|s| (edit_distance(key, s.key), s.key))
-        .filter(|(d, k)| *d <= 3.max(k.len() / 6))
-        .min()
-        .map(|(_, k)| k)
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
+    crate::text::closest(key, REGISTRY.iter().map(|s| s.key), |k| 3.max(k.len() / 6))
 }
 
 #[cfg(test)]
@@ -181,11 +158,5 @@ mod tests {
         assert_eq!(typo.pointer, "/metadata/annotations/k8s.aliyun.com~1eci-use-spec");
         assert!(d.iter().any(|d| d.severity == Severity::Info && d.message.contains("eci-instance-id")));
         assert_eq!(d.len(), 4);
-    }
-
-    #[test]
-    fn edit_distance_basics() {
-        assert_eq!(edit_distance("kitten", "sitting"), 3);
-        assert_eq!(edit_distance("", "abc"), 3);
     }
 }
