@@ -3,22 +3,18 @@
 //!
 //! The playground has an editor for the pod and tabs for the eci-profile,
 //! the cluster settings and the ConfigMaps/Secrets; the CLI has `-f`,
-//! `--profile`, `--cluster` and `--objects`. [`Sources`] takes such texts
-//! with their [`Role`], reads them into one [`Bundle`] (a tab overrides what
-//! the pod's own stream says) and, through a [`SourceMap`] per text, turns a
-//! diagnostic's input and JSON pointer into a [`Span`] — file, line and
-//! column — so an editor can underline it and a terminal can print it.
+//! `--profile`, `--cluster` and `--objects`. [`Sources`] holds such texts
+//! with their [`Role`]; the case runner ([`crate::case::run`]) reads them
+//! into one case (a tab overrides what the pod's own stream says), and
+//! [`Placement`], through a [`SourceMap`] per text, turns a diagnostic's
+//! input and JSON pointer into a [`Span`] — file, line and column — so an
+//! editor can underline it and a terminal can print it.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::bundle::Bundle;
-use crate::cluster::{ClusterSettings, parse_cluster_document};
 use crate::diagnostics::{Diagnostic, Input, Span};
-use crate::input::parse_documents;
-use crate::profile::parse_profile;
 use crate::source_map::SourceMap;
-use crate::translate::Translation;
 
 /// What a text holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -52,16 +48,6 @@ pub struct Sources {
     pub files: Vec<SourceFile>,
 }
 
-/// The texts, read.
-#[derive(Debug, Clone)]
-pub struct Loaded {
-    /// The case.
-    pub bundle: Bundle,
-    /// Problems found while reading (placed).
-    pub diagnostics: Vec<Diagnostic>,
-    texts: Placement,
-}
-
 /// Named texts, and which text (and which document in it) each document of
 /// their combined stream came from: turns a document and a pointer into a
 /// [`Span`], one pass over each text for a whole batch of diagnostics.
@@ -83,7 +69,7 @@ impl Placement {
         self.maps.push(SourceMap::parse(text));
     }
 
-    /// Adds a text whose Lists were flattened ([`crate::input::flatten_lists`]):
+    /// Adds a text whose Lists (`kind: List`, `kubectl get -o yaml`) were flattened:
     /// for each document of the stream, its document in the text and the
     /// pointer of the object in that document.
     pub fn add_flattened(&mut self, name: &str, text: &str, origins: impl IntoIterator<Item = (usize, String)>) {
@@ -159,92 +145,6 @@ impl Sources {
         self.files.push(SourceFile { name: name.into(), role, text: text.into() });
         self
     }
-
-    /// Reads every text. Fails on a syntax error (placed in its file) or
-    /// when there is no pod (placed where the pod should be).
-    pub fn load(&self) -> Result<Loaded, Diagnostic> {
-        let mut texts = Placement::default();
-        let mut all: Vec<(Role, Value)> = Vec::new();
-        for file in &self.files {
-            if file.text.trim().is_empty() {
-                texts.add(&file.name, "", 0);
-                continue;
-            }
-            // Before it is read, a stream is just input: its syntax errors are not "about the pod".
-            let input = match file.role {
-                Role::Stream => Input::Stream,
-                Role::Profile => Input::Profile,
-                Role::Cluster => Input::Cluster,
-                Role::Objects => Input::Object(file.name.clone()),
-            };
-            let docs = parse_documents(&file.text, input).map_err(|mut d| {
-                if let Some(span) = d.span.as_mut() {
-                    span.file = Some(file.name.clone());
-                }
-                d
-            })?;
-            let docs = crate::input::flatten_lists(docs);
-            texts.add_flattened(&file.name, &file.text, docs.iter().map(|(_, j, prefix)| (*j, prefix.clone())));
-            all.extend(docs.into_iter().map(|(doc, _, _)| (file.role, doc)));
-        }
-        let numbered: Vec<(usize, &Value)> = all
-            .iter()
-            .enumerate()
-            .filter(|(_, (role, _))| matches!(role, Role::Stream | Role::Objects))
-            .map(|(i, (_, doc))| (i, doc))
-            .collect();
-        let mut loaded = Loaded { bundle: Bundle::from_numbered(&numbered)?, diagnostics: Vec::new(), texts };
-        for (i, (role, doc)) in all.iter().enumerate() {
-            match role {
-                Role::Profile => {
-                    let (profile, diags) = parse_profile(doc);
-                    loaded.bundle.profile = Some(profile);
-                    loaded.bundle.documents.profile = Some(i);
-                    loaded.bundle.diagnostics.extend(diags);
-                }
-                Role::Cluster => {
-                    let (settings, diags) = parse_cluster_document(doc);
-                    loaded.bundle.cluster = settings;
-                    loaded.bundle.documents.cluster = Some(i);
-                    loaded.bundle.documents.cluster_wrapped = doc.get("kind").is_some();
-                    loaded.bundle.diagnostics.extend(diags);
-                }
-                Role::Stream | Role::Objects => {}
-            }
-        }
-        let mut diagnostics = std::mem::take(&mut loaded.bundle.diagnostics);
-        loaded.locate(&mut diagnostics);
-        loaded.diagnostics = diagnostics;
-        Ok(loaded)
-    }
-}
-
-impl Loaded {
-    /// Places every diagnostic that has no span yet: one pass over each
-    /// file's text for all of its diagnostics.
-    pub fn locate(&self, diagnostics: &mut [Diagnostic]) {
-        let at: Vec<Option<(usize, String)>> =
-            diagnostics.iter().map(|d| self.bundle.documents.place(&d.input, &d.pointer)).collect();
-        self.texts.place(diagnostics, &at);
-    }
-
-    /// Where `pointer` into `input` is.
-    pub fn span(&self, input: &Input, pointer: &str) -> Option<Span> {
-        let (doc, pointer) = self.bundle.documents.place(input, pointer)?;
-        self.texts.span(doc, &pointer)
-    }
-
-    /// Translates the case, every diagnostic placed; `cluster` is used when
-    /// no text gives settings.
-    pub fn translate(&self, cluster: &ClusterSettings) -> Translation {
-        let mut t = self.bundle.translate(cluster);
-        // Reading diagnostics first (already placed), as `Bundle::translate` orders them.
-        let mut diagnostics = self.diagnostics.clone();
-        diagnostics.append(&mut t.diagnostics);
-        self.locate(&mut diagnostics);
-        t.diagnostics = diagnostics;
-        t
-    }
 }
 
 /// The document a diagnostic is about, for readers that keep no document
@@ -280,15 +180,21 @@ pub fn document_of(docs: &[Value], input: &Input, pointer: &str) -> Option<(usiz
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ClusterSettings;
+    use crate::case::{self, Env, TranslateCase};
     use crate::diagnostics::Code;
+    use crate::preview::Preview;
 
     const POD: &str = "apiVersion: v1\nkind: Pod\nmetadata: {name: web}\nspec:\n  containers:\n  - name: web\n    image: nginx\n    volumeMounts: [{name: logs, mountPath: /logs}]\n  volumes:\n  - name: logs\n    hostPath: {path: /var/log}\n";
 
+    fn translate(sources: &Sources) -> Result<Preview, Diagnostic> {
+        case::run::<TranslateCase>(sources, &Default::default(), &Env::default()).map(|ran| ran.outcome)
+    }
+
     #[test]
     fn diagnostics_land_on_their_line() {
-        let loaded = Sources::stream("pod.yaml", POD).load().expect("loads");
-        let t = loaded.translate(&ClusterSettings::example());
-        let d = t.diagnostics.iter().find(|d| d.code == Code::HostPathVolume).expect("hostPath is reported");
+        let p = translate(&Sources::stream("pod.yaml", POD)).expect("reads");
+        let d = p.diagnostics.iter().find(|d| d.code == Code::HostPathVolume).expect("hostPath is reported");
         let span = d.span.as_ref().expect("placed");
         assert_eq!((span.file.as_deref(), span.start.line, span.start.column), (Some("pod.yaml"), 11, 5));
     }
@@ -296,14 +202,16 @@ mod tests {
     #[test]
     fn reading_and_translation_diagnostics_are_both_kept() {
         let pod = POD.replace("metadata: {name: web}", "metadata: {name: web}\nbogus: 1");
-        let loaded = Sources::stream("pod", &pod).load().expect("loads");
-        let t = loaded.translate(&ClusterSettings::example());
-        let codes: Vec<Code> = t.diagnostics.iter().map(|d| d.code).collect();
+        let p = translate(&Sources::stream("pod", &pod)).expect("reads");
+        let codes: Vec<Code> = p.diagnostics.iter().map(|d| d.code).collect();
         assert!(codes.contains(&Code::UnknownField) && codes.contains(&Code::HostPathVolume), "{codes:?}");
-        let direct = Bundle::from_documents(&crate::input::parse_documents(&pod, Input::Pod).expect("yaml"))
-            .expect("bundle")
-            .translate(&ClusterSettings::example());
-        assert_eq!(t.diagnostics.len(), direct.diagnostics.len());
+        let direct =
+            crate::bundle::Bundle::from_documents(&crate::input::parse_documents(&pod, Input::Pod).expect("yaml"))
+                .expect("bundle")
+                .translate(&ClusterSettings::example());
+        // The runner adds one notice: the example cluster stands in for real settings.
+        assert_eq!(p.diagnostics.len(), direct.diagnostics.len() + 1);
+        assert!(p.diagnostics.iter().all(|d| d.span.is_some() || d.input == Input::Cluster), "{:?}", p.diagnostics);
     }
 
     #[test]
@@ -313,18 +221,18 @@ mod tests {
         let cluster = "regionId: cn-shanghai\nbogusKey: 1\n";
         let sources =
             Sources::stream("pod", POD).with("profile", Role::Profile, profile).with("cluster", Role::Cluster, cluster);
-        let loaded = sources.load().expect("loads");
-        assert_eq!(loaded.bundle.cluster.as_ref().map(|c| c.region_id.as_str()), Some("cn-shanghai"));
-        let bad_bool = loaded.diagnostics.iter().find(|d| d.input == Input::Profile).expect("profile diagnostic");
+        let p = translate(&sources).expect("reads");
+        assert_eq!(p.request["RegionId"], "cn-shanghai");
+        let bad_bool = p.diagnostics.iter().find(|d| d.input == Input::Profile).expect("profile diagnostic");
         let span = bad_bool.span.as_ref().expect("placed");
         assert_eq!((span.file.as_deref(), span.start.line), (Some("profile"), 4));
-        let unknown = loaded.diagnostics.iter().find(|d| d.input == Input::Cluster).expect("cluster diagnostic");
+        let unknown = p.diagnostics.iter().find(|d| d.input == Input::Cluster).expect("cluster diagnostic");
         assert_eq!(unknown.span.as_ref().map(|s| (s.file.as_deref(), s.start.line)), Some((Some("cluster"), 2)));
     }
 
     #[test]
     fn syntax_errors_name_their_file() {
-        let e = Sources::stream("pod", POD).with("objects", Role::Objects, "kind: [").load().expect_err("fails");
+        let e = translate(&Sources::stream("pod", POD).with("objects", Role::Objects, "kind: [")).expect_err("fails");
         assert_eq!(e.span.and_then(|s| s.file).as_deref(), Some("objects"));
     }
 }

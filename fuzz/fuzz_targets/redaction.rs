@@ -24,11 +24,10 @@
 #![no_main]
 
 use arbitrary::{Arbitrary, Unstructured};
-use eci_bridge_core::ClusterSettings;
-use eci_bridge_core::{Role, Sources};
-use eci_bridge_core::Reveal;
+use eci_bridge_core::case::{self, RevealParams, TranslateCase, TranslateParams};
 use eci_bridge_core::update::UpdateCase;
-use eci_bridge_fuzz::{render_diagnostics, render_translation};
+use eci_bridge_core::{Role, Sources};
+use eci_bridge_fuzz::{render_diagnostics, render_preview};
 use libfuzzer_sys::fuzz_target;
 use serde_json::{Value, json};
 
@@ -447,8 +446,8 @@ fn outputs(case: &Case, fill: char) -> Vec<(&'static str, String)> {
         docs.extend(objects.iter().cloned());
         Sources::stream("pod.yaml", &stream(&docs))
     };
-    match sources.load() {
-        Ok(loaded) => out.extend(render_translation(&loaded.translate(&ClusterSettings::example()), Reveal::Redacted)),
+    match case::run::<TranslateCase>(&sources, &TranslateParams::default(), &case::Env::default()) {
+        Ok(ran) => out.extend(render_preview(&ran.outcome)),
         Err(d) => out.push(("translate-error", render_diagnostics(&[d]))),
     }
 
@@ -458,10 +457,11 @@ fn outputs(case: &Case, fill: char) -> Vec<(&'static str, String)> {
         docs.extend(objects);
         docs.push(new.pod(if case.new_image { "2" } else { "1" }));
         docs.extend(new.secrets());
-        match UpdateCase::from_documents(&docs) {
-            Ok(u) => {
-                let plan = u.plan(&ClusterSettings::example(), None);
-                let request = plan.request.as_ref().map(|r| r.redacted().to_json()).unwrap_or_default();
+        let sources = Sources::stream("update.yaml", &stream(&docs));
+        match case::run::<UpdateCase>(&sources, &RevealParams::default(), &case::Env::default()) {
+            Ok(ran) => {
+                let plan = ran.outcome;
+                let request = plan.request.as_ref().map(|r| r.to_json()).unwrap_or_default();
                 out.push(("update-request", serde_json::to_string_pretty(&request).unwrap_or_default()));
                 let changes: Vec<String> =
                     plan.changes.iter().map(|c| format!("change: {} ({})", c.field, c.applied)).collect();

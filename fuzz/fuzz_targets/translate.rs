@@ -1,39 +1,64 @@
-//! Translation of a stream (what `eci-bridge translate -f` reads): load with
-//! `sources::Sources`, translate, render every output format.
+//! Translation of a stream as `eci-bridge translate -f` and the playground
+//! run it: the core's case runner in the translate mode.
 //!
 //! Invariants:
-//! - deterministic: loading and translating twice gives byte-identical
-//!   outputs in every format;
+//! - deterministic: running twice gives byte-identical outputs in every
+//!   format;
 //! - redaction changes values only: the redacted wire parameters have the
 //!   same names as the revealed ones, and every value that differs reads
 //!   `<redacted>`;
 //! - the outputs together stay linear in the input (`output_bound`).
 #![no_main]
 
-use eci_bridge_core::ClusterSettings;
-use eci_bridge_core::eci::secret::REDACTED;
 use eci_bridge_core::Sources;
-use eci_bridge_core::Reveal;
-use eci_bridge_fuzz::{assert_same, check_output_bound, render_diagnostics, render_translation, text};
+use eci_bridge_core::case::{self, Env, TranslateCase, TranslateParams};
+use eci_bridge_core::eci::secret::REDACTED;
+use eci_bridge_fuzz::{assert_same, check_output_bound, render_diagnostics, render_preview, text};
 use libfuzzer_sys::fuzz_target;
+use serde_json::Value;
 
 fn run(text: &str) -> Vec<(&'static str, String)> {
-    let loaded = match Sources::stream("fuzz.yaml", text).load() {
-        Ok(l) => l,
+    let sources = Sources::stream("fuzz.yaml", text);
+    let translate = |show_secrets| {
+        let mut params = TranslateParams::default();
+        params.show_secrets = show_secrets;
+        case::run::<TranslateCase>(&sources, &params, &Env::default()).map(|ran| ran.outcome)
+    };
+    let redacted = match translate(false) {
+        Ok(p) => p,
         Err(d) => return vec![("error", render_diagnostics(&[d]))],
     };
-    let t = loaded.translate(&ClusterSettings::example());
-    let revealed = t.wire(Reveal::Secrets);
-    let redacted = t.wire(Reveal::Redacted);
-    assert_eq!(
-        revealed.iter().map(|(k, _)| k).collect::<Vec<_>>(),
-        redacted.iter().map(|(k, _)| k).collect::<Vec<_>>(),
-        "translate: redaction changed the set of wire parameters"
-    );
-    for ((k, shown), (_, real)) in redacted.iter().zip(revealed.iter()) {
-        assert!(shown == real || shown == REDACTED, "translate: redacted `{k}` reads `{shown}`, not `{REDACTED}`");
+    let revealed = translate(true).expect("translate: read once, refused the second time");
+    same_but_redacted("", &redacted.request, &revealed.request);
+    render_preview(&redacted)
+}
+
+/// Asserts `shown` is `real` with some values replaced by `<redacted>`: the
+/// same keys and list lengths everywhere.
+fn same_but_redacted(at: &str, shown: &Value, real: &Value) {
+    match (shown, real) {
+        (Value::Object(s), Value::Object(r)) => {
+            assert!(
+                s.keys().eq(r.keys()),
+                "translate: redaction changed the parameters at `{at}`: {:?} vs {:?}",
+                s.keys().collect::<Vec<_>>(),
+                r.keys().collect::<Vec<_>>()
+            );
+            for (k, v) in s {
+                same_but_redacted(&format!("{at}/{k}"), v, &r[k]);
+            }
+        }
+        (Value::Array(s), Value::Array(r)) => {
+            assert_eq!(s.len(), r.len(), "translate: redaction changed the length of `{at}`");
+            for (i, (x, y)) in s.iter().zip(r).enumerate() {
+                same_but_redacted(&format!("{at}/{i}"), x, y);
+            }
+        }
+        _ => assert!(
+            shown == real || shown.as_str() == Some(REDACTED),
+            "translate: redacted `{at}` reads {shown}, neither {real} nor `{REDACTED}`"
+        ),
     }
-    render_translation(&t, Reveal::Redacted)
 }
 
 fuzz_target!(|data: &[u8]| {

@@ -7,8 +7,7 @@
 
 use std::borrow::Cow;
 
-use eci_bridge_core::{Reveal, Translation};
-use eci_bridge_core::{Diagnostic, ExplainRow};
+use eci_bridge_core::{Diagnostic, ExplainRow, Preview};
 use serde_json::Value;
 
 /// The largest input a target reads (issue 9: "no input of 1 MB or less …").
@@ -63,16 +62,18 @@ pub fn yaml(value: &Value) -> String {
     serde_saphyr::to_string(value).unwrap_or_else(|e| format!("<yaml error: {e}>"))
 }
 
-/// Every rendering of a translation a human can see with `reveal`: the
-/// request as JSON and YAML, the wire parameters (`-o query`), the explain
-/// rows and the diagnostics.
-pub fn render_translation(t: &Translation, reveal: Reveal) -> Vec<(&'static str, String)> {
+/// Every rendering of a translate case a human can see: the request as JSON
+/// and YAML, the wire parameters (`-o query`), the explain rows, the
+/// diagnostics, and the admission webhook's view of the same pod.
+pub fn render_preview(p: &Preview) -> Vec<(&'static str, String)> {
+    let rows: Vec<ExplainRow> = p.explain.iter().map(|v| v.row.clone()).collect();
     vec![
-        ("json", t.request_json(reveal)),
-        ("yaml", yaml(&t.request_for(reveal).to_json())),
-        ("query", t.wire(reveal).to_lines()),
-        ("explain", render_explain(&t.explain(reveal))),
-        ("diagnostics", render_diagnostics(&t.diagnostics)),
+        ("json", p.request_json.clone()),
+        ("yaml", yaml(&p.request)),
+        ("query", p.query.clone()),
+        ("explain", render_explain(&rows)),
+        ("diagnostics", render_diagnostics(&p.diagnostics)),
+        ("admission", serde_json::to_string(&p.admission).unwrap_or_default()),
     ]
 }
 

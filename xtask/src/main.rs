@@ -215,6 +215,10 @@ fn test() -> ExitCode {
             "warnings",
         ]),
     );
+    r.step(
+        "the core's API documentation builds without warnings",
+        cargo().args(["doc", "-p", "eci-bridge-core", "--no-deps"]).env("RUSTDOCFLAGS", "-D warnings"),
+    );
     let mut tests = cargo();
     tests.args(["test", "--workspace"]);
     if ci {
