@@ -87,8 +87,25 @@ fn bundle_slots(bundle: &mut Bundle) -> Slots<'_> {
     Slots { profile: Some(&mut bundle.profile), cluster: Some(&mut bundle.cluster), objects: vec![&mut bundle.objects] }
 }
 
-fn bundle_locate(bundle: &Bundle, docs: &[Value], input: &Input, pointer: &str) -> Option<(usize, String)> {
-    bundle.documents.place(input, pointer).or_else(|| crate::sources::document_of(docs, input, pointer))
+/// What every case made of one [`Bundle`] (`struct XCase(pub Bundle)`)
+/// shares: it is read from the stream as a bundle, keeps the bundle's reading
+/// diagnostics and settings, and places findings by the bundle's document
+/// numbers (a pod from a workload's template, a Secret after the pod).
+macro_rules! bundle_case {
+    ($case:ident) => {
+        fn read(docs: &[Value]) -> Result<Self, Diagnostic> {
+            Bundle::from_documents(docs).map($case)
+        }
+        fn reading_diagnostics(&mut self) -> &mut Vec<Diagnostic> {
+            &mut self.0.diagnostics
+        }
+        fn own_cluster(&self) -> Option<&ClusterSettings> {
+            self.0.cluster.as_ref()
+        }
+        fn locate(&self, docs: &[Value], input: &Input, pointer: &str) -> Option<(usize, String)> {
+            self.0.documents.place(input, pointer).or_else(|| crate::sources::document_of(docs, input, pointer))
+        }
+    };
 }
 
 impl Case for TranslateCase {
@@ -96,26 +113,15 @@ impl Case for TranslateCase {
     type Params = TranslateParams;
     type Outcome = Preview;
 
-    fn read(docs: &[Value]) -> Result<Self, Diagnostic> {
-        Bundle::from_documents(docs).map(TranslateCase)
-    }
-    fn reading_diagnostics(&mut self) -> &mut Vec<Diagnostic> {
-        &mut self.0.diagnostics
-    }
+    bundle_case!(TranslateCase);
     fn slots(&mut self) -> Slots<'_> {
         bundle_slots(&mut self.0)
-    }
-    fn own_cluster(&self) -> Option<&ClusterSettings> {
-        self.0.cluster.as_ref()
     }
     fn run(&self, params: &TranslateParams, context: &Context<'_>) -> Preview {
         let mut bundle = self.0.clone();
         bundle.namespace_labels.extend(params.namespace_labels.clone());
         let missing = if params.strict { MissingObjects::Reject } else { MissingObjects::Placeholder };
         preview_bundle(&bundle, context.cluster, reveal(params.show_secrets), missing)
-    }
-    fn locate(&self, docs: &[Value], input: &Input, pointer: &str) -> Option<(usize, String)> {
-        bundle_locate(&self.0, docs, input, pointer)
     }
 }
 
@@ -384,24 +390,13 @@ impl Case for DeleteCase {
     type Params = IdParams;
     type Outcome = Deletion;
 
-    fn read(docs: &[Value]) -> Result<Self, Diagnostic> {
-        Bundle::from_documents(docs).map(DeleteCase)
-    }
-    fn reading_diagnostics(&mut self) -> &mut Vec<Diagnostic> {
-        &mut self.0.diagnostics
-    }
+    bundle_case!(DeleteCase);
     fn slots(&mut self) -> Slots<'_> {
         Slots { cluster: Some(&mut self.0.cluster), ..Slots::default() }
-    }
-    fn own_cluster(&self) -> Option<&ClusterSettings> {
-        self.0.cluster.as_ref()
     }
     fn run(&self, params: &IdParams, context: &Context<'_>) -> Deletion {
         let (request, diagnostics) = delete_request(&self.0.pod, context.cluster, params.container_group_id.as_deref());
         Deletion { request, diagnostics }
-    }
-    fn locate(&self, docs: &[Value], input: &Input, pointer: &str) -> Option<(usize, String)> {
-        bundle_locate(&self.0, docs, input, pointer)
     }
 }
 
@@ -505,17 +500,9 @@ impl Case for OverflowCase {
     type Params = ();
     type Outcome = Overflow;
 
-    fn read(docs: &[Value]) -> Result<Self, Diagnostic> {
-        Bundle::from_documents(docs).map(OverflowCase)
-    }
-    fn reading_diagnostics(&mut self) -> &mut Vec<Diagnostic> {
-        &mut self.0.diagnostics
-    }
+    bundle_case!(OverflowCase);
     fn slots(&mut self) -> Slots<'_> {
         bundle_slots(&mut self.0)
-    }
-    fn own_cluster(&self) -> Option<&ClusterSettings> {
-        self.0.cluster.as_ref()
     }
     fn run(&self, _: &(), context: &Context<'_>) -> Overflow {
         if context.input_errors {
@@ -523,9 +510,6 @@ impl Case for OverflowCase {
             return crate::overflow::leave_for_errors();
         }
         decide_bundle(&self.0, context.cluster)
-    }
-    fn locate(&self, docs: &[Value], input: &Input, pointer: &str) -> Option<(usize, String)> {
-        bundle_locate(&self.0, docs, input, pointer)
     }
 }
 
