@@ -27,9 +27,8 @@ use serde_json::Value;
 use crate::cluster::{ClusterSettings, ClusterType};
 use crate::diagnostics::{Code, Diagnostic, Severity};
 use crate::eci::Container;
-use crate::eci::update::{
-    DeleteContainerGroupRequest, UpdateAcrRegistryInfo, UpdateContainerGroupRequest, UpdateVolume,
-};
+use crate::eci::request::{AcrRegistryInfo, Volume};
+use crate::eci::update::{DeleteContainerGroupRequest, UpdateContainerGroupRequest};
 use crate::translate::{TranslateInput, Translation, translate};
 
 /// The annotation the provider writes with the instance ID (docs/annotations.md#written-by-the-system).
@@ -314,8 +313,7 @@ pub fn plan_update(old: &TranslateInput<'_>, new: &TranslateInput<'_>, container
                 request.init_container = t_new.request.init_container.iter().map(Container::for_update).collect()
             }
             "Volume" => {
-                let converted: Vec<Option<UpdateVolume>> =
-                    t_new.request.volume.iter().map(UpdateVolume::from_create).collect();
+                let converted: Vec<Option<Volume>> = t_new.request.volume.iter().map(Volume::for_update).collect();
                 if converted.iter().any(Option::is_none) {
                     diags.push(
                         Diagnostic::pod(Severity::Error, Code::Unsupported, "/spec/volumes", "the volume list holds a disk volume, which UpdateContainerGroup cannot carry; the volumes cannot be updated")
@@ -344,17 +342,8 @@ pub fn plan_update(old: &TranslateInput<'_>, new: &TranslateInput<'_>, container
             "Cpu" => request.cpu = t_new.request.cpu,
             "Memory" => request.memory = t_new.request.memory,
             "AcrRegistryInfo" => {
-                request.acr_registry_info = t_new
-                    .request
-                    .acr_registry_info
-                    .iter()
-                    .map(|r| UpdateAcrRegistryInfo {
-                        domain: r.domain.clone(),
-                        instance_id: r.instance_id.clone(),
-                        instance_name: r.instance_name.clone(),
-                        region_id: r.region_id.clone(),
-                    })
-                    .collect()
+                request.acr_registry_info =
+                    t_new.request.acr_registry_info.iter().map(AcrRegistryInfo::for_update).collect()
             }
             _ => {}
         }

@@ -110,7 +110,8 @@ wire_struct! {
 }
 
 wire_struct! {
-    /// `AcrRegistryInfo.N`: an ACR Enterprise Edition instance pulled without a secret.
+    /// `AcrRegistryInfo.N`: an ACR Enterprise Edition instance pulled without
+    /// a secret ([`AcrRegistryInfo::for_update`]: an update has no ARNs).
     #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
     #[serde(rename_all = "PascalCase", default)]
     pub struct AcrRegistryInfo {
@@ -578,6 +579,34 @@ impl CreateContainerGroupRequest {
         // Serializing plain data structs into a Value cannot fail: every map
         // key is a string and no float is NaN (NaN never reaches a field).
         crate::json::to_value(self)
+    }
+}
+
+impl AcrRegistryInfo {
+    /// The registry as `UpdateContainerGroup` takes it: without the ARNs,
+    /// which the update API lacks (docs/eci-api.md#updatecontainergroup).
+    pub fn for_update(&self) -> Self {
+        AcrRegistryInfo { arn_service: None, arn_user: None, ..self.clone() }
+    }
+}
+
+impl Volume {
+    /// The volume as `UpdateContainerGroup` takes it: without file modes,
+    /// which the update API lacks; `None` for a disk volume, which it cannot
+    /// carry (docs/eci-api.md#updatecontainergroup).
+    pub fn for_update(&self) -> Option<Self> {
+        if self.disk_volume.is_some() {
+            return None;
+        }
+        let config_file_volume = self.config_file_volume.as_ref().map(|c| ConfigFileVolume {
+            default_mode: None,
+            config_file_to_path: c
+                .config_file_to_path
+                .iter()
+                .map(|f| ConfigFileToPath { mode: None, ..f.clone() })
+                .collect(),
+        });
+        Some(Volume { config_file_volume, ..self.clone() })
     }
 }
 

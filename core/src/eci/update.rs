@@ -3,18 +3,17 @@
 //!
 //! The update model is a subset of the create model with its own quirks:
 //! no placement, spec selection or security-context extras; init containers
-//! gain `Stdin`/`StdinOnce`/`Tty`; config files have no modes. Containers
-//! are the create model's [`Container`] ([`Container::for_update`] leaves
-//! out what an update lacks). And the spelling trap: the postStart header
+//! gain `Stdin`/`StdinOnce`/`Tty`; config files have no modes. Containers,
+//! volumes and ACR registries are the create model's ([`Container::for_update`],
+//! [`Volume::for_update`] and [`AcrRegistryInfo::for_update`] leave out what
+//! an update lacks). And the spelling trap: the postStart header
 //! list is `LifecyclePostStartHandlerHttpGetHttpHeaders` (plural) while the
 //! preStop list stays `…PreStopHandlerHttpGetHttpHeader` (singular) — both
 //! SDKs and the API metadata agree; the request renames that one key.
 
 use serde::{Deserialize, Serialize};
 
-use super::request::{
-    self, Container, DnsConfig, EmptyDirVolume, FlexVolume, HostPathVolume, ImageRegistryCredential, NfsVolume, Tag,
-};
+use super::request::{AcrRegistryInfo, Container, DnsConfig, ImageRegistryCredential, Tag, Volume};
 use super::secret::Sensitive;
 
 /// Parameters newer than the pinned Python SDK, with their source.
@@ -26,7 +25,7 @@ wire_struct! {
     #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
     #[serde(rename_all = "PascalCase", default)]
     pub struct UpdateContainerGroupRequest {
-        pub acr_registry_info: Vec<UpdateAcrRegistryInfo>,
+        pub acr_registry_info: Vec<AcrRegistryInfo>,
         pub client_token: Option<String>,
         /// The postStart header list renamed to the update's plural.
         #[serde(with = "plural_post_start_headers")]
@@ -42,55 +41,7 @@ wire_struct! {
         pub restart_policy: Option<String>,
         pub tag: Vec<Tag>,
         pub update_type: Option<String>,
-        pub volume: Vec<UpdateVolume>,
-    }
-}
-
-wire_struct! {
-    /// `AcrRegistryInfo.N` of an update (no ARNs).
-    #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-    #[serde(rename_all = "PascalCase", default)]
-    pub struct UpdateAcrRegistryInfo {
-        pub domain: Vec<String>,
-        pub instance_id: Option<String>,
-        pub instance_name: Option<String>,
-        pub region_id: Option<String>,
-    }
-}
-
-wire_struct! {
-    /// `Volume.N` of an update (no disk volumes, no file modes).
-    #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-    #[serde(rename_all = "PascalCase", default)]
-    pub struct UpdateVolume {
-        pub config_file_volume: Option<UpdateConfigFileVolume>,
-        pub empty_dir_volume: Option<EmptyDirVolume>,
-        pub flex_volume: Option<FlexVolume>,
-        pub host_path_volume: Option<HostPathVolume>,
-        #[serde(rename = "NFSVolume")]
-        pub nfs_volume: Option<NfsVolume>,
-        pub name: Option<String>,
-        #[serde(rename = "Type")]
-        pub volume_type: Option<String>,
-    }
-}
-
-wire_struct! {
-    /// `Volume.N.ConfigFileVolume` of an update.
-    #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-    #[serde(rename_all = "PascalCase", default)]
-    pub struct UpdateConfigFileVolume {
-        pub config_file_to_path: Vec<UpdateConfigFileToPath>,
-    }
-}
-
-wire_struct! {
-    /// `Volume.N.ConfigFileVolume.ConfigFileToPath.N` of an update.
-    #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-    #[serde(rename_all = "PascalCase", default)]
-    pub struct UpdateConfigFileToPath {
-        pub content: Option<Sensitive>,
-        pub path: Option<String>,
+        pub volume: Vec<Volume>,
     }
 }
 
@@ -149,31 +100,6 @@ mod plural_post_start_headers {
     }
 }
 
-impl UpdateVolume {
-    /// The update form of a create-time volume; `None` for disk volumes,
-    /// which cannot be updated.
-    pub fn from_create(v: &request::Volume) -> Option<Self> {
-        if v.disk_volume.is_some() {
-            return None;
-        }
-        Some(UpdateVolume {
-            config_file_volume: v.config_file_volume.as_ref().map(|c| UpdateConfigFileVolume {
-                config_file_to_path: c
-                    .config_file_to_path
-                    .iter()
-                    .map(|f| UpdateConfigFileToPath { content: f.content.clone(), path: f.path.clone() })
-                    .collect(),
-            }),
-            empty_dir_volume: v.empty_dir_volume.clone(),
-            flex_volume: v.flex_volume.clone(),
-            host_path_volume: v.host_path_volume.clone(),
-            nfs_volume: v.nfs_volume.clone(),
-            name: v.name.clone(),
-            volume_type: v.volume_type.clone(),
-        })
-    }
-}
-
 impl UpdateContainerGroupRequest {
     /// A copy safe to show (secret values read `<redacted>`).
     pub fn redacted(&self) -> Self {
@@ -208,6 +134,7 @@ impl DeleteContainerGroupRequest {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::eci::request;
 
     #[test]
     fn the_post_start_header_list_is_plural_in_updates() {
