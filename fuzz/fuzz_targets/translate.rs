@@ -17,7 +17,10 @@ use eci_bridge_fuzz::{assert_same, check_output_bound, render_diagnostics, rende
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
 
-fn run(text: &str) -> Vec<(&'static str, String)> {
+/// The outputs of a translate run; with `check_redaction`, also translated
+/// with secrets shown and compared (once per input: a second revealed run
+/// would only cost time).
+fn run(text: &str, check_redaction: bool) -> Vec<(&'static str, String)> {
     let sources = Sources::stream("fuzz.yaml", text);
     let translate = |show_secrets| {
         let mut params = TranslateParams::default();
@@ -28,8 +31,10 @@ fn run(text: &str) -> Vec<(&'static str, String)> {
         Ok(p) => p,
         Err(d) => return vec![("error", render_diagnostics(&[d]))],
     };
-    let revealed = translate(true).expect("translate: read once, refused the second time");
-    same_but_redacted("", &redacted.request, &revealed.request);
+    if check_redaction {
+        let revealed = translate(true).expect("translate: read once, refused the second time");
+        same_but_redacted("", &redacted.request, &revealed.request);
+    }
     render_preview(&redacted)
 }
 
@@ -63,8 +68,8 @@ fn same_but_redacted(at: &str, shown: &Value, real: &Value) {
 
 fuzz_target!(|data: &[u8]| {
     let Some(text) = text(data) else { return };
-    let first = run(&text);
-    let second = run(&text);
+    let first = run(&text, true);
+    let second = run(&text, false);
     assert_same("translate", "determinism", &first, &second);
     check_output_bound("translate", data.len(), &first);
 });
