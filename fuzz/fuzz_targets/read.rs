@@ -10,8 +10,8 @@
 #![no_main]
 
 use eci_bridge_core::Input;
-use eci_bridge_core::parse_documents;
 use eci_bridge_core::SourceMap;
+use eci_bridge_core::parse_documents;
 use eci_bridge_fuzz::{pointers, text};
 use libfuzzer_sys::fuzz_target;
 
