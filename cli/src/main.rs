@@ -435,6 +435,23 @@ fn target_cell(target: Target) -> String {
     }
 }
 
+/// One row of the annotations table: the key (without the registry's own
+/// domain, which the header says), what it sets, and one text with the
+/// value's format, its default and what replaces a legacy key, so the text
+/// that wraps has the width the short columns leave.
+fn annotation_row(a: &AnnotationSpec) -> Vec<String> {
+    let key = a.key.strip_prefix(ANNOTATION_DOMAIN).unwrap_or(a.key);
+    let mut value = a.format.describe();
+    if let Some(default) = a.default {
+        value.push_str(&format!("; default {default}"));
+    }
+    if let Status::Legacy(replacement) = a.status {
+        value
+            .push_str(&format!("; legacy, use {}", replacement.strip_prefix(ANNOTATION_DOMAIN).unwrap_or(replacement)));
+    }
+    vec![key.to_string(), target_cell(a.target), value]
+}
+
 /// `eci-bridge annotations [WORD] [-o table|yaml|json]`.
 fn annotations(args: &AnnotationsArgs) -> Result<ExitCode, String> {
     let word = args.filter.as_deref().map(str::to_lowercase);
@@ -456,31 +473,20 @@ fn annotations(args: &AnnotationsArgs) -> Result<ExitCode, String> {
         AnnotationsOutput::Json => render::out(&render::json(&cases::value(&entries))),
         AnnotationsOutput::Table if entries.is_empty() => {}
         AnnotationsOutput::Table => {
-            let rows: Vec<Vec<String>> = entries
-                .iter()
-                .map(|a| {
-                    let legacy = match a.status {
-                        Status::Legacy(_) => " (legacy)",
-                        Status::Current => "",
-                    };
-                    vec![
-                        format!("{}{legacy}", a.key),
-                        a.format.describe(),
-                        target_cell(a.target),
-                        a.default.unwrap_or("-").to_string(),
-                    ]
-                })
-                .collect();
+            let rows: Vec<Vec<String>> = entries.iter().map(|a| annotation_row(a)).collect();
             render::out(&table::render(
-                &["KEY", "FORMAT", "TARGET", "DEFAULT"],
+                &[&format!("KEY ({ANNOTATION_DOMAIN}…)"), "TARGET", "VALUE"],
                 &rows,
-                &[usize::MAX, 0, 26, 0],
+                &[usize::MAX, 26, 0],
                 table::width(),
             ));
         }
     }
     Ok(ExitCode::SUCCESS)
 }
+
+/// The domain of almost every ECI annotation, said once in the table's header.
+const ANNOTATION_DOMAIN: &str = "k8s.aliyun.com/";
 
 pub(crate) fn parse_time(text: &str) -> Result<jiff::Timestamp, String> {
     text.parse().map_err(|e| format!("error: `{text}` is not an RFC 3339 time: {e}"))
