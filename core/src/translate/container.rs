@@ -56,6 +56,29 @@ struct Common {
     termination_message_policy: Option<String>,
 }
 
+impl Common {
+    /// The ECI container these parts make; the caller adds its kind's fields.
+    fn into_container(self) -> Container {
+        Container {
+            arg: self.args,
+            command: self.command,
+            cpu: self.cpu,
+            environment_var: self.env,
+            gpu: self.gpu,
+            image: self.image,
+            image_pull_policy: self.pull_policy,
+            memory: self.memory,
+            name: Some(self.name),
+            port: self.ports,
+            termination_message_path: self.termination_message_path,
+            termination_message_policy: self.termination_message_policy,
+            volume_mount: self.mounts,
+            working_dir: self.working_dir,
+            ..Container::default()
+        }
+    }
+}
+
 fn instance_size(sizing: &Sizing) -> (i128, i128) {
     match &sizing.instance {
         InstanceSize::Derived { spec, .. } => (spec.cpu_millis, spec.memory_bytes()),
@@ -410,24 +433,7 @@ pub(super) fn apply(ctx: &mut Ctx<'_>, req: &mut CreateContainerGroupRequest, si
                 format!("ECI init containers have no {}; dropped", unsupported.join(", ")),
             ));
         }
-        req.init_container.push(Container {
-            arg: cm.args,
-            command: cm.command,
-            cpu: cm.cpu,
-            environment_var: cm.env,
-            gpu: cm.gpu,
-            image: cm.image,
-            image_pull_policy: cm.pull_policy,
-            memory: cm.memory,
-            name: Some(cm.name),
-            port: cm.ports,
-            security_context: sec.context,
-            termination_message_path: cm.termination_message_path,
-            termination_message_policy: cm.termination_message_policy,
-            volume_mount: cm.mounts,
-            working_dir: cm.working_dir,
-            ..Default::default()
-        });
+        req.init_container.push(Container { security_context: sec.context, ..cm.into_container() });
     }
 
     let regular = spec.containers.iter().enumerate().map(|(i, c)| {
@@ -442,28 +448,14 @@ pub(super) fn apply(ctx: &mut Ctx<'_>, req: &mut CreateContainerGroupRequest, si
         let cm = common(ctx, c, &base, &prefix, &own, &all, instance);
         let sec = security::container(ctx, c, &base, false, &prefix);
         let mut out = Container {
-            arg: cm.args,
-            command: cm.command,
-            cpu: cm.cpu,
-            environment_var: cm.env,
-            gpu: cm.gpu,
-            image: cm.image,
-            image_pull_policy: cm.pull_policy,
-            memory: cm.memory,
-            name: Some(cm.name),
-            port: cm.ports,
             security_context: sec.context,
             security_context_privileged: sec.privileged,
             security_context_run_as_group: sec.run_as_group,
             security_context_run_as_non_root: sec.run_as_non_root,
             stdin: c.stdin.filter(|s| *s),
             stdin_once: c.stdin_once.filter(|s| *s),
-            termination_message_path: cm.termination_message_path,
-            termination_message_policy: cm.termination_message_policy,
             tty: c.tty.filter(|t| *t),
-            volume_mount: cm.mounts,
-            working_dir: cm.working_dir,
-            ..Default::default()
+            ..cm.into_container()
         };
         probe::apply(ctx, c, &base, &mut out, &prefix);
         req.container.push(out);
