@@ -271,13 +271,13 @@ await test("screenshots, light and dark, with a diagnostic showing", async () =>
 // --- operator experience: the header per mode, layout at common widths, help texts, first paint
 
 const MODE_FIELDS = {
-  pod: { now: false, replicas: false, secrets: true },
-  admission: { now: false, replicas: false, secrets: false },
-  status: { now: true, replicas: false, secrets: false },
-  nodes: { now: true, replicas: false, secrets: false },
-  elastic: { now: true, replicas: true, secrets: false },
-  overflow: { now: false, replicas: false, secrets: false },
-  units: { now: false, replicas: false, secrets: false },
+  pod: { now: false, replicas: false, secrets: true, strict: true },
+  admission: { now: false, replicas: false, secrets: false, strict: false },
+  status: { now: true, replicas: false, secrets: false, strict: false },
+  nodes: { now: true, replicas: false, secrets: false, strict: false },
+  elastic: { now: true, replicas: true, secrets: false, strict: false },
+  overflow: { now: false, replicas: false, secrets: false, strict: false },
+  units: { now: false, replicas: false, secrets: false, strict: false },
 };
 
 await test("the header shows only the fields each mode reads", async () => {
@@ -288,6 +288,7 @@ await test("the header shows only the fields each mode reads", async () => {
       now: await page.locator("#now-field").isVisible(),
       replicas: await page.locator("#replicas-field").isVisible(),
       secrets: await page.locator("#secrets-field").isVisible(),
+      strict: await page.locator("#strict-field").isVisible(),
     };
     assert(JSON.stringify(shown) === JSON.stringify(want), `${mode}: shows ${JSON.stringify(shown)}, wants ${JSON.stringify(want)}`);
     const replicasValue = await page.locator("#replicas").inputValue();
@@ -433,6 +434,28 @@ await test("help texts name the page's tabs, not CLI flags", async () => {
     assert(flags.length === 0, `${mode}: texts naming CLI flags: ${JSON.stringify(flags)}`);
   }
   await context.close();
+});
+
+await test("the strict switch makes a missing Secret an error, as for a provider, and travels in the link", async () => {
+  const { page, context } = await open();
+  const pod = SIMPLE_POD.replace("    image: nginx:1.27\n", "    image: nginx:1.27\n    envFrom:\n    - secretRef:\n        name: db\n");
+  await afterRender(page, () => page.evaluate((t) => window.eciBridge.setText("pod", t), pod));
+  await page.click("[data-testid=out-tab-diagnostics]");
+  const missing = () => page.locator("#diagnostics li", { hasText: "db" }).first();
+  const lenient = await missing().getAttribute("class");
+  assert(/warning/.test(lenient ?? ""), `without strict the missing Secret is a warning: ${lenient}`);
+  assert((await page.locator("[data-testid=verdict]").textContent()).includes("accepts"), "without strict the pod is accepted");
+  await afterRender(page, () => page.check("#strict"));
+  const strict = await missing().getAttribute("class");
+  assert(/error/.test(strict ?? ""), `with strict the missing Secret is an error: ${strict}`);
+  assert(!(await page.locator("[data-testid=verdict]").textContent()).includes("accepts"), "with strict the pod is rejected");
+  await page.click("[data-testid=share]");
+  await page.waitForSelector("body[data-share-url]");
+  const link = await page.evaluate(() => document.body.dataset.shareUrl);
+  await context.close();
+  const reopened = await open(link);
+  assert(await reopened.page.locator("#strict").isChecked(), "the link keeps the strict switch");
+  await reopened.context.close();
 });
 
 /** One chromium run on its own profile, as a person would run it (not

@@ -39,12 +39,12 @@ export class Engine {
 
   /** Resolves with the preview, rejects with an EngineError, or resolves
    * `null` when a newer preview was asked for meanwhile. */
-  async preview(files: SourceFile[], showSecrets: boolean): Promise<Timed<Preview> | null> {
+  async preview(files: SourceFile[], showSecrets: boolean, strict: boolean): Promise<Timed<Preview> | null> {
     const ticket = ++this.latestPreview;
     const reply = await this.call({
       kind: "preview",
       sources: JSON.stringify({ files }),
-      options: JSON.stringify({ showSecrets }),
+      options: JSON.stringify({ showSecrets, strict }),
     });
     if (ticket !== this.latestPreview) return null;
     if (!reply.ok) throw reply.error;

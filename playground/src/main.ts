@@ -13,8 +13,8 @@ import type { Annotation, Diagnostic, EngineError, Example, FirstRender, Preview
 
 type Mode = "pod" | "admission" | "status" | "nodes" | "elastic" | "overflow" | "units";
 /** Each mode's examples, and the header fields it reads: the clock (`now`)
- * in the modes that read time, replicas in elastic, the secrets switch
- * where Secret values can show (the pod preview). */
+ * in the modes that read time, replicas in elastic, the secrets and strict
+ * switches where Secrets are read (the pod preview). */
 const MODES: Record<Mode, { dir: string; needsNow?: boolean; needsReplicas?: boolean; secrets?: boolean }> = {
   pod: { dir: "pods", secrets: true },
   admission: { dir: "admission" },
@@ -75,6 +75,7 @@ function state(): SharedState {
     cluster: editors.cluster.text(),
     objects: editors.objects.text(),
     showSecrets: $<HTMLInputElement>("secrets").checked,
+    strict: $<HTMLInputElement>("strict").checked,
     output: activeOutput,
     mode,
     now: $<HTMLInputElement>("now").value,
@@ -155,7 +156,7 @@ const bySeverity = (a: Diagnostic, b: Diagnostic) => SEVERITY_ORDER[a.severity] 
 /** Whether the page's inputs are `files` (the texts and roles). */
 function sameFiles(other: SourceFile[]): boolean {
   const mine = files();
-  return !$<HTMLInputElement>("secrets").checked && mine.length === other.length && mine.every((f, i) => f.text === other[i].text && f.role === other[i].role);
+  return !$<HTMLInputElement>("secrets").checked && !$<HTMLInputElement>("strict").checked && mine.length === other.length && mine.every((f, i) => f.text === other[i].text && f.role === other[i].role);
 }
 const versionLine = (v: Record<string, string>) => `eci-bridge ${v.eciBridge} · ECI API ${v.eciApi} · Kubernetes ${v.kubernetes} types`;
 
@@ -261,7 +262,7 @@ async function update() {
       document.body.dataset.renders = String(Number(document.body.dataset.renders ?? 0) + 1);
       return;
     }
-    const result = await engine.preview(files(), $<HTMLInputElement>("secrets").checked);
+    const result = await engine.preview(files(), $<HTMLInputElement>("secrets").checked, $<HTMLInputElement>("strict").checked);
     if (!result) return;
     renderPreview(result.value, result.ms);
     document.body.dataset.renders = String(Number(document.body.dataset.renders ?? 0) + 1);
@@ -315,6 +316,7 @@ function setMode(next: Mode, text?: string) {
   ($("now-field") as HTMLElement).hidden = !MODES[next].needsNow;
   ($("replicas-field") as HTMLElement).hidden = !MODES[next].needsReplicas;
   ($("secrets-field") as HTMLElement).hidden = !MODES[next].secrets;
+  ($("strict-field") as HTMLElement).hidden = !MODES[next].secrets;
   (document.querySelector("[data-testid=tab-pod]") as HTMLElement).textContent = tool ? "Input" : "Pod / workload";
   const list = examplesOf(next);
   const body = text ?? modeTexts[next] ?? list[0]?.text ?? "";
@@ -341,6 +343,7 @@ async function main() {
     objects: shared?.objects ?? INPUTS[3].placeholder,
   };
   $<HTMLInputElement>("secrets").checked = shared?.showSecrets ?? false;
+  $<HTMLInputElement>("strict").checked = shared?.strict ?? false;
   const completion = autocompletion({ override: [annotationCompletion(() => registry)], activateOnTyping: true });
   for (const i of INPUTS) {
     editors[i.name] = createEditor($(`editor-${i.name}`), {
@@ -373,6 +376,7 @@ async function main() {
   $<HTMLInputElement>("now").addEventListener("change", changed);
   $<HTMLInputElement>("replicas").addEventListener("change", changed);
   $<HTMLInputElement>("secrets").addEventListener("change", changed);
+  $<HTMLInputElement>("strict").addEventListener("change", changed);
   $<HTMLInputElement>("explain-filter").addEventListener("input", renderExplain);
   $("theme").addEventListener("click", () => {
     dark = !dark;

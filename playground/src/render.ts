@@ -61,7 +61,7 @@ export function forThePlayground(help: string, tabs: boolean): string {
   if (/playground/i.test(help)) return help;
   return help.replace(/(with |in )?(?<![\w-])(--objects|--profile|--cluster|--show-secrets|--strict)\b/g, (_m, prep: string | undefined, flag: string) => {
     if (flag === "--show-secrets") return `${prep ?? ""}the show secrets switch`;
-    if (flag === "--strict") return `${prep ?? ""}strict mode (the CLI's, and every provider's)`;
+    if (flag === "--strict") return `${prep ?? ""}the strict switch (as every provider reads pods)`;
     if (!tabs) return `${prep ? "as " : ""}another document of the input (after ---)`;
     return `${prep ? "in " : ""}${TAB_OF_FLAG[flag]}`;
   });

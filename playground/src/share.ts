@@ -8,6 +8,8 @@ export interface SharedState {
   cluster: string;
   objects: string;
   showSecrets: boolean;
+  /** Missing ConfigMaps and Secrets are errors (absent in older links: off). */
+  strict?: boolean;
   output: string;
   mode?: string;
   now?: string;

@@ -305,6 +305,7 @@ pub(crate) fn finish(r: &Runner) -> ExitCode {
 const USAGE: &str = "usage: cargo xtask <task>
   test               install what is missing and run every test layer
   playground [PORT]  build the browser playground and serve it on 127.0.0.1 (default 8080)
+  playground-test    build the playground and run only its end-to-end tests in Chromium
   fuzz [SECONDS_PER_TARGET] [TARGET...] [-- LIBFUZZER_ARGS...]
                      run the fuzz targets one after another (default 60 s each, every target)
   fuzz-repro TARGET INPUT...
@@ -327,6 +328,14 @@ fn main() -> ExitCode {
             };
             let mut r = Runner { failures: Vec::new() };
             playground::serve(&mut r, port);
+            finish(&r)
+        }
+        Some("playground-test") => {
+            let mut r = Runner { failures: Vec::new() };
+            let cli = r.step("build the CLI", cargo().args(["build", "-p", "eci-bridge"]));
+            if cli && playground::build_all(&mut r) && playground::ensure_chromium(&mut r) {
+                playground::e2e(&mut r);
+            }
             finish(&r)
         }
         Some("fuzz") => {
