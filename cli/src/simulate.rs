@@ -83,11 +83,12 @@ pub fn run(args: SimulateArgs) -> Result<ExitCode, String> {
         match args.output {
             Format::Json => println!("{}", serde_json::json!({"config": config, "report": report})),
             Format::Text => println!(
-                "seed {seed}: {} calls, {} lost, {} refused, {} restarts, {} clock jumps, {} pods ({} deleted): {}",
+                "seed {seed}: {} calls, {} lost, {} refused, {} restarts ({} pods listed late), {} clock jumps, {} pods ({} deleted): {}",
                 report.calls,
                 report.lost,
                 report.refused,
                 report.restarts,
+                report.late_pods,
                 report.clock_jumps,
                 report.pods_created,
                 report.pods_deleted,

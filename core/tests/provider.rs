@@ -374,16 +374,32 @@ fn next_deadline_is_not_in_the_past_while_the_first_listing_is_out() {
 }
 
 #[test]
-fn a_pod_known_after_the_first_listing_keeps_one_instance() {
+fn a_pod_known_after_the_first_listing_adopts_the_listed_instance() {
     // A previous process made eci-old for p1; the new process's first listing
-    // answers before the informer delivers p1.
+    // answers before the informer delivers p1 (found by the simulation's late
+    // informer: p1 got a second instance until the next resync).
     let mut eci = FakeEci::default().with_instance("eci-old", "c1", "p1", "Running");
     let mut e = Engine::new(config(), 7, T0);
     let mut trace = run(&mut e, &mut eci, T0, T0 + 500, &mut normal);
     e.handle(T0 + 600, Input::PodUpserted(Box::new(pod("p1", false))));
+    assert_eq!(e.instance_of("p1"), Some("eci-old"), "adopted on arrival");
     trace.extend(run(&mut e, &mut eci, T0 + 600, T0 + 400_000, &mut normal));
+    assert!(!trace.iter().any(|l| l.contains("CreateContainerGroup")), "no second instance:\n{}", trace.join("\n"));
     let mine: Vec<_> = eci.instances.iter().filter(|(_, (_, u, _))| u == "p1").map(|(id, _)| id.clone()).collect();
-    assert_eq!(mine.len(), 1, "p1 has {mine:?} after several resyncs:\n{}", trace.join("\n"));
+    assert_eq!(mine, ["eci-old"], "{}", trace.join("\n"));
+}
+
+#[test]
+fn a_listed_instance_whose_pod_arrives_deleted_is_deleted() {
+    let mut eci = FakeEci::default().with_instance("eci-old", "c1", "p1", "Running");
+    let mut e = Engine::new(config(), 7, T0);
+    let mut trace = run(&mut e, &mut eci, T0, T0 + 500, &mut normal);
+    let mut deleting = pod("p1", false);
+    deleting.deletion = Some(eci_bridge_core::provider::Deletion { grace_seconds: 30 });
+    e.handle(T0 + 600, Input::PodUpserted(Box::new(deleting)));
+    trace.extend(run(&mut e, &mut eci, T0 + 600, T0 + 5_000, &mut normal));
+    assert!(!trace.iter().any(|l| l.contains("CreateContainerGroup")), "{}", trace.join("\n"));
+    assert!(eci.instances.is_empty(), "{}", trace.join("\n"));
 }
 
 #[test]

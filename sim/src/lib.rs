@@ -7,7 +7,9 @@
 //! Faults (per [`FaultProfile`]): answers lost after the call was applied,
 //! calls refused before they apply (throttling, 5xx, timeouts), latency,
 //! zones out of stock for a while (instances end ScheduleFailed), spot
-//! instances reclaimed, engine restarts that lose all memory, forward clock
+//! instances reclaimed, engine restarts that lose all memory (the new
+//! process's informer lists the pods over the next [`RELIST_SPREAD`], so
+//! many reach it only after its first listing of ECI), forward clock
 //! jumps, pods removed from the API server without a graceful deletion. The
 //! faults stop at 60 % of the run; the rest is quiet, so convergence can be
 //! checked.
@@ -34,6 +36,9 @@ const REGION: &str = "cn-hangzhou";
 const CLUSTER: &str = "sim-cluster";
 /// Time allowed for an answer before the engine hears `Timeout`.
 const TIMEOUT: Millis = 5_000;
+/// After a restart the informer delivers each pod within this long: a pod
+/// may reach the new engine before, during or after its first listing.
+pub const RELIST_SPREAD: Millis = 20_000;
 /// ECI calls per pod at most over a run besides retries (creates, deletes,
 /// lookups, and its share of the polls).
 const MAX_CALLS_PER_POD: f64 = 150.0;
@@ -96,6 +101,9 @@ pub struct Report {
     pub refused: u64,
     /// Engine restarts.
     pub restarts: u64,
+    /// Pods a restarted engine heard of only after the call timeout (so after its
+    /// first listing was answered or given up).
+    pub late_pods: u64,
     /// Forward clock jumps.
     pub clock_jumps: u64,
     /// Instances that ended ScheduleFailed.
@@ -136,6 +144,8 @@ struct World {
     engine: Engine,
     pods: BTreeMap<String, SimPod>,
     deliveries: Vec<Delivery>,
+    /// Pods (by uid) the restarted engine's informer has yet to deliver, and when.
+    relists: Vec<(Millis, String)>,
     churn: Vec<(Millis, Churn)>,
     foreign: Vec<String>,
     report: Report,
@@ -235,6 +245,7 @@ impl World {
             cloud,
             pods: BTreeMap::new(),
             deliveries: Vec::new(),
+            relists: Vec::new(),
             churn,
             foreign,
             report: Report::default(),
@@ -252,6 +263,7 @@ impl World {
         let end = T0 + self.config.duration_seconds * 1000;
         while self.now < end && self.report.violation.is_none() {
             self.apply_churn();
+            self.relist();
             self.deliver();
             self.drain_engine();
             self.maybe_restart_or_jump();
@@ -259,6 +271,7 @@ impl World {
             let next = [
                 self.engine.next_deadline().unwrap_or(Millis::MAX),
                 self.deliveries.iter().map(|d| d.at).min().unwrap_or(Millis::MAX),
+                self.relists.iter().map(|(at, _)| *at).min().unwrap_or(Millis::MAX),
                 self.churn.last().map_or(Millis::MAX, |(at, _)| *at),
             ]
             .into_iter()
@@ -304,6 +317,19 @@ impl World {
                         self.engine.handle(self.now, Input::PodUpserted(Box::new(spec)));
                     }
                 }
+            }
+        }
+    }
+
+    /// The restarted engine's informer: each pod due is delivered as it is
+    /// now (a pod removed meanwhile never is; its instance is an orphan).
+    fn relist(&mut self) {
+        let now = self.now;
+        let (due, later): (Vec<_>, Vec<_>) = self.relists.drain(..).partition(|(at, _)| *at <= now);
+        self.relists = later;
+        for (_, uid) in due {
+            if let Some(p) = self.pods.get(&uid) {
+                self.engine.handle(now, Input::PodUpserted(Box::new(p.spec.clone())));
             }
         }
     }
@@ -402,9 +428,12 @@ impl World {
             self.deliveries.clear();
             let incarnation = self.config.seed.wrapping_mul(1_000_003).wrapping_add(self.report.restarts);
             self.engine = Engine::new(engine_config(), incarnation, self.now);
-            let specs: Vec<PodSpec> = self.pods.values().map(|p| p.spec.clone()).collect();
-            for spec in specs {
-                self.engine.handle(self.now, Input::PodUpserted(Box::new(spec)));
+            self.relists.clear();
+            let uids: Vec<String> = self.pods.keys().cloned().collect();
+            for uid in uids {
+                let delay = (self.rng.unit() * RELIST_SPREAD as f64) as Millis;
+                self.report.late_pods += u64::from(delay > TIMEOUT);
+                self.relists.push((self.now + delay, uid));
             }
         }
         if self.rng.unit() < jump {

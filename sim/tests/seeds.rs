@@ -40,7 +40,8 @@ fn a_seed_replays_exactly_and_harsh_runs_inject_every_fault() {
     let config = SimConfig { seed: 42, pods: 30, duration_seconds: 3600, profile: FaultProfile::Harsh };
     let (a, b) = (simulate(config), simulate(config));
     assert_eq!(a, b, "the same seed, the same run");
-    assert!(a.lost > 0 && a.refused > 0, "{a:?}");
+    assert!(a.lost > 0 && a.refused > 0 && a.restarts > 0 && a.clock_jumps > 0, "{a:?}");
+    assert!(a.late_pods > 0, "restarts whose informer delivers pods after the first listing: {a:?}");
     let other = simulate(SimConfig { seed: 43, ..config });
     assert_ne!(a, other);
 }

@@ -95,6 +95,10 @@ pub struct Engine {
     next_poll: Millis,
     /// Instances of this cluster whose pod is unknown: when first seen.
     orphans: BTreeMap<String, Millis>,
+    /// Pod UID → an instance the last listing found for it (not on its way
+    /// out, no delete sent) while the pod was unknown: a pod the informer
+    /// delivers after that listing adopts it instead of creating a second.
+    unclaimed: BTreeMap<String, (String, String)>,
     rng: u64,
     /// Pods with a step of their own, by when it is due: a cycle touches
     /// the pods that act, never all of them.
@@ -129,6 +133,7 @@ impl Engine {
             next_resync: now,
             next_poll: now,
             orphans: BTreeMap::new(),
+            unclaimed: BTreeMap::new(),
             timers: BTreeSet::new(),
             by_instance: HashMap::new(),
             dirty: BTreeSet::new(),
@@ -315,7 +320,14 @@ impl Engine {
                     t.stage = Stage::Confirm;
                 }
                 self.dirty.insert(uid.clone());
-                self.pods.insert(uid, t);
+                let found = self.unclaimed.remove(&uid);
+                self.pods.insert(uid.clone(), t);
+                if let Some((id, status)) = found {
+                    // Listed before the informer delivered the pod (a restart):
+                    // the previous process's instance, adopted like in a listing.
+                    self.orphans.remove(&id);
+                    self.adopt(now, &uid, id, &status);
+                }
             }
         }
     }
@@ -566,6 +578,7 @@ impl Engine {
 
     fn deleted(&mut self, now: Millis, uid: Option<&str>, instance: &str, result: Result<Value, CallError>) {
         self.orphans.remove(instance);
+        self.unclaimed.retain(|_, (id, _)| id != instance);
         let Some(uid) = uid else { return };
         let wait = self.retry_wait(uid);
         let Some(t) = self.pod_mut(uid) else { return };
@@ -662,10 +675,21 @@ impl Engine {
         }
     }
 
+    /// Makes `id`, an instance a previous process made for pod `uid`, the
+    /// pod's own: it lives on (or goes, when the pod is being deleted).
+    fn adopt(&mut self, now: Millis, uid: &str, id: String, status: &str) {
+        let Some(t) = self.pod_mut(uid) else { return };
+        t.hold(Some(id), now);
+        t.stage = if t.spec.deletion.is_some() { Stage::Delete } else { Stage::Live };
+        t.due = now;
+        self.observe(now, uid.to_string(), status);
+    }
+
     /// A complete listing of this cluster's instances: adopt, notice
     /// instances gone out of band, collect orphans.
     fn reconcile(&mut self, now: Millis, started: Millis, seen: &[Value]) {
         let mut present = BTreeSet::new();
+        let mut unclaimed = BTreeMap::new();
         for g in seen {
             let (Some(id), Some(uid)) = (g["ContainerGroupId"].as_str(), tag(g, POD_TAG)) else { continue };
             if tag(g, CLUSTER_TAG) != Some(self.config.cluster_id.as_str()) {
@@ -685,10 +709,7 @@ impl Engine {
                 {
                     // Adoption: the instance of a previous process (never one
                     // on its way out, nor one this process deleted).
-                    t.hold(Some(id.to_string()), now);
-                    t.stage = if t.spec.deletion.is_some() { Stage::Delete } else { Stage::Live };
-                    t.due = now;
-                    self.observe(now, uid.to_string(), &status);
+                    self.adopt(now, uid, id.to_string(), &status);
                 }
                 Some(t) => {
                     // Another instance of a pod that holds one (or is busy
@@ -705,18 +726,24 @@ impl Engine {
                 }
                 None => {
                     let first = *self.orphans.entry(id.to_string()).or_insert(now);
-                    if now - first >= self.config.orphan_grace && self.has_slot() && status != "Terminating" {
+                    if terminating {
+                        continue;
+                    }
+                    if now - first >= self.config.orphan_grace && self.has_slot() {
                         let params = WireParams::from_pairs([("ContainerGroupId", id), ("Force", "true")]);
                         self.call(
                             "DeleteContainerGroup",
                             params,
                             Purpose::Delete { uid: None, instance: id.to_string() },
                         );
+                    } else {
+                        unclaimed.insert(uid.to_string(), (id.to_string(), status));
                     }
                 }
             }
         }
         self.orphans.retain(|id, _| present.contains(id));
+        self.unclaimed = unclaimed;
         // Known before the listing began, yet absent: gone out of band.
         let lost: Vec<String> = self
             .pods
