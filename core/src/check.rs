@@ -402,26 +402,6 @@ fn is_pod_kind(kind: &str) -> bool {
     kind == "Pod" || WORKLOAD_TEMPLATES.iter().any(|(k, _)| *k == kind)
 }
 
-fn is_list(doc: &Value) -> bool {
-    doc.get("kind").and_then(Value::as_str).is_some_and(|k| k.ends_with("List"))
-        && doc.get("items").is_some_and(Value::is_array)
-}
-
-/// The objects of a stream, with the pointer prefix of each (`/items/N` in a List).
-fn objects_of(doc: &Value) -> Vec<(String, &Value)> {
-    if is_list(doc) {
-        doc.get("items")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .enumerate()
-            .map(|(i, item)| (format!("/items/{i}"), item))
-            .collect()
-    } else {
-        vec![(String::new(), doc)]
-    }
-}
-
 fn kind_of(doc: &Value) -> Option<&str> {
     doc.get("kind").and_then(Value::as_str)
 }
@@ -430,16 +410,18 @@ fn meta<'a>(doc: &'a Value, field: &str) -> Option<&'a str> {
     doc.get("metadata").and_then(|m| m.get(field)).and_then(Value::as_str)
 }
 
-/// The documents of each file, and where they are.
+/// The objects of each file (a List's items in its place, as every mode
+/// reads them), each with its pointer in its document (`/items/N` in a
+/// List), and where they are.
 struct Parsed {
-    docs: Vec<Vec<Value>>,
+    objects: Vec<Vec<(Value, String)>>,
     placements: Vec<Placement>,
 }
 
 /// Checks every workload of every text.
 pub fn check(files: &[CheckFile], options: &CheckOptions<'_>) -> CheckReport {
     let mut reports: Vec<FileReport> = Vec::new();
-    let mut parsed = Parsed { docs: Vec::new(), placements: Vec::new() };
+    let mut parsed = Parsed { objects: Vec::new(), placements: Vec::new() };
     for file in files {
         let mut placement = Placement::default();
         let mut report =
@@ -456,89 +438,80 @@ pub fn check(files: &[CheckFile], options: &CheckOptions<'_>) -> CheckReport {
                 Vec::new()
             }
         };
-        placement.add(&file.name, &file.text, docs.len());
         report.documents = docs.len();
+        let flat = crate::input::flatten_lists(docs);
+        placement.add_flattened(&file.name, &file.text, flat.iter().map(|(_, j, prefix)| (*j, prefix.clone())));
         reports.push(report);
-        parsed.docs.push(docs);
+        parsed.objects.push(flat.into_iter().map(|(object, _, prefix)| (object, prefix)).collect());
         parsed.placements.push(placement);
     }
 
     // Objects and namespace labels, from every text (and --objects).
     let mut objects = options.objects.clone();
     let mut namespaces: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
-    for (f, docs) in parsed.docs.iter().enumerate() {
-        let others: Vec<(usize, &Value)> = docs
-            .iter()
+    for (f, file_objects) in parsed.objects.iter().enumerate() {
+        // Diagnostics name their object's place in the file as written
+        // (`document 2`, `document 1 item 3`); spans come from its index.
+        let labelled: Vec<(String, usize)> = parsed.placements[f]
+            .origins()
             .enumerate()
-            .flat_map(|(i, doc)| objects_of(doc).into_iter().map(move |(_, o)| (i, o)))
-            .filter(|(_, o)| {
-                matches!(kind_of(o), Some("ConfigMap" | "Secret" | "PersistentVolumeClaim" | "PersistentVolume"))
+            .map(|(i, (doc, prefix))| {
+                let item = prefix.rsplit('/').next().and_then(|m| m.parse::<usize>().ok());
+                let label = match item {
+                    Some(m) => format!("document {} item {}", doc + 1, m + 1),
+                    None => format!("document {}", doc + 1),
+                };
+                (label, i)
             })
             .collect();
-        // Objects are added one document at a time so their diagnostics name the document.
-        for (i, doc) in docs.iter().enumerate() {
-            let wanted: Vec<&Value> = others.iter().filter(|(d, _)| *d == i).map(|(_, o)| *o).collect();
-            if wanted.is_empty() {
-                continue;
-            }
-            let (store, mut diags) = if is_list(doc) {
-                let list = serde_json::json!({"kind": "List", "items": doc.get("items").cloned().unwrap_or_default()});
-                let (store, diags) = ObjectStore::from_numbered([(i, &list)]);
-                (store, diags.into_iter().filter(|d| d.code != Code::Schema || d.pointer != "/kind").collect())
-            } else {
-                ObjectStore::from_numbered([(i, doc)])
-            };
-            objects.merge(store);
-            let at: Vec<Option<(usize, String)>> = diags
-                .iter()
-                .map(|d| match &d.input {
-                    Input::Object(label) => crate::bundle::place_object(label, &d.pointer),
-                    _ => None,
-                })
-                .collect();
-            parsed.placements[f].place(&mut diags, &at);
-            reports[f].diagnostics.extend(diags);
-        }
-        for doc in docs {
-            for (_, o) in objects_of(doc) {
-                if kind_of(o) == Some("Namespace")
-                    && let Some(name) = meta(o, "name")
-                {
-                    let labels = o
-                        .pointer("/metadata/labels")
-                        .and_then(Value::as_object)
-                        .map(|m| m.iter().filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string()))).collect())
-                        .unwrap_or_default();
-                    namespaces.insert(name.to_string(), labels);
-                }
+        let labels: BTreeMap<&str, usize> = labelled.iter().map(|(label, i)| (label.as_str(), *i)).collect();
+        let stored = labelled.iter().map(|(label, i)| (label.clone(), &file_objects[*i].0)).filter(|(_, o)| {
+            matches!(kind_of(o), Some("ConfigMap" | "Secret" | "PersistentVolumeClaim" | "PersistentVolume"))
+        });
+        let (store, mut diags) = ObjectStore::from_labelled(stored);
+        objects.merge(store);
+        let at: Vec<Option<(usize, String)>> = diags
+            .iter()
+            .map(|d| match &d.input {
+                Input::Object(label) => labels.get(label.as_str()).map(|&i| (i, d.pointer.clone())),
+                _ => None,
+            })
+            .collect();
+        parsed.placements[f].place(&mut diags, &at);
+        reports[f].diagnostics.extend(diags);
+        for (o, _) in file_objects {
+            if kind_of(o) == Some("Namespace")
+                && let Some(name) = meta(o, "name")
+            {
+                let labels = o
+                    .pointer("/metadata/labels")
+                    .and_then(Value::as_object)
+                    .map(|m| m.iter().filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string()))).collect())
+                    .unwrap_or_default();
+                namespaces.insert(name.to_string(), labels);
             }
         }
     }
 
     let no_labels = BTreeMap::new();
     let mut workloads = Vec::new();
-    for (f, docs) in parsed.docs.iter().enumerate() {
+    for (f, file_objects) in parsed.objects.iter().enumerate() {
         let placement = &parsed.placements[f];
         let name = &files[f].name;
-        for (i, doc) in docs.iter().enumerate() {
-            for (prefix, object) in objects_of(doc) {
-                let Some(kind) = kind_of(object).filter(|k| is_pod_kind(k)) else { continue };
-                let mut w = judge(object, kind, options, &objects, &namespaces, &no_labels);
-                w.file = name.clone();
-                w.pointer = prefix.clone();
-                if let Some(span) = placement.span(i, &prefix) {
-                    (w.line, w.column) = (span.start.line, span.start.column);
-                }
-                let at: Vec<Option<(usize, String)>> = w
-                    .diagnostics
-                    .iter()
-                    .map(|d| (d.input == Input::Pod).then(|| (i, format!("{prefix}{}", d.pointer))))
-                    .collect();
-                placement.place(&mut w.diagnostics, &at);
-                silence(&mut w, options.ignore);
-                reports[f].workloads += 1;
-                workloads.push(w);
+        for (i, (object, prefix)) in file_objects.iter().enumerate() {
+            let Some(kind) = kind_of(object).filter(|k| is_pod_kind(k)) else { continue };
+            let mut w = judge(object, kind, options, &objects, &namespaces, &no_labels);
+            w.file = name.clone();
+            w.pointer = prefix.clone();
+            if let Some(span) = placement.span(i, "") {
+                (w.line, w.column) = (span.start.line, span.start.column);
             }
+            let at: Vec<Option<(usize, String)>> =
+                w.diagnostics.iter().map(|d| (d.input == Input::Pod).then(|| (i, d.pointer.clone()))).collect();
+            placement.place(&mut w.diagnostics, &at);
+            silence(&mut w, options.ignore);
+            reports[f].workloads += 1;
+            workloads.push(w);
         }
     }
     for report in &mut reports {

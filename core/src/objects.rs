@@ -210,6 +210,17 @@ impl ObjectStore {
         (store, diags)
     }
 
+    /// Like [`Self::from_documents`], each document with the label its
+    /// diagnostics name it by (`document 2 item 3`).
+    pub fn from_labelled<'a>(docs: impl IntoIterator<Item = (String, &'a Value)>) -> (ObjectStore, Vec<Diagnostic>) {
+        let mut store = ObjectStore::new();
+        let mut diags = Vec::new();
+        for (label, doc) in docs {
+            store.add_document(doc, &label, &mut diags);
+        }
+        (store, diags)
+    }
+
     fn add_document(&mut self, doc: &Value, label: &str, diags: &mut Vec<Diagnostic>) {
         let input = Input::Object(label.to_string());
         let kind = doc.get("kind").and_then(Value::as_str).unwrap_or_default();

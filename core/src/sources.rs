@@ -120,6 +120,12 @@ impl Placement {
         spans
     }
 
+    /// For each document of the combined stream, its document in its text
+    /// and the pointer of the object there (`/items/N` for a List's item).
+    pub fn origins(&self) -> impl Iterator<Item = (usize, &str)> {
+        self.origins.iter().map(|(_, doc, prefix)| (*doc, prefix.as_str()))
+    }
+
     /// The names of the texts, in order.
     pub fn names(&self) -> &[String] {
         &self.names
