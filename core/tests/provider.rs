@@ -382,8 +382,9 @@ fn a_pod_known_after_the_first_listing_adopts_the_listed_instance() {
     let mut e = Engine::new(config(), 7, T0);
     let mut trace = run(&mut e, &mut eci, T0, T0 + 500, &mut normal);
     e.handle(T0 + 600, Input::PodUpserted(Box::new(pod("p1", false))));
-    assert_eq!(e.instance_of("p1"), Some("eci-old"), "adopted on arrival");
-    trace.extend(run(&mut e, &mut eci, T0 + 600, T0 + 400_000, &mut normal));
+    trace.extend(run(&mut e, &mut eci, T0 + 600, T0 + 1_000, &mut normal));
+    assert_eq!(e.instance_of("p1"), Some("eci-old"), "adopted once a lookup confirms it:\n{}", trace.join("\n"));
+    trace.extend(run(&mut e, &mut eci, T0 + 1_001, T0 + 400_000, &mut normal));
     assert!(!trace.iter().any(|l| l.contains("CreateContainerGroup")), "no second instance:\n{}", trace.join("\n"));
     let mine: Vec<_> = eci.instances.iter().filter(|(_, (_, u, _))| u == "p1").map(|(id, _)| id.clone()).collect();
     assert_eq!(mine, ["eci-old"], "{}", trace.join("\n"));
@@ -416,4 +417,52 @@ fn a_restart_never_adopts_a_terminating_instance() {
     trace.extend(run(&mut e, &mut eci, T0 + 1_001, T0 + 400_000, &mut normal));
     let mine: Vec<_> = eci.instances.iter().filter(|(_, (_, u, _))| u == "p1").map(|(id, _)| id.clone()).collect();
     assert_eq!(mine, ["eci-0b"], "{}", trace.join("\n"));
+}
+
+/// An engine whose first listing saw eci-old for p1 (not yet delivered),
+/// then eci-old deleted out of band, run until `until`.
+fn listed_then_deleted_out_of_band(until: Millis) -> (Engine, FakeEci, Vec<String>) {
+    let mut eci = FakeEci::default().with_instance("eci-old", "c1", "p1", "Running");
+    let mut e = Engine::new(config(), 7, T0);
+    let mut trace = run(&mut e, &mut eci, T0, T0 + 500, &mut normal);
+    eci.instances.remove("eci-old");
+    trace.extend(run(&mut e, &mut eci, T0 + 501, until, &mut normal));
+    (e, eci, trace)
+}
+
+#[test]
+fn a_late_pod_does_not_adopt_an_instance_deleted_since_the_listing() {
+    // The listing saw eci-old for p1 (not yet delivered); eci-old is deleted
+    // out of band; p1 arrives 30 s later: a fresh lookup finds nothing, so p1
+    // gets a new instance at once, never reported Running on eci-old
+    // (found by an independent review).
+    let (mut e, mut eci, mut trace) = listed_then_deleted_out_of_band(T0 + 29_999);
+    e.handle(T0 + 30_000, Input::PodUpserted(Box::new(pod("p1", false))));
+    trace.extend(run(&mut e, &mut eci, T0 + 30_000, T0 + 31_000, &mut normal));
+    assert!(!trace.iter().any(|l| l.contains("eci-old") && l.contains("status p1")), "{}", trace.join("\n"));
+    assert!(trace.iter().any(|l| l.contains("CreateContainerGroup")), "created at once:\n{}", trace.join("\n"));
+}
+
+#[test]
+fn a_late_pod_arriving_while_a_listing_is_out_is_created_when_its_instance_is_gone() {
+    let (mut e, mut eci, mut trace) = listed_then_deleted_out_of_band(T0 + 59_999);
+    // The resync listing starts at 60 s; its answer is held back.
+    let now = T0 + 60_000;
+    let mut held = None;
+    while let Some(action) = e.poll(now) {
+        trace.push(line(now, &action));
+        if let Action::Call { id, action, params } = action {
+            if action == "DescribeContainerGroups" && params.get("Tag.2.Value").is_none() {
+                held = Some((id, eci.apply(action, &params)));
+            } else {
+                let r = eci.apply(action, &params);
+                e.handle(now, Input::Answer { call: id, result: Ok(r) });
+            }
+        }
+    }
+    let (id, body) = held.expect("the resync listing is out");
+    e.handle(now + 100, Input::PodUpserted(Box::new(pod("p1", false))));
+    e.handle(now + 200, Input::Answer { call: id, result: Ok(body) });
+    trace.extend(run(&mut e, &mut eci, now + 200, T0 + 119_999, &mut normal));
+    assert!(trace.iter().any(|l| l.contains("CreateContainerGroup")), "{}", trace.join("\n"));
 }

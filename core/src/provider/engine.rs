@@ -320,14 +320,14 @@ impl Engine {
                     t.stage = Stage::Confirm;
                 }
                 self.dirty.insert(uid.clone());
-                let found = self.unclaimed.remove(&uid);
-                self.pods.insert(uid.clone(), t);
-                if let Some((id, status)) = found {
-                    // Listed before the informer delivered the pod (a restart):
-                    // the previous process's instance, adopted like in a listing.
-                    self.orphans.remove(&id);
-                    self.adopt(now, &uid, id, &status);
+                if self.unclaimed.remove(&uid).is_some() {
+                    // A listing found an instance for the pod before the
+                    // informer delivered it (a restart): look it up afresh
+                    // (the listing may be a resync old) and adopt what is
+                    // there, instead of creating a second one.
+                    t.stage = Stage::Confirm;
                 }
+                self.pods.insert(uid, t);
             }
         }
     }
@@ -628,6 +628,19 @@ impl Engine {
         };
         let groups = body["ContainerGroups"].as_array().cloned().unwrap_or_default();
         let left = groups.iter().find(|g| g["Status"] != "Terminating");
+        let adoptable = groups.iter().find(|g| {
+            g["Status"] != "Terminating"
+                && !t.deleted.iter().any(|d| Some(d.as_str()) == g["ContainerGroupId"].as_str())
+        });
+        if let (Some(g), false) = (adoptable, t.spec.deletion.is_some()) {
+            // A live pod whose instance a listing saw before the pod arrived:
+            // the previous process's, confirmed to exist, now its own.
+            let id = g["ContainerGroupId"].as_str().unwrap_or_default().to_string();
+            let status = g["Status"].as_str().unwrap_or_default().to_string();
+            self.orphans.remove(&id);
+            self.adopt(now, uid, id, &status);
+            return;
+        }
         match (left, groups.is_empty(), t.spec.deletion.is_some()) {
             (_, true, true) => self.forget(uid),
             (Some(g), _, true) => {
@@ -637,7 +650,7 @@ impl Engine {
             }
             // Only instances terminating: look again a poll later.
             (None, false, true) => t.due = now + poll_every,
-            // Not deleting (a lost create while alive cannot come here).
+            // Not deleting, and nothing to adopt: create.
             (_, _, false) => {
                 t.stage = Stage::Create;
                 t.due = now;
