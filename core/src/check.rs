@@ -402,6 +402,18 @@ fn is_pod_kind(kind: &str) -> bool {
     kind == "Pod" || WORKLOAD_TEMPLATES.iter().any(|(k, _)| *k == kind)
 }
 
+/// The kinds [`ObjectStore`] reads: what pods reference, and Lists of them.
+const STORED_KINDS: &[&str] = &[
+    "ConfigMap",
+    "Secret",
+    "PersistentVolumeClaim",
+    "PersistentVolume",
+    "TokenRequest",
+    "List",
+    "ConfigMapList",
+    "SecretList",
+];
+
 fn kind_of(doc: &Value) -> Option<&str> {
     doc.get("kind").and_then(Value::as_str)
 }
@@ -465,9 +477,16 @@ pub fn check(files: &[CheckFile], options: &CheckOptions<'_>) -> CheckReport {
             })
             .collect();
         let labels: BTreeMap<&str, usize> = labelled.iter().map(|(label, i)| (label.as_str(), *i)).collect();
-        let stored = labelled.iter().map(|(label, i)| (label.clone(), &file_objects[*i].0)).filter(|(_, o)| {
-            matches!(kind_of(o), Some("ConfigMap" | "Secret" | "PersistentVolumeClaim" | "PersistentVolume"))
-        });
+        // What the object store reads (a List's item without a kind too, so
+        // it is reported); workloads and other kinds are not its business.
+        let stored =
+            labelled.iter().map(|(label, i)| (label.clone(), &file_objects[*i])).filter_map(|(label, (o, prefix))| {
+                let read = match kind_of(o) {
+                    Some(kind) => STORED_KINDS.contains(&kind),
+                    None => !prefix.is_empty(),
+                };
+                read.then_some((label, o))
+            });
         let (store, mut diags) = ObjectStore::from_labelled(stored);
         objects.merge(store);
         let at: Vec<Option<(usize, String)>> = diags
@@ -792,6 +811,21 @@ spec:
         assert_eq!((span.file.as_deref(), span.start.line, span.start.column), (Some("b/ds.yaml"), 11, 9));
         assert_eq!(r.outcome(false), Outcome::Rejected);
         assert_eq!(r.summary.kinds.len(), 2);
+    }
+
+    #[test]
+    fn a_lists_objects_are_read_as_the_object_store_reads_them() {
+        let text = "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: a}\n  data: {k: v}\n- apiVersion: v1\n  metadata: {name: nokind}\n- apiVersion: v1\n  kind: ConfigMapList\n  items:\n  - apiVersion: v1\n    kind: ConfigMap\n    metadata: {name: nested}\n    data: {k: v}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: app\n    image: nginx\n    envFrom:\n    - configMapRef: {name: nested}\n";
+        let r = run(&[("x.yaml", text)], &[]);
+        let kindless = r.files[0].diagnostics.iter().find(|d| d.code == Code::MissingField).expect("reported");
+        assert_eq!(kindless.input, Input::Object("document 1 item 2".into()));
+        assert_eq!(kindless.span.as_ref().map(|s| s.start.line), Some(8), "{kindless:?}");
+        let pod = &r.workloads[0];
+        assert!(
+            !pod.diagnostics.iter().any(|d| d.code == Code::MissingObject),
+            "nested ConfigMap read: {:?}",
+            pod.diagnostics
+        );
     }
 
     #[test]
