@@ -105,7 +105,8 @@ fn node(cluster: &ClusterSettings, input: &PlannedNode, now: Timestamp) -> Node 
         ("ephemeral-storage", "30Ti".to_string()),
     ]
     .into_iter()
-    .map(|(k, v)| (k.to_string(), Quantity(v)))
+    // In the form the API server stores them, so the Node reads back as written.
+    .map(|(k, v)| (k.to_string(), Quantity(crate::quantity::canonical(&v).unwrap_or(v))))
     .collect();
     let condition = |kind: &str, status: &str, reason: &str, message: &str| NodeCondition {
         type_: kind.into(),

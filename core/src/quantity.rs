@@ -126,6 +126,62 @@ impl Quantity {
     }
 }
 
+/// `text` in the canonical form the API server stores a quantity in
+/// (k8s.io/apimachinery `Quantity.String`, `CanonicalizeBytes`), so an object
+/// written with it reads back unchanged: `1000000` → `1M`, `10000` → `10k`,
+/// `0.5` → `500m`, `2048Mi` → `2Gi`, `1536Mi` stays, a binary quantity below
+/// 1024 or not whole is written in decimal SI (`512Mi` is whole: it stays;
+/// `0.5Ki` → `512`). The value is kept to the nano (the API server rounds
+/// finer values up). `None` when `text` is not a quantity.
+pub fn canonical(text: &str) -> Option<String> {
+    let q = Quantity::parse(text).ok()?;
+    let suffix = text.trim().trim_start_matches(|c: char| c.is_ascii_digit() || matches!(c, '.' | '+' | '-'));
+    let binary = suffix.ends_with('i');
+    let exponent_form = suffix.starts_with(['e', 'E']);
+    let nanos = q.scaled_ceil(1_000_000_000)?;
+    if nanos == 0 {
+        return Some("0".into());
+    }
+    const NANO: i128 = 1_000_000_000;
+    if binary && nanos.abs() >= 1024 * NANO && nanos % NANO == 0 {
+        // The largest power of 1024 that divides the whole value.
+        let (mut whole, mut power) = (nanos / NANO, 0);
+        while power < 6 && whole % 1024 == 0 {
+            whole /= 1024;
+            power += 1;
+        }
+        return Some(format!("{whole}{}", ["", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei"][power]));
+    }
+    // Decimal: strip factors of ten, then lower the exponent to a multiple of 3.
+    let (mut mantissa, mut exponent) = (nanos, -9i32);
+    while mantissa % 10 == 0 {
+        mantissa /= 10;
+        exponent += 1;
+    }
+    while exponent.rem_euclid(3) != 0 {
+        mantissa *= 10;
+        exponent -= 1;
+    }
+    let si = match exponent {
+        -9 => Some("n"),
+        -6 => Some("u"),
+        -3 => Some("m"),
+        0 => Some(""),
+        3 => Some("k"),
+        6 => Some("M"),
+        9 => Some("G"),
+        12 => Some("T"),
+        15 => Some("P"),
+        18 => Some("E"),
+        _ => None,
+    };
+    Some(match (exponent_form, si) {
+        (false, Some(si)) => format!("{mantissa}{si}"),
+        (true, _) if exponent == 0 => mantissa.to_string(),
+        _ => format!("{mantissa}e{exponent}"),
+    })
+}
+
 fn div_ceil(numerator: i128, denominator: i128) -> i128 {
     let q = numerator / denominator;
     if numerator % denominator != 0 && (numerator > 0) == (denominator > 0) { q + 1 } else { q }
@@ -199,6 +255,41 @@ mod tests {
     }
     fn bytes(s: &str) -> i128 {
         Quantity::parse(s).ok().and_then(|q| q.units_ceil()).unwrap_or(-1)
+    }
+
+    #[test]
+    fn canonical_forms_are_the_api_servers() {
+        // Pairs as the API server stores them (apimachinery quantity tests and
+        // conformance/cluster_e2e.py on a real kube-apiserver).
+        for (given, stored) in [
+            ("1000000", "1M"),
+            ("10000", "10k"),
+            ("1500", "1500"),
+            ("100", "100"),
+            ("0", "0"),
+            ("0.5", "500m"),
+            ("1.5", "1500m"),
+            ("2000m", "2"),
+            ("30Ti", "30Ti"),
+            ("6400Ti", "6400Ti"),
+            ("2048Mi", "2Gi"),
+            ("1536Mi", "1536Mi"),
+            ("0.5Ki", "512"),
+            ("1.5Gi", "1536Mi"),
+            ("1e3", "1e3"),
+            ("1000e0", "1e3"),
+            ("12e6", "12e6"),
+            ("1k", "1k"),
+            ("1000k", "1M"),
+            ("1e21", "1e21"),
+        ] {
+            assert_eq!(canonical(given).as_deref(), Some(stored), "{given}");
+            // The same value, and canonical already.
+            assert_eq!(canonical(stored).as_deref(), Some(stored), "{stored} is stable");
+            let value = |t: &str| Quantity::parse(t).ok().and_then(|q| q.scaled_ceil(1_000_000_000));
+            assert_eq!(value(given), value(stored), "{given} and {stored} differ in value");
+        }
+        assert_eq!(canonical("lots"), None);
     }
 
     #[test]
