@@ -607,10 +607,10 @@ def test_2_virtual_nodes_register_as_printed(api, cluster):
         assert lease["spec"]["holderIdentity"] == name
 
 
-@pytest.mark.xfail(strict=True, reason="the core writes quantities in a non-canonical form (cpu 1000000, pods 10000, "
-                   "the default ECI_QUOTA_*) that the API server stores canonically (1M, 10k): equal values, "
-                   "but a provider that compares its Node with the stored one would see a change every time")
 def test_2_virtual_node_quantities_are_stored_as_printed(api, cluster):
+    """The core writes quantities in the API server's canonical form (1M, 10k,
+    not 1000000, 10000), so a provider comparing its Node with the stored one
+    sees no change."""
     for node in cluster["virtual"]:
         got = api.get(f"/api/v1/nodes/{node['metadata']['name']}")
         assert got["status"]["capacity"] == node["status"]["capacity"]
@@ -819,14 +819,8 @@ def register_custom_taint_nodes(api):
     return docs, nodes
 
 
-@pytest.mark.parametrize("taint_key_setting", [
-    pytest.param(False, marks=pytest.mark.xfail(strict=True, reason=(
-        "admission takes the toleration's key from AdmissionSettings.taintKey only (default "
-        "virtual-kubelet.io/provider), not from the ClusterSettings' VKUBELET_TAINT_KEY that `eci-bridge nodes` "
-        "taints the virtual nodes with (overflow does use it): with a custom key the routed pod tolerates the "
-        "wrong taint and fits no node"))),
-    True,
-], ids=["cluster-settings-only", "with-admission-settings-taint-key"])
+@pytest.mark.parametrize("taint_key_setting", [False, True],
+                         ids=["cluster-settings-only", "with-admission-settings-taint-key"])
 def test_2_custom_taint_key_routed_pod_is_bound(api, cluster, taint_key_setting):
     docs, nodes = register_custom_taint_nodes(api)
     taint_key = nodes[0]["spec"]["taints"][0]["key"]

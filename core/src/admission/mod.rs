@@ -100,8 +100,11 @@ pub struct AdmissionOptions {
     pub virtual_node_prefixes: Vec<String>,
     /// The label that virtual nodes carry, and its value.
     pub virtual_node_label: (String, String),
-    /// The key of the virtual nodes' taint (VKUBELET_TAINT_KEY).
-    pub taint_key: String,
+    /// The key of the taint routed pods tolerate; unset, the key the
+    /// virtual nodes are tainted with: the cluster settings'
+    /// `VKUBELET_TAINT_KEY` ([`AdmissionOptions::toleration_key`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub taint_key: Option<String>,
     /// Warn about or deny pods the translation would reject.
     pub on_unsupported: OnUnsupported,
     /// Cluster settings used to run the translation check.
@@ -109,6 +112,14 @@ pub struct AdmissionOptions {
 }
 
 impl AdmissionOptions {
+    /// The taint key routed pods tolerate: the one given, else the one
+    /// `eci-bridge nodes` taints the virtual nodes with (the cluster settings'
+    /// `VKUBELET_TAINT_KEY`, `virtual-kubelet.io/provider` by default), so a
+    /// routed pod always tolerates its nodes.
+    pub fn toleration_key(&self) -> &str {
+        self.taint_key.as_deref().unwrap_or(&self.cluster.taint.key)
+    }
+
     /// Settings the webhook cannot work with, as errors (pointers into the
     /// settings, `Input::Options`): the node name of strategy node-name must
     /// be a node name.
@@ -137,7 +148,7 @@ impl Default for AdmissionOptions {
             virtual_node_name: None,
             virtual_node_prefixes: vec!["virtual-kubelet".into(), "virtual-node".into()],
             virtual_node_label: ("type".into(), "virtual-kubelet".into()),
-            taint_key: "virtual-kubelet.io/provider".into(),
+            taint_key: None,
             on_unsupported: OnUnsupported::Warn,
             cluster: ClusterSettings::example(),
         }
@@ -343,7 +354,9 @@ fn decide(
     if selects_virtual {
         reasons.push(format!(
             "selects virtual nodes ({}={}) and tolerates {}",
-            options.virtual_node_label.0, options.virtual_node_label.1, options.taint_key
+            options.virtual_node_label.0,
+            options.virtual_node_label.1,
+            options.toleration_key()
         ));
     }
     for (k, v) in POD_ROUTING_LABELS {
@@ -383,7 +396,7 @@ fn decide(
     // nodeName, or nodeSelector with the toleration) keeps its routing; it
     // gets the effects like every pod that goes to ECI.
     if overflow {
-        add_toleration(&mut mutated, &options.taint_key);
+        add_toleration(&mut mutated, options.toleration_key());
         add_overflow_preference(&mut mutated, options);
     } else if !bound_to_virtual && !selects_virtual {
         let mut node = None;
@@ -493,7 +506,7 @@ fn selects_virtual_nodes(object: &Value, typed: &Pod, options: &AdmissionOptions
                     })
                 })
         });
-    (by_selector || by_affinity) && tolerates(object, &options.taint_key, None)
+    (by_selector || by_affinity) && tolerates(object, options.toleration_key(), None)
 }
 
 /// A pod that selects the virtual nodes without tolerating their taint
@@ -509,12 +522,12 @@ fn check_untolerated_selection(typed: &Pod, options: &AdmissionOptions, diags: &
                 Pointer::from_tokens(["spec", "nodeSelector", key.as_str()]),
                 format!(
                     "nodeSelector {key}={value} selects only virtual nodes, but the pod does not tolerate their taint {}; no node can take it",
-                    options.taint_key
+                    options.toleration_key()
                 ),
             )
             .help(format!(
                 "add the toleration {{key: {}, operator: Exists}}, or label the pod alibabacloud.com/eci=true",
-                options.taint_key
+                options.toleration_key()
             )),
         );
     }
@@ -567,11 +580,11 @@ fn route(pod: &mut Value, typed: &Pod, options: &AdmissionOptions, node: Option<
                     .help(format!("remove the nodeSelector {label_key} or set it to {label_value}")),
                 ),
             }
-            add_toleration(pod, &options.taint_key);
+            add_toleration(pod, options.toleration_key());
         }
         RoutingStrategy::Affinity => {
             route_by_affinity(pod, typed, options, diags);
-            add_toleration(pod, &options.taint_key);
+            add_toleration(pod, options.toleration_key());
         }
         RoutingStrategy::NodeName => {
             // A NoSchedule taint does not stop a pod that names its node.
@@ -827,6 +840,23 @@ mod tests {
         assert!(again.patch.0.is_empty(), "{:?}", again.patch);
         let response = a.review.response.unwrap();
         assert_eq!(response.patch_type.as_deref(), Some("JSONPatch"));
+    }
+
+    #[test]
+    fn routed_pods_tolerate_the_taint_the_cluster_settings_give_the_nodes() {
+        let tolerated = |options: &AdmissionOptions| -> Vec<String> {
+            let a =
+                admit(&review_for_pod(&pod(json!({"alibabacloud.com/eci": "true"}))), None, &BTreeMap::new(), options);
+            let patched = a.patched.unwrap_or_default();
+            let tolerations = patched["spec"]["tolerations"].as_array().cloned().unwrap_or_default();
+            tolerations.iter().filter_map(|t| t["key"].as_str().map(str::to_string)).collect()
+        };
+        assert_eq!(tolerated(&AdmissionOptions::default()), ["virtual-kubelet.io/provider"]);
+        let mut options = AdmissionOptions::default();
+        options.cluster.taint.key = "example.com/eci".into();
+        assert_eq!(tolerated(&options), ["example.com/eci"], "VKUBELET_TAINT_KEY of the cluster settings");
+        options.taint_key = Some("example.com/given".into());
+        assert_eq!(tolerated(&options), ["example.com/given"], "a key given to the webhook wins");
     }
 
     #[test]
