@@ -95,10 +95,10 @@ pub struct Engine {
     next_poll: Millis,
     /// Instances of this cluster whose pod is unknown: when first seen.
     orphans: BTreeMap<String, Millis>,
-    /// Pod UID → an instance the last listing found for it (not on its way
+    /// Pod UID → the instance the last listing found for it (not on its way
     /// out, no delete sent) while the pod was unknown: a pod the informer
-    /// delivers after that listing adopts it instead of creating a second.
-    unclaimed: BTreeMap<String, (String, String)>,
+    /// delivers after that listing looks its instance up before creating.
+    unclaimed: BTreeMap<String, String>,
     rng: u64,
     /// Pods with a step of their own, by when it is due: a cycle touches
     /// the pods that act, never all of them.
@@ -427,6 +427,13 @@ impl Engine {
         self.call("DeleteContainerGroup", params, Purpose::Delete { uid: Some(uid.to_string()), instance });
     }
 
+    /// Deletes, at once, an instance no pod of this process owns (an orphan,
+    /// or a previous process's extra instance of a pod).
+    fn delete_unowned(&mut self, id: &str) {
+        let params = WireParams::from_pairs([("ContainerGroupId", id), ("Force", "true")]);
+        self.call("DeleteContainerGroup", params, Purpose::Delete { uid: None, instance: id.to_string() });
+    }
+
     fn mark_busy(&mut self, uid: &str) {
         if let Some(t) = self.pod_mut(uid) {
             t.busy = true;
@@ -578,7 +585,7 @@ impl Engine {
 
     fn deleted(&mut self, now: Millis, uid: Option<&str>, instance: &str, result: Result<Value, CallError>) {
         self.orphans.remove(instance);
-        self.unclaimed.retain(|_, (id, _)| id != instance);
+        self.unclaimed.retain(|_, id| id != instance);
         let Some(uid) = uid else { return };
         let wait = self.retry_wait(uid);
         let Some(t) = self.pod_mut(uid) else { return };
@@ -732,9 +739,7 @@ impl Engine {
                     let settled = !t.busy && t.instance.is_some() && !t.deleted.iter().any(|d| d == id);
                     let first = *self.orphans.entry(id.to_string()).or_insert(now);
                     if settled && !terminating && now - first >= self.config.orphan_grace && self.has_slot() {
-                        let params = WireParams::from_pairs([("ContainerGroupId", id), ("Force", "true")]);
-                        let purpose = Purpose::Delete { uid: None, instance: id.to_string() };
-                        self.call("DeleteContainerGroup", params, purpose);
+                        self.delete_unowned(id);
                     }
                 }
                 None => {
@@ -743,14 +748,9 @@ impl Engine {
                         continue;
                     }
                     if now - first >= self.config.orphan_grace && self.has_slot() {
-                        let params = WireParams::from_pairs([("ContainerGroupId", id), ("Force", "true")]);
-                        self.call(
-                            "DeleteContainerGroup",
-                            params,
-                            Purpose::Delete { uid: None, instance: id.to_string() },
-                        );
+                        self.delete_unowned(id);
                     } else {
-                        unclaimed.insert(uid.to_string(), (id.to_string(), status));
+                        unclaimed.insert(uid.to_string(), id.to_string());
                     }
                 }
             }
